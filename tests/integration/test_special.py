@@ -1,0 +1,90 @@
+"""Only regular files and directories are served: FIFOs, sockets, device nodes
+and regular files with more than one hard link are hidden."""
+
+import errno
+import os
+import stat
+
+import pytest
+
+import seedfs_util as U
+
+SPECIAL = ["skills/pdf/pipe.md", "skills/pdf/sock.md", "skills/pdf/null.md",
+           "skills/pdf/loop0.md", "skills/pdf/notes.md", "skills/pdf/twin-a.md",
+           "skills/pdf/twin-b.md", "agents/hl-to-key.md", "skills/pdf/pipe-dir"]
+
+
+@pytest.fixture
+def special_source(source):
+    s = source
+    os.mkfifo(s.src("skills/pdf/pipe.md"))
+    os.mkfifo(s.src("skills/pdf/pipe-dir"))
+    sock = U.make_socket(os.fspath(s.src("skills/pdf/sock.md")))
+    os.mknod(s.src("skills/pdf/null.md"), stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    os.mknod(s.src("skills/pdf/loop0.md"), stat.S_IFBLK | 0o600, os.makedev(7, 0))
+    # a hard link planting a secret's bytes under an allowed name
+    os.link(s.src(".credentials.json"), s.src("skills/pdf/notes.md"))
+    os.link(s.src("skills/deploy/id_rsa"), s.src("agents/hl-to-key.md"))
+    # two harmless visible names for one inode: hidden too (nlink > 1)
+    U.write(s.src("skills/pdf/twin-a.md"), b"twin\n")
+    os.link(s.src("skills/pdf/twin-a.md"), s.src("skills/pdf/twin-b.md"))
+    yield s
+    sock.close()
+
+
+def test_special_files_absent_from_listing(special_source, mount):
+    v = mount(special_source)
+    assert sorted(os.listdir(v.p("skills/pdf"))) == \
+        sorted([".env.example", "SKILL.md", "reference.md", "scripts"])
+    assert sorted(os.listdir(v.p("agents"))) == ["reviewer.md", "team"]
+
+
+@pytest.mark.parametrize("rel", SPECIAL)
+def test_special_file_is_enoent(special_source, mount, rel):
+    v = mount(special_source)
+    p = v.p(rel)
+    assert U.errno_of(os.lstat, p) == errno.ENOENT
+    assert U.errno_of(os.stat, p) == errno.ENOENT
+    # O_NONBLOCK: a FIFO that leaked through must not hang the test
+    assert U.errno_of(os.open, p, os.O_RDONLY | os.O_NONBLOCK) == errno.ENOENT
+    assert U.errno_of(os.open, p, os.O_WRONLY | os.O_NONBLOCK) in (errno.ENOENT, errno.EROFS)
+    assert U.errno_of(os.open, p, os.O_WRONLY | os.O_NONBLOCK) == \
+        U.errno_of(os.open, v.p("skills/pdf/absent-name"), os.O_WRONLY | os.O_NONBLOCK)
+
+
+def test_hardlinked_secret_never_readable(special_source, mount):
+    v = mount(special_source)
+    files, _, others = U.walk_view(v.mp)
+    assert others == set()
+    for rel in files:
+        assert U.SECRET_MARK not in U.read_bytes(v.p(rel)), rel
+
+
+def test_file_gaining_a_hard_link_while_mounted_disappears(source, mount):
+    v = mount(source)
+    p = v.p("commands/deploy.md")
+    assert U.read_bytes(p) == source.files["commands/deploy.md"]
+    os.link(source.src("commands/deploy.md"), source.src("projects/planted.md"))
+    U.wait_for(lambda: not os.path.lexists(p), timeout=2.0,
+               what="a file that gained a second hard link to be hidden")
+
+
+def test_file_losing_its_second_link_reappears(special_source, mount):
+    v = mount(special_source)
+    assert not os.path.lexists(v.p("skills/pdf/twin-a.md"))
+    os.unlink(special_source.src("skills/pdf/twin-b.md"))
+    U.wait_for(lambda: U.read_bytes(v.p("skills/pdf/twin-a.md")) == b"twin\n", timeout=2.0,
+               what="twin-a.md (nlink back to 1) to appear")
+    assert not os.path.lexists(v.p("skills/pdf/twin-b.md"))
+
+
+def test_regular_file_replaced_by_fifo_while_mounted(source, mount):
+    v = mount(source)
+    p = v.p("agents/reviewer.md")
+    assert U.read_bytes(p) == source.files["agents/reviewer.md"]
+    tmpname = source.src("agents/.fifo.tmp")
+    os.mkfifo(tmpname)
+    os.rename(tmpname, source.src("agents/reviewer.md"))
+    U.wait_for(lambda: not os.path.lexists(p), timeout=2.0,
+               what="a file replaced by a FIFO to disappear")
+    assert U.errno_of(os.open, p, os.O_RDONLY | os.O_NONBLOCK) == errno.ENOENT
