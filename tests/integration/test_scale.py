@@ -1,0 +1,119 @@
+"""Scale: a 100,000-entry directory under a 1,024 descriptor limit, and 64
+concurrent readers."""
+
+import os
+import random
+import resource
+import threading
+import time
+
+import pytest
+
+import seedfs_util as U
+
+BIG = 100_000
+
+
+@pytest.fixture(scope="module")
+def big_source(tmp_path_factory):
+    root = tmp_path_factory.mktemp("big")
+    s = U.build_sample(root / "home")
+    d = s.src("skills/big")
+    d.mkdir()
+    dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for i in range(BIG):
+            fd = os.open(f"f{i:06d}.md", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=dfd)
+            if i % 997 == 0:
+                os.write(fd, f"file {i}\n".encode())
+            os.close(fd)
+    finally:
+        os.close(dfd)
+    # a few hidden ones mixed in
+    for i in range(0, BIG, 10_000):
+        U.write(d / f"k{i}.pem", U.SECRET_MARK)
+    return s
+
+
+def _limit(soft, hard):
+    def f():
+        h = resource.getrlimit(resource.RLIMIT_NOFILE)[1] if hard is None else hard
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, h))
+    return f
+
+
+@pytest.mark.limit(120)
+@pytest.mark.parametrize("hard", [None, 1024], ids=["soft1024", "soft+hard1024"])
+def test_100k_directory_under_fd_limit(big_source, mount, hard):
+    v = mount(big_source, preexec_fn=_limit(1024, hard), timeout=30)
+    names = os.listdir(v.p("skills/big"))
+    assert len(names) == BIG, len(names)
+    assert set(names) == {f"f{i:06d}.md" for i in range(BIG)}
+    t0 = time.monotonic()
+    d = v.p("skills/big")
+    dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for n in names:
+            st = os.stat(n, dir_fd=dfd)
+            assert st.st_nlink == 1
+    finally:
+        os.close(dfd)
+    stat_s = time.monotonic() - t0
+    for i in range(0, BIG, 997):
+        assert U.read_bytes(os.path.join(d, f"f{i:06d}.md")) == f"file {i}\n".encode(), i
+    # still healthy afterwards: a second listing, fresh lookups elsewhere, live updates
+    assert len(os.listdir(d)) == BIG
+    assert U.read_bytes(v.p("CLAUDE.md")) == big_source.files["CLAUDE.md"]
+    assert v.daemon_alive()
+    n_fds = len(os.listdir(f"/proc/{v.pid}/fd"))
+    print(f"100k: stat pass {stat_s:.1f}s, daemon holds {n_fds} fds")
+
+
+def test_64_concurrent_readers(source, mount):
+    rnd = random.Random(64)
+    big = rnd.randbytes(2 * (1 << 20) + 123)
+    source.add("skills/data/big.bin", big)
+    for i in range(200):
+        source.add(f"skills/many/s{i:03d}/SKILL.md", f"skill {i}\n".encode() * (i + 1))
+    v = mount(source)
+    expected_files = {rel: source.files[rel] for rel in source.visible_files}
+    rels = sorted(expected_files)
+    many = sorted(f"s{i:03d}" for i in range(200))
+    errors = []
+    counts = [0] * 64
+    start = threading.Barrier(64)
+
+    def worker(k):
+        r = random.Random(k)
+        try:
+            start.wait(timeout=30)
+            fd = os.open(v.p("skills/data/big.bin"), os.O_RDONLY)
+            try:
+                for it in range(25):
+                    rel = r.choice(rels)
+                    if U.read_bytes(v.p(rel)) != expected_files[rel]:
+                        errors.append(("content", rel))
+                    if sorted(os.listdir(v.p("skills/many"))) != many:
+                        errors.append(("listdir", "skills/many"))
+                    if it % 5 == 0:
+                        off = r.randrange(0, len(big))
+                        if os.pread(fd, 70000, off) != big[off:off + 70000]:
+                            errors.append(("pread", off))
+                        fs, ds, others = U.walk_view(v.p("agents"))
+                        if fs != {"reviewer.md", "team/lead.md"} or others:
+                            errors.append(("walk", fs, others))
+                    counts[k] += 1
+            finally:
+                os.close(fd)
+        except Exception as e:  # noqa: BLE001 - collected and asserted below
+            errors.append(("exception", k, repr(e)))
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(64)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "readers hung"
+    assert not errors, errors[:10]
+    assert sum(counts) == 64 * 25
+    assert v.daemon_alive() and v.answers()
