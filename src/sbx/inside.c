@@ -1,0 +1,170 @@
+/* inside.c — scripts run inside the sandbox and their argv (see inside.h).
+ * The scripts are constants; values arrive only as positional arguments. */
+#include "claude-sbx/inside.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* $1 view, $2 destination (~/.claude), then relative names to link.
+ * Our stale links (pointing into the view, no longer listed) are removed;
+ * anything that is not a link is left alone and reported. */
+static const char link_script[] =
+	"set -u\n"
+	"view=$1; dest=$2; shift 2\n"
+	"mkdir -p \"$dest\" || exit 1\n"
+	"rc=0\n"
+	"for l in \"$dest\"/* \"$dest\"/.[!.]* \"$dest\"/skills/* \"$dest\"/skills/.[!.]*; do\n"
+	"  [ -L \"$l\" ] || continue\n"
+	"  t=$(readlink \"$l\") || continue\n"
+	"  case $t in \"$view\"/*) ;; *) continue ;; esac\n"
+	"  rel=${l#\"$dest\"/}\n"
+	"  keep=0\n"
+	"  for r in \"$@\"; do if [ \"$r\" = \"$rel\" ]; then keep=1; break; fi; done\n"
+	"  if [ $keep = 0 ]; then rm -f \"$l\" && echo \"unlinked $rel\"; fi\n"
+	"done\n"
+	"for rel in \"$@\"; do\n"
+	"  case $rel in */*) mkdir -p \"$dest/${rel%/*}\" || { rc=1; continue; } ;; esac\n"
+	"  link=$dest/$rel\n"
+	"  if [ -L \"$link\" ]; then\n"
+	"    [ \"$(readlink \"$link\")\" = \"$view/$rel\" ] && continue\n"
+	"    rm -f \"$link\"\n"
+	"  elif [ -e \"$link\" ]; then\n"
+	"    echo \"claude-sbx: $link exists and is not a link; left alone\" >&2\n"
+	"    rc=1; continue\n"
+	"  fi\n"
+	"  ln -s \"$view/$rel\" \"$link\" && echo \"linked $rel\" || rc=1\n"
+	"done\n"
+	"exit $rc\n";
+
+/* $1 view, $2 destination, $3 host source; expected names; "--"; names
+ * that must not be reachable through the view. */
+static const char check_script[] =
+	"view=$1; dest=$2; src=$3; shift 3\n"
+	"if [ ! -d \"$view\" ] || [ -z \"$(ls -A \"$view\" 2>/dev/null)\" ]; then\n"
+	"  echo \"VIEW_MISSING $view\"; exit 3\n"
+	"fi\n"
+	"rc=0\n"
+	"while [ $# -gt 0 ] && [ \"$1\" != -- ]; do\n"
+	"  rel=$1; shift\n"
+	"  p=$dest/$rel\n"
+	"  if [ -d \"$p\" ]; then\n"
+	"    ls -A \"$p/\" >/dev/null 2>&1 || { echo \"UNREADABLE $rel\"; rc=1; }\n"
+	"  elif [ -f \"$p\" ]; then\n"
+	"    cat \"$p\" >/dev/null 2>&1 || { echo \"UNREADABLE $rel\"; rc=1; }\n"
+	"  else\n"
+	"    echo \"MISSING $rel\"; rc=1\n"
+	"  fi\n"
+	"done\n"
+	"[ $# -gt 0 ] && shift\n"
+	"for h in \"$@\"; do\n"
+	"  if [ -e \"$view/$h\" ] || [ -L \"$view/$h\" ]; then echo \"REACHABLE $h\"; rc=1; fi\n"
+	"done\n"
+	"if [ -e \"$src\" ]; then echo \"SOURCE_REACHABLE $src\"; rc=1; fi\n"
+	"exit $rc\n";
+
+/* $1 path, $2 content. */
+static const char write_script[] =
+	"set -e\n"
+	"mkdir -p \"${1%/*}\"\n"
+	"printf '%s' \"$2\" > \"$1.claude-sbx.tmp\"\n"
+	"chmod 0644 \"$1.claude-sbx.tmp\"\n"
+	"mv -f \"$1.claude-sbx.tmp\" \"$1\"\n";
+
+bool sbx_link_skip(const char *top)
+{
+	return strcmp(top, "settings.json") == 0 || strcmp(top, ".claude.json") == 0;
+}
+
+static int script_head(struct strv *argv, const char *script)
+{
+	if (strv_push(argv, "sh") < 0 || strv_push(argv, "-c") < 0 ||
+	    strv_push(argv, script) < 0 || strv_push(argv, "sh") < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_inside_link_argv(struct strv *argv, const char *view, const char *dest,
+			 const struct strv *rels)
+{
+	if (script_head(argv, link_script) < 0 || strv_push(argv, view) < 0 ||
+	    strv_push(argv, dest) < 0 || strv_extend(argv, rels) < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_inside_check_argv(struct strv *argv, const char *view, const char *dest,
+			  const char *source, const struct strv *rels,
+			  const struct strv *hidden)
+{
+	if (script_head(argv, check_script) < 0 || strv_push(argv, view) < 0 ||
+	    strv_push(argv, dest) < 0 || strv_push(argv, source) < 0 ||
+	    strv_extend(argv, rels) < 0 || strv_push(argv, "--") < 0 ||
+	    strv_extend(argv, hidden) < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_inside_write_argv(struct strv *argv, const char *path, const char *content)
+{
+	if (script_head(argv, write_script) < 0 || strv_push(argv, path) < 0 ||
+	    strv_push(argv, content) < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_sh_quote(struct strv *out, const char *s)
+{
+	size_t n = 2;
+	for (const char *p = s; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	char *q = malloc(n + 1), *o = q;
+	if (!q)
+		return -1;
+	*o++ = '\'';
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	int rc = strv_push(out, q);
+	free(q);
+	return rc;
+}
+
+char *sbx_profile_text(const char *view, const char *model, bool local_bin)
+{
+	struct strv q = {0};
+	char *text = NULL;
+
+	if (sbx_sh_quote(&q, view) < 0 || (model && sbx_sh_quote(&q, model) < 0)) {
+		strv_free(&q);
+		return NULL;
+	}
+	int r = asprintf(&text,
+		"# Written by claude-sbx. No secrets belong here: credentials are\n"
+		"# injected by the sbx proxy on the host.\n"
+		"if [ -z \"${TERM:-}\" ] || [ \"$TERM\" = dumb ]; then\n"
+		"  TERM=xterm-256color; export TERM\n"
+		"fi\n"
+		"CLAUDE_SBX_SEED=%s; export CLAUDE_SBX_SEED\n"
+		"%s%s%s"
+		"%s",
+		q.v[0],
+		model ? "ANTHROPIC_MODEL=" : "", model ? q.v[1] : "",
+		model ? "; export ANTHROPIC_MODEL\n" : "",
+		local_bin ? "case \":$PATH:\" in *\":$HOME/.local/bin:\"*) ;; "
+			    "*) PATH=$HOME/.local/bin:$PATH; export PATH ;; esac\n" : "");
+	strv_free(&q);
+	return r < 0 ? NULL : text;
+}
+
+const char *sbx_managed_settings_text(void)
+{
+	return "{\n  \"allowManagedHooksOnly\": true\n}\n";
+}
