@@ -1,0 +1,101 @@
+/* cmd_misc.c — `shell`, `reload-allowlist` and `sync-config`. */
+#include "launcher.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int need_sandbox(struct sbx_ctx *x, struct sbx_err *err)
+{
+	bool exists;
+	if (sbx_sandbox_exists(&x->sbx, x->cfg.name, &exists, err) < 0)
+		return -1;
+	if (!exists)
+		return sbx_err_set(err, 1, "no sandbox %s: run `claude-sbx start` first",
+				   x->cfg.name);
+	return 0;
+}
+
+int sbx_cmd_shell(struct sbx_ctx *x, struct sbx_err *err)
+{
+	const struct sbx_config *c = &x->cfg;
+	struct strv argv = {0};
+
+	if (sbx_client_init(&x->sbx, err) < 0 || need_sandbox(x, err) < 0)
+		return -1;
+	char *mp = sbx_view_mountpoint(c, c->placement, err);
+	if (!mp)
+		return -1;
+	if (!sbx_view_is_mounted(mp))
+		fprintf(stderr, "claude-sbx: warning: the seed view %s is not mounted; "
+			"`claude-sbx start` mounts it\n", mp);
+	free(mp);
+	int rc = strv_push(&argv, "sbx");
+	rc |= strv_push(&argv, "run");
+	if (sbx_has_run_name(&x->sbx.ver))
+		rc |= strv_push(&argv, "--name");
+	rc |= strv_push(&argv, c->name);
+	if (strcmp(c->agent, "claude") == 0 && (c->cc_model || c->cc_flags.n)) {
+		rc |= strv_push(&argv, "--");
+		if (c->cc_model) {
+			rc |= strv_push(&argv, "--model");
+			rc |= strv_push(&argv, c->cc_model);
+		}
+		rc |= strv_extend(&argv, &c->cc_flags);
+	}
+	if (rc < 0) {
+		strv_free(&argv);
+		return sbx_err_set(err, 1, "out of memory");
+	}
+	fflush(stdout);
+	fflush(stderr);
+	execvp("sbx", argv.v);
+	sbx_err_set(err, 1, "cannot run sbx run: %s", strerror(errno));
+	strv_free(&argv);
+	return -1;
+}
+
+int sbx_cmd_reload_allowlist(struct sbx_ctx *x, struct sbx_err *err)
+{
+	struct strv wanted = {0};
+	int rc = -1;
+
+	if (sbx_net_wanted(&x->cfg, &wanted, err) < 0)
+		return -1;
+	if (sbx_client_init(&x->sbx, err) == 0 &&
+	    sbx_net_steps(&x->sbx, &x->cfg, &wanted, 1, 2, x->out, err) == 0)
+		rc = 0;
+	fflush(x->out);
+	strv_free(&wanted);
+	return rc;
+}
+
+int sbx_cmd_sync_config(struct sbx_ctx *x, struct sbx_err *err)
+{
+	const struct sbx_config *c = &x->cfg;
+	struct strv rels = {0}, tops = {0};
+	int rc = -1;
+
+	if (sbx_client_init(&x->sbx, err) < 0 || need_sandbox(x, err) < 0)
+		return -1;
+	char *mp = sbx_view_mountpoint(c, c->placement, err);
+	if (!mp)
+		return -1;
+	if (!sbx_view_is_mounted(mp)) {
+		sbx_err_set(err, 1, "the seed view %s is not mounted: run `claude-sbx start`", mp);
+		goto out;
+	}
+	if (sbx_view_entries(mp, &rels, &tops, err) < 0)
+		goto out;
+	if (sbx_sandbox_link(&x->sbx, c, mp, &rels, x->out, err) < 0)
+		goto out;
+	fprintf(x->out, "%zu entries linked into /home/agent/.claude from %s\n", rels.n, mp);
+	rc = 0;
+out:
+	fflush(x->out);
+	strv_free(&rels);
+	strv_free(&tops);
+	free(mp);
+	return rc;
+}

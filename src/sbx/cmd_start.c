@@ -1,0 +1,147 @@
+/* cmd_start.c — `claude-sbx start`: the seven steps, and on failure the
+ * undoing of what this run set up (the view, a sandbox it created). */
+#include "launcher.h"
+#include "claude-sbx/gitexclude.h"
+#include "claude-sbx/inside.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NSTEPS 7
+
+static void step(FILE *out, int n, const char *what)
+{
+	fprintf(out, "[%d/%d] %s\n", n, NSTEPS, what);
+	fflush(out);
+}
+
+static void append(struct sbx_err *err, const char *text)
+{
+	size_t len = strlen(err->msg);
+	snprintf(err->msg + len, sizeof(err->msg) - len, "\n  %s", text);
+}
+
+int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
+{
+	const struct sbx_config *c = &x->cfg;
+	struct strv wanted = {0}, rels = {0}, tops = {0}, hidden = {0};
+	char *mp = NULL;
+	bool view_up = false, mounted_now = false, created = false;
+	int rc = -1;
+
+	/* everything that can be checked before changing anything */
+	if (sbx_net_wanted(c, &wanted, err) < 0)
+		return -1;
+	if (!(mp = sbx_view_mountpoint(c, c->placement, err)))
+		goto out;
+	if (!proc_on_path("fusermount3")) {
+		sbx_err_set(err, 1, "fusermount3 is not on PATH: install fuse3 (Debian: apt-get install fuse3)");
+		goto out;
+	}
+	if (strcmp(c->agent, "shell") == 0 && !proc_on_path("npm")) {
+		sbx_err_set(err, 1, "npm is not on PATH: install npm (Debian: apt-get install npm); agent: shell packs Claude Code on the host");
+		goto out;
+	}
+	if (sbx_client_init(&x->sbx, err) < 0)
+		goto out;
+
+	if (sbx_net_steps(&x->sbx, c, &wanted, 1, NSTEPS, x->out, err) < 0)
+		goto out;
+
+	step(x->out, 3, "seed view");
+	if (sbx_view_up(c, mp, &mounted_now, err) < 0) {
+		sbx_err_prefix(err, "step 3/%d (seed view)", NSTEPS);
+		goto out;
+	}
+	view_up = true;
+	fprintf(x->out, "  %s %s (source %s)\n", mounted_now ? "mounted" : "already mounted",
+		mp, c->seed_source);
+	if (c->placement == SBX_PLACE_WORKSPACE) {
+		char *excl = NULL;
+		int r = sbx_git_exclude_add(c->workspace, ".claude-seed", &excl, err);
+		if (r < 0) {
+			sbx_err_prefix(err, "step 3/%d (seed view: git exclude)", NSTEPS);
+			goto undo;
+		}
+		if (r == 1)
+			fprintf(x->out, "  added /.claude-seed/ to %s\n", excl);
+		free(excl);
+	}
+	if (sbx_view_entries(mp, &rels, &tops, err) < 0) {
+		sbx_err_prefix(err, "step 3/%d (seed view)", NSTEPS);
+		goto undo;
+	}
+	sbx_view_hidden(c->seed_source, &tops, &hidden);
+	fprintf(x->out, "  visible:");
+	for (size_t i = 0; i < tops.n; i++)
+		fprintf(x->out, " %s", tops.v[i]);
+	fprintf(x->out, "%s\n", tops.n ? "" : " (nothing: check seed.source and the rules)");
+
+	step(x->out, 4, "sandbox");
+	if (sbx_sandbox_create(&x->sbx, c, mp, &created, err) < 0) {
+		sbx_err_prefix(err, "step 4/%d (sandbox create)", NSTEPS);
+		goto undo;
+	}
+	fprintf(x->out, "  %s %s (agent %s, workspace %s%s%s)\n",
+		created ? "created" : "exists:", c->name, c->agent, c->workspace,
+		c->placement == SBX_PLACE_SEPARATE ? ", view shared as " : "",
+		c->placement == SBX_PLACE_SEPARATE ? mp : "");
+
+	step(x->out, 5, "inside the sandbox: links, profile, managed settings");
+	if (sbx_sandbox_link(&x->sbx, c, mp, &rels, NULL, err) < 0 ||
+	    sbx_sandbox_files(&x->sbx, c, mp, err) < 0) {
+		sbx_err_prefix(err, "step 5/%d (inside the sandbox)", NSTEPS);
+		goto undo;
+	}
+	fprintf(x->out, "  %zu entries linked into %s; %s; %s\n", rels.n, SBX_AGENT_CLAUDE,
+		SBX_PROFILE_PATH, SBX_MANAGED_PATH);
+	if (strcmp(c->agent, "shell") == 0 &&
+	    sbx_install_claude_code(&x->sbx, c, x->out, err) < 0) {
+		sbx_err_prefix(err, "step 5/%d (installing Claude Code)", NSTEPS);
+		goto undo;
+	}
+
+	step(x->out, 6, "check from inside the sandbox");
+	if (tops.n && sbx_sandbox_check(&x->sbx, c, mp, &rels, &hidden, err) < 0) {
+		sbx_err_prefix(err, "step 6/%d (check from inside)", NSTEPS);
+		goto undo;
+	}
+	fprintf(x->out, "  %zu entries readable under %s; %zu hidden names unreachable\n",
+		rels.n, SBX_AGENT_CLAUDE, hidden.n);
+
+	step(x->out, 7, "ready");
+	fprintf(x->out, "  enter:  claude-sbx -C %s shell\n", c->workspace);
+	fprintf(x->out, "  or:     sbx run %s%s\n", sbx_has_run_name(&x->sbx.ver) ? "--name " : "",
+		c->name);
+	fprintf(x->out, "  stop:   claude-sbx -C %s stop\n", c->workspace);
+	rc = 0;
+	goto out;
+undo:
+	if (created) {
+		struct proc_result res;
+		struct sbx_err e2 = {0};
+		if (sbx_callv(&x->sbx, &res, &e2, "rm", "-f", c->name, NULL) < 0)
+			append(err, "the sandbox created by this run could not be removed:"),
+			append(err, e2.msg);
+		else
+			append(err, "the sandbox created by this run was removed");
+		proc_result_free(&res);
+	}
+	if (view_up) {
+		struct sbx_err e2 = {0};
+		bool was;
+		if (sbx_view_down(mp, &was, &e2) < 0) {
+			append(err, "the view could not be unmounted:");
+			append(err, e2.msg);
+		} else {
+			append(err, "the seed view was unmounted; nothing is left mounted");
+		}
+	}
+out:
+	strv_free(&wanted);
+	strv_free(&rels);
+	strv_free(&tops);
+	strv_free(&hidden);
+	free(mp);
+	return rc;
+}

@@ -1,0 +1,146 @@
+/* sandbox.c — steps 4–6: create the sandbox, link the view's entries into
+ * /home/agent/.claude, write the non-secret files, check from inside. */
+#include "launcher.h"
+#include "claude-sbx/inside.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int sbx_sandbox_create(struct sbx_client *sbx, const struct sbx_config *c,
+		       const char *mp, bool *created, struct sbx_err *err)
+{
+	struct proc_result res;
+	struct strv args = {0};
+	bool exists;
+
+	*created = false;
+	if (sbx_sandbox_exists(sbx, c->name, &exists, err) < 0)
+		return -1;
+	if (exists)
+		return 0;
+	int rc = strv_push(&args, "create");
+	rc |= strv_push(&args, "--name");
+	rc |= strv_push(&args, c->name);
+	rc |= strv_push(&args, c->agent);
+	rc |= strv_push(&args, c->workspace);
+	if (c->placement == SBX_PLACE_SEPARATE)
+		rc |= strv_pushf(&args, "%s:ro", mp);
+	if (rc < 0) {
+		strv_free(&args);
+		return sbx_err_set(err, 1, "out of memory");
+	}
+	rc = sbx_call(sbx, &args, &res, err);
+	proc_result_free(&res);
+	strv_free(&args);
+	if (rc < 0)
+		return -1;
+	*created = true;
+	return 0;
+}
+
+/* Runs argv inside; a non-zero status becomes an error with its output. */
+static int exec_ok(struct sbx_client *sbx, const char *name, bool root,
+		   const struct strv *cmd, const char *what, FILE *out,
+		   struct sbx_err *err)
+{
+	struct proc_result res;
+	if (sbx_exec(sbx, name, root, cmd, &res, err) < 0)
+		return -1;
+	if (out && res.out && *res.out)
+		fputs(res.out, out);
+	if (res.status != 0) {
+		char *msg = sbx_message(&res);
+		sbx_err_set(err, 1, "%s: `sbx exec%s %s …` failed (exit %d): %s", what,
+			    root ? " -u root" : "", name, res.status,
+			    msg && *msg ? msg : "(no message)");
+		free(msg);
+		proc_result_free(&res);
+		return -1;
+	}
+	proc_result_free(&res);
+	return 0;
+}
+
+int sbx_sandbox_link(struct sbx_client *sbx, const struct sbx_config *c,
+		     const char *mp, const struct strv *rels, FILE *out,
+		     struct sbx_err *err)
+{
+	struct strv cmd = {0};
+	if (sbx_inside_link_argv(&cmd, mp, SBX_AGENT_CLAUDE, rels) < 0) {
+		strv_free(&cmd);
+		return sbx_err_set(err, 1, "out of memory");
+	}
+	int rc = exec_ok(sbx, c->name, false, &cmd, "linking the view into " SBX_AGENT_CLAUDE,
+			 out, err);
+	strv_free(&cmd);
+	return rc;
+}
+
+static int write_file(struct sbx_client *sbx, const char *name, const char *path,
+		      const char *content, struct sbx_err *err)
+{
+	struct strv cmd = {0};
+	if (sbx_inside_write_argv(&cmd, path, content) < 0) {
+		strv_free(&cmd);
+		return sbx_err_set(err, 1, "out of memory");
+	}
+	char what[256];
+	snprintf(what, sizeof(what), "writing %s", path);
+	int rc = exec_ok(sbx, name, true, &cmd, what, NULL, err);
+	strv_free(&cmd);
+	return rc;
+}
+
+int sbx_sandbox_files(struct sbx_client *sbx, const struct sbx_config *c,
+		      const char *mp, struct sbx_err *err)
+{
+	char *profile = sbx_profile_text(mp, c->cc_model, strcmp(c->agent, "shell") == 0);
+	if (!profile)
+		return sbx_err_set(err, 1, "out of memory");
+	int rc = write_file(sbx, c->name, SBX_PROFILE_PATH, profile, err);
+	free(profile);
+	if (rc == 0)
+		rc = write_file(sbx, c->name, SBX_MANAGED_PATH, sbx_managed_settings_text(), err);
+	return rc;
+}
+
+int sbx_sandbox_check(struct sbx_client *sbx, const struct sbx_config *c,
+		      const char *mp, const struct strv *rels,
+		      const struct strv *hidden, struct sbx_err *err)
+{
+	struct strv cmd = {0};
+	struct proc_result res;
+
+	if (sbx_inside_check_argv(&cmd, mp, SBX_AGENT_CLAUDE, c->seed_source, rels,
+				  hidden) < 0) {
+		strv_free(&cmd);
+		return sbx_err_set(err, 1, "out of memory");
+	}
+	int rc = sbx_exec(sbx, c->name, false, &cmd, &res, err);
+	strv_free(&cmd);
+	if (rc < 0)
+		return -1;
+	if (res.status == 0) {
+		proc_result_free(&res);
+		return 0;
+	}
+	if (res.status == SBX_CHECK_VIEW_MISSING && res.out &&
+	    strncmp(res.out, "VIEW_MISSING", 12) == 0) {
+		if (c->placement == SBX_PLACE_WORKSPACE)
+			sbx_err_set(err, 1, "the seed view %s is not visible inside the sandbox "
+				    "(this sbx does not share a FUSE mount nested in the workspace); "
+				    "fix: set `seed.placement: separate` (or pass --placement separate) "
+				    "and run `claude-sbx stop` then `claude-sbx start`", mp);
+		else
+			sbx_err_set(err, 1, "the seed view %s, shared as %s:ro, is not visible inside the sandbox",
+				    mp, mp);
+		proc_result_free(&res);
+		return -1;
+	}
+	char *msg = sbx_message(&res);
+	sbx_err_set(err, 1, "check from inside the sandbox failed (exit %d):\n%s", res.status,
+		    msg && *msg ? msg : "(no output)");
+	free(msg);
+	proc_result_free(&res);
+	return -1;
+}
