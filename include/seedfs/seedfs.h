@@ -50,6 +50,13 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err);
  * Returns 0, or -1 with *err (status 1: not a view, busy, …). */
 int seedfs_umount(const char *mountpoint, struct seedfs_error *err);
 
+/* Why PATH (relative to SOURCE) is or is not in the view. Uses the same
+ * code path as the filesystem. Returns 1 visible, 0 hidden (reason filled:
+ * "FILE:LINE: PATTERN (kind)" for a rule, a sentence for a structural
+ * cause), or -1 with *err (mountpoint is ignored). */
+int seedfs_explain(const struct seedfs_config *cfg, const char *path,
+		   char *reason, size_t len, struct seedfs_error *err);
+
 struct seedfs_layer {
 	char *file;
 	uint64_t xxh3;
@@ -66,6 +73,7 @@ struct seedfs_view {
 	size_t ngroups;
 	char *reload_error; /* last failed reload ("FILE:LINE:COL: …") or NULL */
 	unsigned long generation; /* bumped on every successful reload */
+	unsigned long reload_attempts; /* bumped on every reload, good or not */
 };
 
 /* The view mounted at mountpoint: 0, or -ENOENT when it is not one. */
@@ -74,5 +82,25 @@ int seedfs_view_get(const char *mountpoint, struct seedfs_view **out);
 int seedfs_view_list(struct seedfs_view ***out, size_t *n);
 void seedfs_view_free(struct seedfs_view *v);
 void seedfs_view_list_free(struct seedfs_view **v, size_t n);
+
+/* Asks the daemon of the view at mountpoint to re-read its rule files and
+ * waits for the outcome. 0: reloaded; -1 with *err: status 2 when a rule
+ * file is broken (the old rules stay in force), 1 otherwise. */
+int seedfs_reload(const char *mountpoint, struct seedfs_error *err);
+
+struct seedfs_counter {
+	const char *name; /* FUSE opcode or event, lower case */
+	uint64_t count;
+};
+
+struct seedfs_usage {
+	long rss_kb, peak_rss_kb, fds;
+};
+
+/* Request counters of a view since it was mounted (up to max of them) and
+ * the daemon's memory and open descriptors (-1 when unreadable). Returns
+ * the number of counters, or -errno. */
+int seedfs_view_stats(const struct seedfs_view *v, struct seedfs_counter *out,
+		      size_t max, struct seedfs_usage *usage);
 
 #endif

@@ -1,0 +1,94 @@
+/* args.c — option parsing shared by mount and explain. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_error(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "claude-seedfs %s: %s\n", cmd, msg);
+}
+
+void usage_brief(const char *cmd)
+{
+	fprintf(stderr, "Try 'claude-seedfs %s --help'.\n", cmd);
+}
+
+static int push(const char ***v, size_t *n, const char *s)
+{
+	const char **nv = realloc(*v, (*n + 2) * sizeof(*nv));
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*v = nv;
+	return 0;
+}
+
+int parse_view_args(int argc, char **argv, bool mount, struct view_args *a)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "with", required_argument, NULL, 'w' },
+		{ "follow", required_argument, NULL, 'F' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, mount ? "+fo:h" : "+h", opts,
+				NULL)) != -1) {
+		int rc = 0;
+		switch (c) {
+		case 'r':
+			rc = push(&a->rules, &a->cfg.nrules, optarg);
+			break;
+		case 'w':
+			rc = push(&a->with, &a->cfg.nwith, optarg);
+			break;
+		case 'F':
+			rc = push(&a->follow, &a->cfg.nfollow, optarg);
+			break;
+		case 'o':
+			rc = push(&a->options, &a->cfg.noptions, optarg);
+			break;
+		case 'f':
+			if (!mount)
+				goto bad;
+			a->cfg.foreground = true;
+			break;
+		case 'h':
+			return -1; /* the caller prints its help */
+		default:
+			goto bad;
+		}
+		if (rc < 0) {
+			cli_error(argv[0], "out of memory");
+			return SEEDFS_EXIT_FAIL;
+		}
+	}
+	a->cfg.rules = a->rules;
+	a->cfg.with = a->with;
+	a->cfg.follow = a->follow;
+	a->cfg.options = a->options;
+	a->pos = argv + optind;
+	a->npos = argc - optind;
+	return 0;
+bad:
+	usage_brief(argv[0]);
+	return SEEDFS_EXIT_USAGE;
+}
+
+void view_args_free(struct view_args *a)
+{
+	free(a->rules);
+	free(a->with);
+	free(a->follow);
+	free(a->options);
+}

@@ -1,0 +1,545 @@
+/* daemon.c — see daemon.h. */
+#include "daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "safeopen.h"
+#include "state.h"
+
+/* The signal handler's only way to reach the daemon: the write end of the
+ * wake pipe, set once before signals are installed. */
+static int wake_fd = -1;
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	char c = 'h';
+	if (wake_fd >= 0 && write(wake_fd, &c, 1) < 0) {
+		/* nothing to do: a pending byte already wakes the watcher */
+	}
+}
+
+void prepared_free(struct prepared *p)
+{
+	if (!p)
+		return;
+	if (p->root_fd >= 0)
+		close(p->root_fd);
+	for (size_t i = 0; i < p->nfollow; i++)
+		close(p->follow_fds[i]);
+	free(p->follow_fds);
+	rules_free(p->rules);
+	for (size_t i = 0; p->files && i < p->input.nfiles; i++)
+		free(p->files[i]);
+	free(p->files);
+	for (size_t i = 0; p->with && i < p->input.nwith; i++)
+		free(p->with[i]);
+	free(p->with);
+	for (size_t i = 0; i < p->ncli_follow; i++)
+		free(p->cli_follow[i]);
+	free(p->cli_follow);
+	free((char *)p->input.home);
+	free(p->source);
+	free(p->mountpoint);
+	free(p->fuse_opts);
+	free(p);
+}
+
+/* ---- state file ---- */
+
+static void write_state(struct daemon *d)
+{
+	const struct rules *rs = d->rules;
+	size_t nl = rules_layer_count(rs), ng = rules_group_count(rs);
+	struct seedfs_layer *layers = calloc(nl ? nl : 1, sizeof(*layers));
+	char **groups = calloc(ng ? ng : 1, sizeof(*groups));
+	if (!layers || !groups)
+		goto out;
+	for (size_t i = 0; i < nl; i++)
+		layers[i] = (struct seedfs_layer){
+			(char *)rules_layer_file(rs, i),
+			rules_layer_fingerprint(rs, i) };
+	for (size_t i = 0; i < ng; i++)
+		groups[i] = (char *)rules_group_name(rs, i);
+	struct seedfs_view v = {
+		.mountpoint = d->p->mountpoint,
+		.source = d->p->source,
+		.pid = getpid(),
+		.layers = layers,
+		.nlayers = nl,
+		.groups = groups,
+		.ngroups = ng,
+		.reload_error = d->reload_error,
+		.generation = d->generation,
+		.reload_attempts = d->reload_attempts,
+	};
+	int rc = state_write(&v);
+	if (rc < 0)
+		log_msg(LOG_WARNING, "cannot write the state file: %s",
+			strerror(-rc));
+out:
+	free(layers);
+	free(groups);
+}
+
+/* ---- invalidations ---- */
+
+static void issue(struct daemon *d, struct inval_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct inval *iv = &l->v[i];
+		if (i > 0 && iv->entry == l->v[i - 1].entry &&
+		    iv->ino == l->v[i - 1].ino &&
+		    (!iv->entry || (iv->namelen == l->v[i - 1].namelen &&
+				    memcmp(iv->name, l->v[i - 1].name,
+					   iv->namelen) == 0)))
+			continue; /* the same as the one just sent */
+		if (iv->entry) {
+			stats_bump(d->stats, ST_INVAL_ENTRY);
+			fuse_lowlevel_notify_inval_entry(d->se, iv->ino, iv->name,
+							 iv->namelen);
+		} else {
+			stats_bump(d->stats, ST_INVAL_INODE);
+			fuse_lowlevel_notify_inval_inode(d->se, iv->ino, 0, 0);
+		}
+	}
+	inval_list_free(l);
+}
+
+static void drain_inotify(struct daemon *d)
+{
+	char buf[64 * 1024]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+	struct inval_list l = { 0 };
+
+	for (;;) {
+		ssize_t n = read(d->inotify_fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			node_watch_event(&d->nodes, ev->wd, ev->mask,
+					 ev->len ? ev->name : NULL, &l);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	issue(d, &l);
+}
+
+/* ---- reload ---- */
+
+
+static bool reverdict(struct daemon *d, struct node *n)
+{
+	if (n->rules_gen == d->rules_gen)
+		return !atomic_load(&n->dead);
+	n->rules_gen = d->rules_gen;
+	if (!n->parent)
+		return true;
+	bool parent_ok = reverdict(d, n->parent);
+	if (!parent_ok || n->via_link || atomic_load(&n->dead)) {
+		/* Symlinked nodes are re-resolved by a fresh lookup. */
+		atomic_store(&n->dead, true);
+		n->verdict = (struct verdict){ VIS_HIDDEN, NULL };
+		return false;
+	}
+	n->verdict = rules_decide(d->rules, n->parent->verdict, n->path,
+				  n->pathlen, n->type == S_IFDIR);
+	if (n->verdict.vis == VIS_HIDDEN) {
+		atomic_store(&n->dead, true);
+		return false;
+	}
+	return true;
+}
+
+struct dirfds {
+	uint64_t *ino;
+	int *fd;
+	size_t n, cap;
+};
+
+struct reverdict_arg {
+	struct daemon *d;
+	struct dirfds *df;
+};
+
+static void collect_dir(struct node *n, void *arg)
+{
+	struct reverdict_arg *a = arg;
+	struct dirfds *df = a->df;
+	reverdict(a->d, n);
+	if (n->type != S_IFDIR || n->fd < 0)
+		return;
+	if (df->n == df->cap) {
+		size_t cap = df->cap ? df->cap * 2 : 64;
+		uint64_t *ino = realloc(df->ino, cap * sizeof(*ino));
+		if (!ino)
+			return;
+		df->ino = ino;
+		int *fd = realloc(df->fd, cap * sizeof(*fd));
+		if (!fd)
+			return;
+		df->fd = fd;
+		df->cap = cap;
+	}
+	int fd = dup(n->fd);
+	if (fd < 0)
+		return;
+	df->ino[df->n] = node_ino(&a->d->nodes, n);
+	df->fd[df->n++] = fd;
+}
+
+/* Every name in every directory the kernel may have cached, positive or
+ * negative, is invalidated: names absent from the source stay absent
+ * whatever the rules say, so these are all that can change. */
+static void invalidate_listed(struct daemon *d, struct dirfds *df)
+{
+	struct inval_list l = { 0 };
+	for (size_t i = 0; i < df->n; i++) {
+		int fd = openat(df->fd[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+		if (dir) {
+			struct dirent *de;
+			while ((de = readdir(dir)) != NULL) {
+				if (!strcmp(de->d_name, ".") ||
+				    !strcmp(de->d_name, ".."))
+					continue;
+				struct inval iv = { .ino = df->ino[i],
+						    .entry = true,
+						    .namelen = strlen(de->d_name) };
+				iv.name = strdup(de->d_name);
+				if (!iv.name)
+					continue;
+				if (l.n == l.cap) {
+					size_t cap = l.cap ? l.cap * 2 : 64;
+					struct inval *v = realloc(l.v, cap * sizeof(*v));
+					if (!v) {
+						free(iv.name);
+						continue;
+					}
+					l.v = v;
+					l.cap = cap;
+				}
+				l.v[l.n++] = iv;
+			}
+			closedir(dir);
+		} else if (fd >= 0) {
+			close(fd);
+		}
+		close(df->fd[i]);
+		if (l.n == l.cap) {
+			size_t cap = l.cap ? l.cap * 2 : 64;
+			struct inval *v = realloc(l.v, cap * sizeof(*v));
+			if (!v)
+				continue;
+			l.v = v;
+			l.cap = cap;
+		}
+		l.v[l.n++] = (struct inval){ .ino = df->ino[i] };
+	}
+	issue(d, &l);
+}
+
+int follow_open(struct prepared *p, const struct rules *rs, int **out,
+		size_t *nout, char *why, size_t whylen)
+{
+	size_t nr = rules_follow_count(rs), n = 0;
+	int *fds = calloc(p->ncli_follow + nr + 1, sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->ncli_follow + nr; i++) {
+		const char *dir = i < p->ncli_follow
+					  ? p->cli_follow[i]
+					  : rules_follow_dir(rs, i - p->ncli_follow);
+		int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		char real[PATH_MAX];
+		if (fd >= 0 && !realpath(dir, real))
+			real[0] = '\0';
+		size_t rl = fd >= 0 ? strlen(real) : 0;
+		if (fd >= 0 && rl && strncmp(p->source, real, rl) == 0 &&
+		    (p->source[rl] == '/' || p->source[rl] == '\0' ||
+		     (rl == 1 && real[0] == '/'))) {
+			snprintf(why, whylen,
+				 "follow directory %s contains SOURCE %s: it "
+				 "would make every symlink an anchor",
+				 dir, p->source);
+			close(fd);
+			fd = -1;
+			errno = 0;
+		}
+		if (fd < 0) {
+			if (errno)
+				snprintf(why, whylen, "follow directory %s: %s",
+					 dir, strerror(errno));
+			for (size_t j = 0; j < n; j++)
+				close(fds[j]);
+			free(fds);
+			return -1;
+		}
+		fds[n++] = fd;
+	}
+	*out = fds;
+	*nout = n;
+	return 0;
+}
+
+static void reload(struct daemon *d)
+{
+	struct rules *nr = NULL;
+	struct rules_error rerr;
+	char msg[sizeof(rerr.msg) + sizeof(rerr.file) + 64];
+	int *fds = NULL;
+	size_t nfds = 0;
+
+	stats_bump(d->stats, ST_RELOAD);
+	d->reload_attempts++;
+	if (rules_load(&d->p->input, &nr, &rerr) < 0) {
+		rules_error_format(&rerr, msg, sizeof(msg));
+		goto failed;
+	}
+	if (follow_open(d->p, nr, &fds, &nfds, msg, sizeof(msg)) < 0) {
+		rules_free(nr);
+		goto failed;
+	}
+
+	pthread_rwlock_wrlock(&d->rules_lock);
+	struct rules *old = d->rules;
+	int *oldfds = d->p->follow_fds;
+	size_t noldfds = d->p->nfollow;
+	d->rules = nr;
+	d->p->rules = nr;
+	d->p->follow_fds = fds;
+	d->p->nfollow = nfds;
+	d->sv.follow = fds;
+	d->sv.nfollow = nfds;
+	d->rules_gen++;
+	struct dirfds df = { 0 };
+	struct reverdict_arg a = { d, &df };
+	node_for_each(&d->nodes, collect_dir, &a);
+	pthread_rwlock_unlock(&d->rules_lock);
+
+	rules_free(old);
+	for (size_t i = 0; i < noldfds; i++)
+		close(oldfds[i]);
+	free(oldfds);
+	invalidate_listed(d, &df);
+	free(df.ino);
+	free(df.fd);
+	d->generation++;
+	free(d->reload_error);
+	d->reload_error = NULL;
+	write_state(d);
+	log_msg(LOG_INFO, "rules reloaded (%zu layers)",
+		rules_layer_count(d->rules));
+	return;
+failed:
+	log_msg(LOG_ERR, "reload failed, keeping the previous rules: %s", msg);
+	free(d->reload_error);
+	d->reload_error = strdup(msg);
+	write_state(d);
+}
+
+static void *watcher_main(void *arg)
+{
+	struct daemon *d = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = d->inotify_fd, .events = POLLIN },
+		{ .fd = d->wake[0], .events = POLLIN },
+	};
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[0].revents & POLLIN)
+			drain_inotify(d);
+		if (pfd[1].revents & POLLIN) {
+			char c;
+			if (read(d->wake[0], &c, 1) == 1) {
+				if (c == 'q')
+					break;
+				reload(d);
+			}
+		}
+	}
+	return NULL;
+}
+
+/* ---- serving ---- */
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void report(int ready_fd, struct seedfs_error *err, const char *fmt,
+		   ...) __attribute__((format(printf, 3, 4)));
+static void report(int ready_fd, struct seedfs_error *err, const char *fmt,
+		   ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err->status = SEEDFS_EXIT_FAIL;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	if (ready_fd >= 0) {
+		if (write(ready_fd, err->msg, strlen(err->msg)) < 0) {
+			/* the parent is gone; nothing else to tell */
+		}
+	}
+}
+
+static int make_session(struct daemon *d, struct seedfs_error *err,
+			int ready_fd)
+{
+	char *opts = NULL;
+	if (asprintf(&opts,
+		     "ro,nosuid,nodev,noatime,fsname=claude-seedfs,"
+		     "subtype=claude-seedfs%s%s",
+		     d->p->fuse_opts ? "," : "",
+		     d->p->fuse_opts ? d->p->fuse_opts : "") < 0)
+		return -1;
+	char *argv[] = { "claude-seedfs", "-o", opts, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	d->se = fuse_session_new(&args, seedfs_ops(),
+				 sizeof(struct fuse_lowlevel_ops), d);
+	fuse_opt_free_args(&args);
+	free(opts);
+	if (!d->se) {
+		report(ready_fd, err, "cannot create the FUSE session");
+		return -1;
+	}
+	return 0;
+}
+
+static void daemon_cleanup(struct daemon *d)
+{
+	if (d->watcher_running) {
+		char q = 'q';
+		if (write(d->wake[1], &q, 1) == 1)
+			pthread_join(d->watcher, NULL);
+	}
+	if (d->se) {
+		fuse_session_unmount(d->se);
+		fuse_remove_signal_handlers(d->se);
+		fuse_session_destroy(d->se);
+	}
+	wake_fd = -1;
+	if (d->wake[0] >= 0)
+		close(d->wake[0]);
+	if (d->wake[1] >= 0)
+		close(d->wake[1]);
+	if (d->nodes.root)
+		node_table_destroy(&d->nodes);
+	if (d->inotify_fd >= 0)
+		close(d->inotify_fd);
+	if (d->stats != &d->local_stats) {
+		stats_unmap(d->stats);
+		state_remove(d->p->mountpoint);
+	}
+	free(d->reload_error);
+	pthread_rwlock_destroy(&d->rules_lock);
+}
+
+int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
+{
+	struct daemon d = {
+		.p = p,
+		.rules = p->rules,
+		.inotify_fd = -1,
+		.wake = { -1, -1 },
+		.sv = { p->root_fd, p->follow_fds, p->nfollow },
+	};
+	int rc = -1;
+
+	pthread_rwlock_init(&d.rules_lock, NULL);
+	d.stats = &d.local_stats;
+	raise_fd_limit();
+	if (pipe2(d.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		report(ready_fd, err, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	d.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d.inotify_fd < 0)
+		log_msg(LOG_WARNING, "inotify unavailable (%s): the view will "
+			"not follow source changes quickly", strerror(errno));
+	if (node_table_init(&d.nodes, p->root_fd, d.inotify_fd) < 0) {
+		report(ready_fd, err, "out of memory");
+		goto out;
+	}
+	if (make_session(&d, err, ready_fd) < 0)
+		goto out;
+	if (fuse_set_signal_handlers(d.se) < 0) {
+		report(ready_fd, err, "cannot install signal handlers");
+		goto out;
+	}
+	wake_fd = d.wake[1];
+	struct sigaction sa = { .sa_handler = on_sighup };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (fuse_session_mount(d.se, p->mountpoint) < 0) {
+		report(ready_fd, err, "mount %s failed (is /dev/fuse usable and "
+			"fusermount3 installed?)", p->mountpoint);
+		fuse_remove_signal_handlers(d.se);
+		fuse_session_destroy(d.se);
+		d.se = NULL;
+		goto out;
+	}
+	struct stats_page *sp = stats_map(p->mountpoint, true);
+	if (sp)
+		d.stats = sp;
+	write_state(&d);
+
+	/* Only the watcher thread issues invalidations: never from inside a
+	 * request handler, where the kernel may be waiting on us. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	if (pthread_create(&d.watcher, NULL, watcher_main, &d) == 0)
+		d.watcher_running = true;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "OK\n", 3) != 3) {
+			/* the parent died; serve anyway */
+		}
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	log_msg(LOG_INFO, "serving %s on %s", p->source, p->mountpoint);
+
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	if (cfg)
+		fuse_loop_cfg_set_max_threads(cfg, 16);
+	rc = fuse_session_loop_mt(d.se, cfg);
+	if (cfg)
+		fuse_loop_cfg_destroy(cfg);
+	rc = rc < 0 ? -1 : 0;
+	log_msg(LOG_INFO, "unmounted %s", p->mountpoint);
+out:
+	daemon_cleanup(&d);
+	return rc;
+}

@@ -1,0 +1,29 @@
+/* log.c — see log.h. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Set once, before any thread starts. */
+static bool use_syslog;
+
+void log_to_syslog(bool on)
+{
+	use_syslog = on;
+	if (on)
+		openlog("claude-seedfs", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void log_msg(int priority, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (use_syslog) {
+		vsyslog(priority, fmt, ap);
+	} else {
+		fputs("claude-seedfs: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}

@@ -1,0 +1,259 @@
+/* mountpoint.c — see mountpoint.h. */
+#include "mountpoint.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+__attribute__((format(printf, 3, 4))) static int
+fail(struct seedfs_error *err, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err->status = status;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* Splits one mountinfo line into its mount point and fstype. */
+static bool parse_mountinfo(char *line, char **mp, char **fstype)
+{
+	char *save = NULL, *tok;
+	int field = 0;
+	bool after_sep = false;
+
+	*mp = *fstype = NULL;
+	for (tok = strtok_r(line, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save), field++) {
+		if (field == 4)
+			*mp = tok;
+		else if (field > 5 && !after_sep && strcmp(tok, "-") == 0)
+			after_sep = true;
+		else if (after_sep) {
+			*fstype = tok;
+			break;
+		}
+	}
+	if (!*mp || !*fstype)
+		return false;
+	unescape_octal(*mp);
+	return true;
+}
+
+static int mountinfo_scan(bool (*fn)(const char *mp, const char *fstype,
+				     void *arg),
+			  void *arg)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		char *mp, *fstype;
+		if (parse_mountinfo(line, &mp, &fstype) && !fn(mp, fstype, arg))
+			break;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+struct lookup_arg {
+	const char *mp;
+	char *fstype;
+	size_t len;
+	int found;
+};
+
+static bool lookup_one(const char *mp, const char *fstype, void *arg)
+{
+	struct lookup_arg *a = arg;
+	if (strcmp(mp, a->mp) == 0) {
+		a->found = 1; /* keep going: the last mount on top wins */
+		snprintf(a->fstype, a->len, "%s", fstype);
+	}
+	return true;
+}
+
+int mountinfo_lookup(const char *mp, char *fstype, size_t len)
+{
+	struct lookup_arg a = { mp, fstype, len, 0 };
+	int rc = mountinfo_scan(lookup_one, &a);
+	return rc < 0 ? rc : a.found;
+}
+
+struct each_arg {
+	void (*fn)(const char *mp, void *arg);
+	void *arg;
+};
+
+static bool each_one(const char *mp, const char *fstype, void *arg)
+{
+	struct each_arg *a = arg;
+	if (strcmp(fstype, SEEDFS_FSTYPE) == 0)
+		a->fn(mp, a->arg);
+	return true;
+}
+
+int mountinfo_each_view(void (*fn)(const char *mp, void *arg), void *arg)
+{
+	struct each_arg a = { fn, arg };
+	return mountinfo_scan(each_one, &a);
+}
+
+int mountpoint_canonical(const char *mp, char **out)
+{
+	char *copy = strdup(mp);
+	if (!copy)
+		return -ENOMEM;
+	size_t len = strlen(copy);
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	char *slash = strrchr(copy, '/');
+	const char *base = slash ? slash + 1 : copy;
+	const char *parent = slash ? (slash == copy ? "/" : copy) : ".";
+	if (slash && slash != copy)
+		*slash = '\0';
+	if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || !*base) {
+		/* "." or "/" : resolve the whole thing */
+		char *r = realpath(mp, NULL);
+		free(copy);
+		if (!r)
+			return -errno;
+		*out = r;
+		return 0;
+	}
+	char *rp = realpath(parent, NULL);
+	if (!rp) {
+		int e = -errno;
+		free(copy);
+		return e;
+	}
+	int n = asprintf(out, "%s%s%s", rp, strcmp(rp, "/") ? "/" : "", base);
+	free(rp);
+	free(copy);
+	return n < 0 ? -ENOMEM : 0;
+}
+
+static bool is_empty_dir(int fd)
+{
+	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	bool empty = true;
+	struct dirent *de;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return false;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	}
+	closedir(d);
+	return empty;
+}
+
+/* True if the directory fd, or one of its ancestors, is one of anchors. */
+static bool inside_anchor(int fd, const int *anchors, size_t n)
+{
+	struct stat a[16], cur, up;
+	size_t na = n < 16 ? n : 16;
+	for (size_t i = 0; i < na; i++)
+		if (fstat(anchors[i], &a[i]) < 0)
+			a[i].st_ino = 0;
+	int cfd = dup(fd);
+	bool inside = false;
+	for (int depth = 0; cfd >= 0 && depth < 4096; depth++) {
+		if (fstat(cfd, &cur) < 0)
+			break;
+		for (size_t i = 0; i < na; i++)
+			if (a[i].st_dev == cur.st_dev && a[i].st_ino == cur.st_ino)
+				inside = true;
+		if (inside)
+			break;
+		int pfd = openat(cfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(cfd);
+		cfd = pfd;
+		if (cfd < 0 || fstat(cfd, &up) < 0)
+			break;
+		if (up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)
+			break; /* reached / */
+	}
+	if (cfd >= 0)
+		close(cfd);
+	return inside;
+}
+
+int mountpoint_check(const char *mp, const int *anchors, size_t nanchors,
+		     char **canonical, struct seedfs_error *err)
+{
+	char fstype[256];
+	char *canon = NULL;
+	int rc = mountpoint_canonical(mp, &canon);
+	if (rc < 0)
+		return fail(err, SEEDFS_EXIT_FAIL, "mountpoint %s: %s", mp,
+			    strerror(-rc));
+	if (mountinfo_lookup(canon, fstype, sizeof(fstype)) == 1) {
+		fail(err, SEEDFS_EXIT_FAIL,
+		     "mountpoint %s: already mounted (%s)%s", canon, fstype,
+		     strcmp(fstype, SEEDFS_FSTYPE) == 0
+			     ? "; run: claude-seedfs umount MOUNTPOINT"
+			     : "");
+		free(canon);
+		return -1;
+	}
+	int fd = open(canon, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fail(err, SEEDFS_EXIT_FAIL, "mountpoint %s: %s", canon,
+		     strerror(errno));
+		free(canon);
+		return -1;
+	}
+	if (inside_anchor(fd, anchors, nanchors)) {
+		fail(err, SEEDFS_EXIT_FAIL,
+		     "mountpoint %s: inside SOURCE or a followed directory "
+		     "(the view would contain itself)",
+		     canon);
+	} else if (!is_empty_dir(fd)) {
+		fail(err, SEEDFS_EXIT_FAIL,
+		     "mountpoint %s: not empty (a view would hide its contents)",
+		     canon);
+	} else {
+		close(fd);
+		*canonical = canon;
+		return 0;
+	}
+	close(fd);
+	free(canon);
+	return -1;
+}

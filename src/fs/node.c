@@ -1,0 +1,472 @@
+/* node.c — see node.h. */
+#include "node.h"
+
+#include <errno.h>
+#include <fuse_lowlevel.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define WATCH_MASK                                                             \
+	(IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE |      \
+	 IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |         \
+	 IN_EXCL_UNLINK)
+
+static void watch_add(struct node_table *t, struct node *n);
+
+static size_t name_hash(const struct node *parent, const char *name,
+			size_t len)
+{
+	return (size_t)XXH3_64bits_withSeed(name, len, (uintptr_t)parent);
+}
+
+static struct node *node_new(const char *name, size_t namelen,
+			     const char *path, size_t pathlen)
+{
+	struct node *n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->name = strndup(name, namelen);
+	n->path = strndup(path, pathlen);
+	if (!n->name || !n->path) {
+		free(n->name);
+		free(n->path);
+		free(n);
+		return NULL;
+	}
+	n->pathlen = pathlen;
+	n->fd = -1;
+	n->wd = -1;
+	atomic_init(&n->dead, false);
+	return n;
+}
+
+int node_table_init(struct node_table *t, int root_fd, int inotify_fd)
+{
+	struct stat st;
+	memset(t, 0, sizeof(*t));
+	if (fstat(root_fd, &st) < 0)
+		return -errno;
+	pthread_mutex_init(&t->lock, NULL);
+	t->inotify_fd = inotify_fd;
+	t->nbyname = 1024;
+	t->nbywd = 256;
+	t->byname = calloc(t->nbyname, sizeof(*t->byname));
+	t->bywd = calloc(t->nbywd, sizeof(*t->bywd));
+	t->root = node_new("", 0, "", 0);
+	if (!t->byname || !t->bywd || !t->root) {
+		node_table_destroy(t);
+		return -ENOMEM;
+	}
+	t->root->fd = root_fd;
+	t->root->dev = st.st_dev;
+	t->root->ino = st.st_ino;
+	t->root->type = S_IFDIR;
+	t->root->nlookup = 1;
+	t->root->verdict = (struct verdict){ VIS_CONTAINER, NULL };
+	t->next_generation = 1;
+	watch_add(t, t->root);
+	return 0;
+}
+
+static void free_node(struct node *n)
+{
+	if (n->fd >= 0)
+		close(n->fd);
+	free(n->name);
+	free(n->path);
+	free(n);
+}
+
+void node_table_destroy(struct node_table *t)
+{
+	for (size_t i = 0; t->byname && i < t->nbyname; i++) {
+		struct node *n = t->byname[i];
+		while (n) {
+			struct node *next = n->hnext;
+			free_node(n);
+			n = next;
+		}
+	}
+	/* Unhashed (dead) nodes still referenced by the kernel are freed
+	 * with the process; the root's fd belongs to the daemon. */
+	if (t->root) {
+		t->root->fd = -1;
+		free_node(t->root);
+	}
+	free(t->byname);
+	free(t->bywd);
+	pthread_mutex_destroy(&t->lock);
+	memset(t, 0, sizeof(*t));
+}
+
+struct node *node_of(struct node_table *t, uint64_t ino)
+{
+	if (ino == FUSE_ROOT_ID)
+		return t->root;
+	return (struct node *)(uintptr_t)ino;
+}
+
+uint64_t node_ino(const struct node_table *t, const struct node *n)
+{
+	return n == t->root ? FUSE_ROOT_ID : (uint64_t)(uintptr_t)n;
+}
+
+bool node_live(const struct node *n)
+{
+	for (; n; n = n->parent)
+		if (atomic_load_explicit(&n->dead, memory_order_acquire))
+			return false;
+	return true;
+}
+
+struct dirref node_dirref(const struct node *n)
+{
+	return (struct dirref){
+		.fd = n->fd,
+		.dev = n->dev,
+		.path = n->path,
+		.pathlen = n->pathlen,
+		.verdict = n->verdict,
+	};
+}
+
+/* ---- (parent, name) index ---- */
+
+static void grow_byname(struct node_table *t)
+{
+	size_t nb = t->nbyname * 2;
+	struct node **b = calloc(nb, sizeof(*b));
+	if (!b)
+		return; /* keep the longer chains */
+	for (size_t i = 0; i < t->nbyname; i++) {
+		struct node *n = t->byname[i];
+		while (n) {
+			struct node *next = n->hnext;
+			size_t h = name_hash(n->parent, n->name,
+					     strlen(n->name)) & (nb - 1);
+			n->hnext = b[h];
+			b[h] = n;
+			n = next;
+		}
+	}
+	free(t->byname);
+	t->byname = b;
+	t->nbyname = nb;
+}
+
+static struct node *find_child(struct node_table *t, struct node *parent,
+			       const char *name, size_t len)
+{
+	size_t h = name_hash(parent, name, len) & (t->nbyname - 1);
+	for (struct node *n = t->byname[h]; n; n = n->hnext)
+		if (n->parent == parent && strncmp(n->name, name, len) == 0 &&
+		    n->name[len] == '\0')
+			return n;
+	return NULL;
+}
+
+static void hash_insert(struct node_table *t, struct node *n)
+{
+	if (t->count >= t->nbyname * 2)
+		grow_byname(t);
+	size_t h = name_hash(n->parent, n->name, strlen(n->name)) &
+		   (t->nbyname - 1);
+	n->hnext = t->byname[h];
+	t->byname[h] = n;
+	n->hashed = true;
+	t->count++;
+}
+
+static void hash_remove(struct node_table *t, struct node *n)
+{
+	if (!n->hashed)
+		return;
+	size_t h = name_hash(n->parent, n->name, strlen(n->name)) &
+		   (t->nbyname - 1);
+	for (struct node **pp = &t->byname[h]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == n) {
+			*pp = n->hnext;
+			break;
+		}
+	}
+	n->hashed = false;
+	t->count--;
+}
+
+/* ---- watch index ---- */
+
+static void watch_add(struct node_table *t, struct node *n)
+{
+	char proc[64];
+	uint32_t mask = WATCH_MASK;
+
+	if (t->inotify_fd < 0 || n->fd < 0)
+		return;
+	if (n->type == S_IFDIR)
+		mask |= IN_ONLYDIR;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
+	int wd = inotify_add_watch(t->inotify_fd, proc, mask);
+	if (wd < 0)
+		return; /* the view still works, only without live updates */
+	n->wd = wd;
+	size_t h = (size_t)wd & (t->nbywd - 1);
+	n->wnext = t->bywd[h];
+	t->bywd[h] = n;
+}
+
+static void watch_remove(struct node_table *t, struct node *n)
+{
+	if (n->wd < 0)
+		return;
+	size_t h = (size_t)n->wd & (t->nbywd - 1);
+	bool shared = false;
+	for (struct node **pp = &t->bywd[h]; *pp;) {
+		if (*pp == n) {
+			*pp = n->wnext;
+			continue;
+		}
+		if ((*pp)->wd == n->wd)
+			shared = true;
+		pp = &(*pp)->wnext;
+	}
+	if (!shared)
+		inotify_rm_watch(t->inotify_fd, n->wd);
+	n->wd = -1;
+}
+
+
+void node_for_each(struct node_table *t, void (*fn)(struct node *n, void *arg),
+		   void *arg)
+{
+	pthread_mutex_lock(&t->lock);
+	fn(t->root, arg);
+	for (size_t i = 0; i < t->nbyname; i++)
+		for (struct node *n = t->byname[i]; n; n = n->hnext)
+			fn(n, arg);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* ---- lifetime ---- */
+
+static void maybe_free(struct node_table *t, struct node *n)
+{
+	while (n && n != t->root && n->nlookup == 0 && n->children == 0) {
+		struct node *parent = n->parent;
+		hash_remove(t, n);
+		watch_remove(t, n);
+		free_node(n);
+		parent->children--;
+		n = parent;
+	}
+}
+
+struct node *node_link(struct node_table *t, struct node *parent,
+		       struct entry *e, const char *name, size_t namelen)
+{
+	pthread_mutex_lock(&t->lock);
+	struct node *n = find_child(t, parent, name, namelen);
+	if (n && (n->dev != e->st.st_dev || n->ino != e->st.st_ino ||
+		  n->type != (e->st.st_mode & S_IFMT) ||
+		  n->via_link != e->via_link)) {
+		/* The name now holds another object: retire the old node. */
+		atomic_store(&n->dead, true);
+		hash_remove(t, n);
+		n = NULL;
+	}
+	if (n) {
+		n->verdict = e->verdict;
+		n->nlookup++;
+		pthread_mutex_unlock(&t->lock);
+		return n;
+	}
+	n = node_new(name, namelen, e->path, e->pathlen);
+	if (!n) {
+		pthread_mutex_unlock(&t->lock);
+		return NULL;
+	}
+	n->parent = parent;
+	parent->children++;
+	n->fd = e->fd;
+	e->fd = -1;
+	n->dev = e->st.st_dev;
+	n->ino = e->st.st_ino;
+	n->type = e->st.st_mode & S_IFMT;
+	n->via_link = e->via_link;
+	n->verdict = e->verdict;
+	n->generation = t->next_generation++;
+	n->nlookup = 1;
+	hash_insert(t, n);
+	watch_add(t, n);
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+void node_forget(struct node_table *t, struct node *n, uint64_t nlookup)
+{
+	pthread_mutex_lock(&t->lock);
+	n->nlookup = nlookup > n->nlookup ? 0 : n->nlookup - nlookup;
+	maybe_free(t, n);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void kill_locked(struct node_table *t, struct node *n)
+{
+	if (n == t->root) {
+		atomic_store(&n->dead, true);
+		return;
+	}
+	atomic_store(&n->dead, true);
+	hash_remove(t, n);
+	watch_remove(t, n);
+}
+
+bool node_kill_child(struct node_table *t, struct node *parent,
+		     const char *name, size_t namelen)
+{
+	pthread_mutex_lock(&t->lock);
+	struct node *n = find_child(t, parent, name, namelen);
+	if (n)
+		kill_locked(t, n);
+	pthread_mutex_unlock(&t->lock);
+	return n != NULL;
+}
+
+void node_kill(struct node_table *t, struct node *n)
+{
+	pthread_mutex_lock(&t->lock);
+	kill_locked(t, n);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* ---- inotify events ---- */
+
+void inval_list_free(struct inval_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static void push(struct inval_list *l, uint64_t ino, const char *name,
+		 size_t namelen)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct inval *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return; /* best effort: timeouts still bound staleness */
+		l->v = v;
+		l->cap = cap;
+	}
+	struct inval *iv = &l->v[l->n];
+	*iv = (struct inval){ .ino = ino, .entry = name != NULL };
+	if (name) {
+		iv->name = strndup(name, namelen);
+		if (!iv->name)
+			return;
+		iv->namelen = namelen;
+	}
+	l->n++;
+}
+
+static void push_entry_of(struct node_table *t, struct inval_list *l,
+			  struct node *n)
+{
+	if (n->parent)
+		push(l, node_ino(t, n->parent), n->name, strlen(n->name));
+}
+
+static void overflow_all(struct node_table *t, struct inval_list *out)
+{
+	push(out, FUSE_ROOT_ID, NULL, 0);
+	for (size_t i = 0; i < t->nbyname; i++)
+		for (struct node *n = t->byname[i]; n; n = n->hnext) {
+			push(out, node_ino(t, n), NULL, 0);
+			push_entry_of(t, out, n);
+		}
+}
+
+static void dir_child_event(struct node_table *t, struct node *dir,
+			    uint32_t mask, const char *name,
+			    struct inval_list *out)
+{
+	size_t len = strlen(name);
+	uint64_t dino = node_ino(t, dir);
+	struct node *child = find_child(t, dir, name, len);
+
+	if (mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)) {
+		if (child) {
+			push(out, node_ino(t, child), NULL, 0);
+			kill_locked(t, child);
+		}
+		push(out, dino, name, len);
+		push(out, dino, NULL, 0); /* listing and cached readdir */
+		return;
+	}
+	if (child)
+		push(out, node_ino(t, child), NULL, 0);
+	if (mask & IN_ATTRIB)
+		push(out, dino, name, len); /* link count, type checks */
+}
+
+static void self_event(struct node_table *t, struct node *n, uint32_t mask,
+		       struct inval_list *out)
+{
+	uint64_t ino = node_ino(t, n);
+	if (mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+		kill_locked(t, n);
+		push_entry_of(t, out, n);
+		push(out, ino, NULL, 0);
+		return;
+	}
+	if (n->type == S_IFREG && (mask & (IN_MODIFY | IN_CLOSE_WRITE |
+					   IN_ATTRIB))) {
+		struct stat st;
+		push(out, ino, NULL, 0);
+		if ((mask & IN_ATTRIB) &&
+		    (fstat(n->fd, &st) < 0 || st.st_nlink != 1)) {
+			kill_locked(t, n);
+			push_entry_of(t, out, n);
+		}
+	}
+}
+
+void node_watch_event(struct node_table *t, int wd, uint32_t mask,
+		      const char *name, struct inval_list *out)
+{
+	pthread_mutex_lock(&t->lock);
+	if (wd < 0 || (mask & IN_Q_OVERFLOW)) {
+		overflow_all(t, out);
+		goto out;
+	}
+	for (struct node *n = t->bywd[(size_t)wd & (t->nbywd - 1)]; n;) {
+		struct node *next = n->wnext;
+		if (n->wd != wd) {
+			n = next;
+			continue;
+		}
+		if (mask & IN_IGNORED) {
+			/* The kernel dropped the watch itself. */
+			size_t h = (size_t)wd & (t->nbywd - 1);
+			for (struct node **pp = &t->bywd[h]; *pp;
+			     pp = &(*pp)->wnext)
+				if (*pp == n) {
+					*pp = n->wnext;
+					break;
+				}
+			n->wd = -1;
+		} else if (name && name[0] && n->type == S_IFDIR) {
+			dir_child_event(t, n, mask, name, out);
+		} else {
+			self_event(t, n, mask, out);
+		}
+		n = next;
+	}
+out:
+	pthread_mutex_unlock(&t->lock);
+}

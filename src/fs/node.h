@@ -1,0 +1,113 @@
+/* node.h — the daemon's inodes: one per (parent, name) the kernel knows.
+ *
+ * Owns: node lifetime (kernel lookup counts plus child references), the
+ * (parent, name) and inotify-watch indexes, and "dead" marking when the
+ * source changes under a node. A node is a view path: the same source
+ * directory reached through two view paths is two nodes, because what is
+ * visible below it depends on the path.
+ *
+ * Locking: one mutex for the indexes and counts (node_table.lock). Node
+ * fields set at creation are immutable; verdict changes only on reload,
+ * under the daemon's exclusive rules lock; dead is atomic.
+ */
+#ifndef SEEDFS_NODE_H
+#define SEEDFS_NODE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "classify.h"
+
+struct node {
+	struct node *parent; /* holds a reference; NULL for the root */
+	char *name;	     /* name in the parent ("" for the root) */
+	char *path;	     /* view path */
+	size_t pathlen;
+	int fd;		     /* owned O_PATH, or -1 (plain file) */
+	dev_t dev;	     /* source identity */
+	ino_t ino;
+	mode_t type;	     /* S_IFDIR or S_IFREG */
+	bool via_link;
+	struct verdict verdict;
+	uint64_t generation;
+	atomic_bool dead;
+	unsigned rules_gen; /* reload bookkeeping (daemon.c) */
+
+	/* under node_table.lock */
+	uint64_t nlookup;
+	unsigned children;
+	bool hashed;
+	int wd;
+	struct node *hnext; /* (parent, name) chain */
+	struct node *wnext; /* same-watch chain */
+};
+
+struct node_table {
+	pthread_mutex_t lock;
+	struct node *root;
+	struct node **byname;
+	size_t nbyname, count;
+	struct node **bywd;
+	size_t nbywd;
+	uint64_t next_generation;
+	int inotify_fd; /* -1: no watches */
+};
+
+int node_table_init(struct node_table *t, int root_fd, int inotify_fd);
+void node_table_destroy(struct node_table *t);
+
+/* The node for a FUSE inode number (never fails for numbers the kernel
+ * got from us and has not forgotten). */
+struct node *node_of(struct node_table *t, uint64_t ino);
+uint64_t node_ino(const struct node_table *t, const struct node *n);
+
+/* False if n or an ancestor was marked dead. */
+bool node_live(const struct node *n);
+
+/* The node for a visible entry classified below parent: the existing one
+ * if it still names the same source object, otherwise a new one that takes
+ * e->fd. Adds one kernel lookup. Returns NULL on ENOMEM. */
+struct node *node_link(struct node_table *t, struct node *parent,
+		       struct entry *e, const char *name, size_t namelen);
+
+/* Drops n kernel lookups; frees what nothing references any more. */
+void node_forget(struct node_table *t, struct node *n, uint64_t nlookup);
+
+/* Marks the child (parent, name) dead and unhashes it, so the next lookup
+ * makes a fresh node. Returns true if there was such a child. */
+bool node_kill_child(struct node_table *t, struct node *parent,
+		     const char *name, size_t namelen);
+void node_kill(struct node_table *t, struct node *n);
+
+/* A kernel cache invalidation to issue once the table lock is dropped
+ * (notify calls can wait on requests that need the lock). */
+struct inval {
+	uint64_t ino;	 /* INVAL_INODE: this inode; INVAL_ENTRY: the parent */
+	char *name;	 /* INVAL_ENTRY: owned copy */
+	size_t namelen;
+	bool entry;
+};
+
+struct inval_list {
+	struct inval *v;
+	size_t n, cap;
+};
+
+void inval_list_free(struct inval_list *l);
+
+/* Applies one inotify event (wd < 0: queue overflow, everything) to the
+ * table: kills nodes whose source object went away or was replaced, and
+ * appends the kernel invalidations the event calls for. */
+void node_watch_event(struct node_table *t, int wd, uint32_t mask,
+		      const char *name, struct inval_list *out);
+/* Visits every node, under the lock, in no particular order. */
+void node_for_each(struct node_table *t, void (*fn)(struct node *n, void *arg),
+		   void *arg);
+
+/* The directory as classify() needs it. */
+struct dirref node_dirref(const struct node *n);
+
+#endif

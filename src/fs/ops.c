@@ -1,0 +1,648 @@
+/* ops.c — the FUSE low-level operations of the view.
+ *
+ * Owns: turning kernel requests into classify() calls and replies. Every
+ * request that reaches a name goes through classify(); every request on an
+ * inode first checks the node is still live and still names the same
+ * source object. Write-type requests answer EROFS. Hidden and absent are
+ * answered identically (a negative entry).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "safeopen.h"
+
+#define LONG_TIMEOUT 86400.0 /* correct only because the watcher invalidates */
+#define SHORT_TIMEOUT 1.0    /* for entries of directories without a watch */
+#define UNKNOWN_INO 0xffffffffu /* d_ino for readdir entries not looked up */
+
+static struct daemon *dm(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static void count(struct daemon *d, enum stat_op op)
+{
+	stats_bump(d->stats, op);
+}
+
+static double timeout_for(const struct node *dir)
+{
+	return dir->wd >= 0 ? LONG_TIMEOUT : SHORT_TIMEOUT;
+}
+
+/* Attributes as the view presents them: no write or set-id bits, our own
+ * inode numbers, directories with link count 1 and size 0 so that neither
+ * reveals how many hidden entries they hold. */
+static void view_attr(const struct stat *src, fuse_ino_t ino, struct stat *out)
+{
+	*out = *src;
+	out->st_ino = ino;
+	out->st_mode = (src->st_mode & S_IFMT) | (src->st_mode & 0555);
+	out->st_dev = 0;
+	out->st_rdev = 0;
+	if (S_ISDIR(src->st_mode)) {
+		out->st_nlink = 1;
+		out->st_size = 0;
+		out->st_blocks = 0;
+	}
+}
+
+static bool ancestor_of(const void *ctx, dev_t dev, ino_t ino)
+{
+	for (const struct node *n = ctx; n; n = n->parent)
+		if (n->dev == dev && n->ino == ino)
+			return true;
+	return false;
+}
+
+static struct dirref dirref_of(const struct node *n)
+{
+	struct dirref dr = node_dirref(n);
+	dr.is_ancestor = ancestor_of;
+	dr.ctx = n;
+	return dr;
+}
+
+/* Current attributes of n's source object, checked to be the same object
+ * and still servable. Returns 0 or -errno. */
+static int node_stat(const struct node *n, struct stat *st)
+{
+	int rc = n->fd >= 0 ? fstat(n->fd, st)
+			    : fstatat(n->parent->fd, n->name, st,
+				      AT_SYMLINK_NOFOLLOW);
+	if (rc < 0)
+		return errno == ENOENT ? -ESTALE : -errno;
+	if (st->st_dev != n->dev || st->st_ino != n->ino ||
+	    (st->st_mode & S_IFMT) != n->type || !classify_servable(st))
+		return -ESTALE;
+	return 0;
+}
+
+static struct node *live_node(struct daemon *d, fuse_ino_t ino, int *err)
+{
+	struct node *n = node_of(&d->nodes, ino);
+	if (!node_live(n)) {
+		*err = n == d->nodes.root || ino == FUSE_ROOT_ID ? ENOENT
+								 : ESTALE;
+		return NULL;
+	}
+	return n;
+}
+
+/* Looks name up below parent and links a node: the shared part of LOOKUP
+ * and READDIRPLUS. Returns 0 with *e filled (ino 0 for hidden/absent), or
+ * -errno for a real error. Caller holds the rules lock. */
+static int do_lookup(struct daemon *d, struct node *parent, const char *name,
+		     struct fuse_entry_param *fe)
+{
+	struct dirref dr = dirref_of(parent);
+	struct entry e;
+	double t = timeout_for(parent);
+
+	memset(fe, 0, sizeof(*fe));
+	fe->entry_timeout = t;
+	fe->attr_timeout = t;
+	if (classify(&d->sv, d->rules, &dr, name, strlen(name), true, &e) < 0)
+		return -ENOMEM;
+	if (e.why == HIDE_ERROR && e.err == ENAMETOOLONG) {
+		entry_release(&e);
+		return -ENAMETOOLONG;
+	}
+	if (e.why != SHOWN) {
+		entry_release(&e);
+		return 0; /* negative entry: hidden looks exactly like absent */
+	}
+	struct node *n = node_link(&d->nodes, parent, &e, name, strlen(name));
+	if (!n) {
+		entry_release(&e);
+		return -ENOMEM;
+	}
+	fe->ino = node_ino(&d->nodes, n);
+	fe->generation = n->generation;
+	view_attr(&e.st, fe->ino, &fe->attr);
+	entry_release(&e);
+	return 0;
+}
+
+static void sfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct daemon *d = userdata;
+
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE;
+	if (conn->capable & FUSE_CAP_SPLICE_MOVE)
+		conn->want |= FUSE_CAP_SPLICE_MOVE;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
+	d->no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;
+}
+
+static void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct daemon *d = dm(req);
+	struct fuse_entry_param fe;
+	int err = 0;
+
+	count(d, ST_LOOKUP);
+	pthread_rwlock_rdlock(&d->rules_lock);
+	struct node *p = live_node(d, parent, &err);
+	if (!p) {
+		err = ENOENT;
+	} else if (p->type != S_IFDIR) {
+		err = ENOTDIR;
+	} else {
+		int rc = do_lookup(d, p, name, &fe);
+		if (rc < 0)
+			err = -rc;
+	}
+	pthread_rwlock_unlock(&d->rules_lock);
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_entry(req, &fe);
+}
+
+static void sfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct daemon *d = dm(req);
+	count(d, ST_FORGET);
+	if (ino != FUSE_ROOT_ID)
+		node_forget(&d->nodes, node_of(&d->nodes, ino), nlookup);
+	fuse_reply_none(req);
+}
+
+static void sfs_forget_multi(fuse_req_t req, size_t n,
+			     struct fuse_forget_data *forgets)
+{
+	struct daemon *d = dm(req);
+	for (size_t i = 0; i < n; i++) {
+		count(d, ST_FORGET);
+		if (forgets[i].ino != FUSE_ROOT_ID)
+			node_forget(&d->nodes, node_of(&d->nodes, forgets[i].ino),
+				    forgets[i].nlookup);
+	}
+	fuse_reply_none(req);
+}
+
+static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	struct daemon *d = dm(req);
+	struct stat st, attr;
+	int err = 0;
+
+	count(d, ST_GETATTR);
+	struct node *n = live_node(d, ino, &err);
+	if (n) {
+		int rc = node_stat(n, &st);
+		if (rc < 0) {
+			err = -rc;
+			if (rc == -ESTALE)
+				node_kill(&d->nodes, n);
+		}
+	}
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	view_attr(&st, ino, &attr);
+	fuse_reply_attr(req, &attr, n->parent ? timeout_for(n->parent)
+					      : LONG_TIMEOUT);
+}
+
+/* Opens n's file for reading and checks it is still the same regular file
+ * with a single link. Returns fd or -errno. */
+static int open_for_read(const struct node *n)
+{
+	int fd = n->fd >= 0 ? safe_reopen(n->fd, O_RDONLY | O_NONBLOCK)
+			    : safe_openat(n->parent->fd, n->name,
+					  O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return fd == -ENOENT || fd == -ELOOP ? -ESTALE : fd;
+	if (fstat(fd, &st) < 0 || st.st_dev != n->dev || st.st_ino != n->ino ||
+	    !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct daemon *d = dm(req);
+	int err = 0;
+
+	count(d, ST_OPEN);
+	if (d->no_open) {
+		/* The kernel then stops sending OPEN and keeps the page
+		 * cache: re-reads cost no round trip at all. */
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	struct node *n = live_node(d, ino, &err);
+	if (!n) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	fi->keep_cache = 1;
+	fi->noflush = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct daemon *d = dm(req);
+	int err = 0;
+
+	count(d, ST_READ);
+	struct node *n = live_node(d, ino, &err);
+	if (!n) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	if (n->type != S_IFREG) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	int fd = open_for_read(n);
+	if (fd < 0) {
+		if (fd == -ESTALE)
+			node_kill(&d->nodes, n);
+		fuse_reply_err(req, -fd);
+		return;
+	}
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = fd;
+	buf.buf[0].pos = off;
+	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+	close(fd);
+}
+
+/* ---- directories: a filtered snapshot taken at OPENDIR ---- */
+
+struct snap_ent {
+	char *name;
+	mode_t type;
+};
+
+struct snapshot {
+	struct snap_ent *v;
+	size_t n, cap;
+};
+
+static void snapshot_free(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].name);
+	free(s->v);
+	free(s);
+}
+
+static int snapshot_add(struct snapshot *s, const char *name, mode_t type)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		struct snap_ent *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n].name = strdup(name);
+	if (!s->v[s->n].name)
+		return -ENOMEM;
+	s->v[s->n++].type = type;
+	return 0;
+}
+
+static int snapshot_build(struct daemon *d, struct node *n,
+			  struct snapshot **out)
+{
+	struct snapshot *s = calloc(1, sizeof(*s));
+	int err = 0;
+
+	if (!s)
+		return -ENOMEM;
+	if (snapshot_add(s, ".", S_IFDIR) < 0 ||
+	    snapshot_add(s, "..", S_IFDIR) < 0) {
+		snapshot_free(s);
+		return -ENOMEM;
+	}
+	int fd = openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dir) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		snapshot_free(s);
+		return err;
+	}
+	struct dirref dr = dirref_of(n);
+	struct dirent *de;
+	while ((de = readdir(dir)) != NULL) {
+		const char *name = de->d_name;
+		if (name[0] == '.' && (name[1] == '\0' ||
+				       (name[1] == '.' && name[2] == '\0')))
+			continue;
+		struct entry e;
+		if (classify(&d->sv, d->rules, &dr, name, strlen(name), false,
+			     &e) < 0) {
+			err = -ENOMEM;
+			break;
+		}
+		if (e.why == SHOWN)
+			err = snapshot_add(s, name, e.st.st_mode & S_IFMT);
+		entry_release(&e);
+		if (err)
+			break;
+	}
+	closedir(dir);
+	if (err) {
+		snapshot_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+static void sfs_opendir(fuse_req_t req, fuse_ino_t ino,
+			struct fuse_file_info *fi)
+{
+	struct daemon *d = dm(req);
+	struct snapshot *s = NULL;
+	int err = 0;
+
+	count(d, ST_OPENDIR);
+	pthread_rwlock_rdlock(&d->rules_lock);
+	struct node *n = live_node(d, ino, &err);
+	if (n && n->type != S_IFDIR)
+		err = ENOTDIR;
+	else if (n) {
+		int rc = snapshot_build(d, n, &s);
+		if (rc < 0)
+			err = -rc;
+	}
+	pthread_rwlock_unlock(&d->rules_lock);
+	if (err) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)s;
+	if (n->wd >= 0) {
+		/* Listings are cached by the kernel until the watcher says
+		 * the directory changed. */
+		fi->cache_readdir = 1;
+		fi->keep_cache = 1;
+	}
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		snapshot_free(s); /* interrupted: no RELEASEDIR will come */
+}
+
+static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
+		      size_t size, off_t off, struct fuse_file_info *fi,
+		      bool plus)
+{
+	struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
+	char *buf = malloc(size);
+	size_t used = 0;
+	int err = 0;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (plus)
+		pthread_rwlock_rdlock(&d->rules_lock);
+	struct node *dir = plus ? live_node(d, ino, &err) : NULL;
+	for (size_t i = (size_t)off; i < s->n && !err; i++) {
+		const struct snap_ent *se = &s->v[i];
+		size_t room = size - used, need;
+		if (!plus) {
+			struct stat st = { .st_ino = UNKNOWN_INO,
+					   .st_mode = se->type };
+			need = fuse_add_direntry(req, buf + used, room, se->name,
+						 &st, (off_t)i + 1);
+			if (need > room)
+				break;
+			used += need;
+			continue;
+		}
+		struct fuse_entry_param fe = { 0 };
+		bool dot = i < 2;
+		need = fuse_add_direntry_plus(req, NULL, 0, se->name, NULL, 0);
+		if (need > room)
+			break;
+		if (dot) {
+			fe.attr.st_ino = UNKNOWN_INO;
+			fe.attr.st_mode = S_IFDIR;
+		} else if (do_lookup(d, dir, se->name, &fe) < 0 || fe.ino == 0) {
+			continue; /* gone or hidden since OPENDIR */
+		}
+		used += fuse_add_direntry_plus(req, buf + used, room, se->name,
+					       &fe, (off_t)i + 1);
+	}
+	if (plus)
+		pthread_rwlock_unlock(&d->rules_lock);
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+			off_t off, struct fuse_file_info *fi)
+{
+	count(dm(req), ST_READDIR);
+	reply_dir(req, dm(req), ino, size, off, fi, false);
+}
+
+static void sfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			    off_t off, struct fuse_file_info *fi)
+{
+	count(dm(req), ST_READDIRPLUS);
+	reply_dir(req, dm(req), ino, size, off, fi, true);
+}
+
+static void sfs_releasedir(fuse_req_t req, fuse_ino_t ino,
+			   struct fuse_file_info *fi)
+{
+	count(dm(req), ST_RELEASEDIR);
+	snapshot_free((struct snapshot *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void sfs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct daemon *d = dm(req);
+	struct statvfs sv;
+
+	count(d, ST_STATFS);
+	if (fstatvfs(d->sv.root_fd, &sv) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	sv.f_flag |= ST_RDONLY | ST_NOSUID | ST_NODEV;
+	fuse_reply_statfs(req, &sv);
+}
+
+static void sfs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	count(dm(req), ST_OTHER);
+	fuse_reply_err(req, EINVAL); /* the view presents no symlinks */
+}
+
+/* Extended attributes are not exposed; ENOSYS makes the kernel stop asking
+ * and answer EOPNOTSUPP itself. */
+static void sfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			 size_t size)
+{
+	count(dm(req), ST_XATTR);
+	fuse_reply_err(req, ENOSYS);
+}
+
+static void sfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	count(dm(req), ST_XATTR);
+	fuse_reply_err(req, ENOSYS);
+}
+
+static void sfs_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	count(dm(req), ST_ACCESS);
+	fuse_reply_err(req, (mask & W_OK) ? EROFS : ENOSYS);
+}
+
+/* ---- write-type requests: refused by mechanism, whatever the name ---- */
+
+static void refuse(fuse_req_t req)
+{
+	count(dm(req), ST_REFUSED);
+	fuse_reply_err(req, EROFS);
+}
+
+static void sfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+			int to_set, struct fuse_file_info *fi)
+{
+	refuse(req);
+}
+static void sfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, dev_t rdev)
+{
+	refuse(req);
+}
+static void sfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode)
+{
+	refuse(req);
+}
+static void sfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	refuse(req);
+}
+static void sfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	refuse(req);
+}
+static void sfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+			const char *name)
+{
+	refuse(req);
+}
+static void sfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       fuse_ino_t newparent, const char *newname,
+		       unsigned int flags)
+{
+	refuse(req);
+}
+static void sfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		     const char *newname)
+{
+	refuse(req);
+}
+static void sfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		      size_t size, off_t off, struct fuse_file_info *fi)
+{
+	refuse(req);
+}
+static void sfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		       mode_t mode, struct fuse_file_info *fi)
+{
+	refuse(req);
+}
+static void sfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			 const char *value, size_t size, int flags)
+{
+	refuse(req);
+}
+static void sfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	refuse(req);
+}
+static void sfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			  off_t offset, off_t length, struct fuse_file_info *fi)
+{
+	refuse(req);
+}
+static void sfs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
+				off_t off_in, struct fuse_file_info *fi_in,
+				fuse_ino_t ino_out, off_t off_out,
+				struct fuse_file_info *fi_out, size_t len,
+				int flags)
+{
+	refuse(req);
+}
+
+static const struct fuse_lowlevel_ops ops = {
+	.init = sfs_init,
+	.lookup = sfs_lookup,
+	.forget = sfs_forget,
+	.forget_multi = sfs_forget_multi,
+	.getattr = sfs_getattr,
+	.open = sfs_open,
+	.read = sfs_read,
+	.opendir = sfs_opendir,
+	.readdir = sfs_readdir,
+	.readdirplus = sfs_readdirplus,
+	.releasedir = sfs_releasedir,
+	.statfs = sfs_statfs,
+	.readlink = sfs_readlink,
+	.getxattr = sfs_getxattr,
+	.listxattr = sfs_listxattr,
+	.access = sfs_access,
+	.setattr = sfs_setattr,
+	.mknod = sfs_mknod,
+	.mkdir = sfs_mkdir,
+	.unlink = sfs_unlink,
+	.rmdir = sfs_rmdir,
+	.symlink = sfs_symlink,
+	.rename = sfs_rename,
+	.link = sfs_link,
+	.write = sfs_write,
+	.create = sfs_create,
+	.setxattr = sfs_setxattr,
+	.removexattr = sfs_removexattr,
+	.fallocate = sfs_fallocate,
+	.copy_file_range = sfs_copy_file_range,
+};
+
+const struct fuse_lowlevel_ops *seedfs_ops(void)
+{
+	return &ops;
+}

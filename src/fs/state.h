@@ -1,0 +1,36 @@
+/* state.h — the runtime registry of active views.
+ *
+ * Owns: one directory per user ($XDG_RUNTIME_DIR/claude-seedfs, or
+ * /run/claude-seedfs for root, else /tmp/claude-seedfs-UID, 0700 and owned
+ * by the user), holding for each view a state file written atomically by its
+ * daemon (mountpoint, source, pid, rule layers with fingerprints, groups,
+ * reload outcome) and a stats page of request counters. Files are named by
+ * an XXH3 of the canonical mountpoint. Values are escaped, so hostile paths
+ * (newlines, tabs) round-trip.
+ */
+#ifndef SEEDFS_STATE_H
+#define SEEDFS_STATE_H
+
+#include <stddef.h>
+
+#include "seedfs/seedfs.h"
+#include "stats.h"
+
+/* The registry directory (created if missing). Returns 0 or -errno. */
+int state_dir(char *buf, size_t len);
+
+/* Path of the state or stats file of the view at canonical mountpoint. */
+int state_path(const char *mountpoint, const char *suffix, char *buf,
+	       size_t len);
+
+/* Writes v atomically. */
+int state_write(const struct seedfs_view *v);
+/* Reads the state file at path. */
+int state_read(const char *path, struct seedfs_view **out);
+int state_remove(const char *mountpoint);
+
+/* Maps the stats page of a view, creating it when create is set. */
+struct stats_page *stats_map(const char *mountpoint, bool create);
+void stats_unmap(struct stats_page *s);
+
+#endif
