@@ -140,6 +140,29 @@ static void drain_inotify(struct daemon *d)
 	issue(d, &l);
 }
 
+void daemon_defer_forget(struct daemon *d, const struct node *n)
+{
+	char c = 'i';
+	pthread_mutex_lock(&d->pending_lock);
+	inval_push(&d->pending, node_ino(&d->nodes, n), NULL, 0);
+	if (n->parent)
+		inval_push(&d->pending, node_ino(&d->nodes, n->parent), n->name,
+			   strlen(n->name));
+	pthread_mutex_unlock(&d->pending_lock);
+	if (write(d->wake[1], &c, 1) < 0) {
+		/* a wake-up is already pending */
+	}
+}
+
+static void issue_pending(struct daemon *d)
+{
+	pthread_mutex_lock(&d->pending_lock);
+	struct inval_list l = d->pending;
+	memset(&d->pending, 0, sizeof(d->pending));
+	pthread_mutex_unlock(&d->pending_lock);
+	issue(d, &l);
+}
+
 /* ---- reload ---- */
 
 
@@ -373,7 +396,9 @@ static void *watcher_main(void *arg)
 			if (read(d->wake[0], &c, 1) == 1) {
 				if (c == 'q')
 					break;
-				reload(d);
+				if (c == 'h')
+					reload(d);
+				issue_pending(d);
 			}
 		}
 	}
@@ -457,6 +482,8 @@ static void daemon_cleanup(struct daemon *d)
 		state_remove(d->p->mountpoint);
 	}
 	free(d->reload_error);
+	inval_list_free(&d->pending);
+	pthread_mutex_destroy(&d->pending_lock);
 	pthread_rwlock_destroy(&d->rules_lock);
 }
 
@@ -472,6 +499,7 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 	int rc = -1;
 
 	pthread_rwlock_init(&d.rules_lock, NULL);
+	pthread_mutex_init(&d.pending_lock, NULL);
 	d.stats = &d.local_stats;
 	raise_fd_limit();
 	if (pipe2(d.wake, O_CLOEXEC | O_NONBLOCK) < 0) {

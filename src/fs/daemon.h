@@ -48,6 +48,8 @@ struct daemon {
 	bool watcher_running;
 	struct stats_page *stats;
 	struct stats_page local_stats; /* when the shared page is unavailable */
+	pthread_mutex_t pending_lock; /* invalidations found by handlers */
+	struct inval_list pending;
 	unsigned long generation, reload_attempts;
 	char *reload_error;
 };
@@ -68,6 +70,11 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 
 /* Closes what prepared holds. */
 void prepared_free(struct prepared *p);
+
+/* From a request handler: n turned out to be gone or replaced; have the
+ * watcher thread invalidate its kernel entry so the next path lookup makes
+ * a fresh one (notify calls are never made from handlers). */
+void daemon_defer_forget(struct daemon *d, const struct node *n);
 
 /* Lowlevel operations (ops.c). */
 const struct fuse_lowlevel_ops *seedfs_ops(void);

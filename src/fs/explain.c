@@ -49,12 +49,17 @@ static const char *kind_name(enum rule_kind k)
 
 static void describe_rule(const struct rule *r, char *buf, size_t len)
 {
+	/* Line one as git check-ignore -v prints it; line two the kind. */
 	if (r->group)
-		snprintf(buf, len, "%s:%u: %s (%s, group %s)", r->file, r->line,
-			 pattern_text(r->pat), kind_name(r->kind), r->group);
+		snprintf(buf, len, "%s:%u: %s\n%s rule of group %s", r->file,
+			 r->line, pattern_text(r->pat), kind_name(r->kind),
+			 r->group);
 	else
-		snprintf(buf, len, "%s:%u: %s (%s)", r->file, r->line,
-			 pattern_text(r->pat), kind_name(r->kind));
+		snprintf(buf, len, "%s:%u: %s\n%s rule%s", r->file, r->line,
+			 pattern_text(r->pat), kind_name(r->kind),
+			 r->kind == RULE_NEVER ? " (no later layer or group can "
+						 "lift it)"
+					       : "");
 }
 
 static void describe_hidden(const struct entry *e, const char *comp,
@@ -67,7 +72,7 @@ static void describe_hidden(const struct entry *e, const char *comp,
 		return;
 	case HIDE_LINK_TARGET_RULE:
 		describe_rule(e->target_rule, rule, sizeof(rule));
-		snprintf(buf, len, "%s: %s (-> %s): %s", comp,
+		snprintf(buf, len, "%s: %s (-> %s)\ntarget: %s", comp,
 			 hide_reason_text(e->why), e->link ? e->link : "?", rule);
 		return;
 	case HIDE_ERROR:

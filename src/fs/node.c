@@ -352,8 +352,8 @@ void inval_list_free(struct inval_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static void push(struct inval_list *l, uint64_t ino, const char *name,
-		 size_t namelen)
+void inval_push(struct inval_list *l, uint64_t ino, const char *name,
+		size_t namelen)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
@@ -378,15 +378,15 @@ static void push_entry_of(struct node_table *t, struct inval_list *l,
 			  struct node *n)
 {
 	if (n->parent)
-		push(l, node_ino(t, n->parent), n->name, strlen(n->name));
+		inval_push(l, node_ino(t, n->parent), n->name, strlen(n->name));
 }
 
 static void overflow_all(struct node_table *t, struct inval_list *out)
 {
-	push(out, FUSE_ROOT_ID, NULL, 0);
+	inval_push(out, FUSE_ROOT_ID, NULL, 0);
 	for (size_t i = 0; i < t->nbyname; i++)
 		for (struct node *n = t->byname[i]; n; n = n->hnext) {
-			push(out, node_ino(t, n), NULL, 0);
+			inval_push(out, node_ino(t, n), NULL, 0);
 			push_entry_of(t, out, n);
 		}
 }
@@ -401,17 +401,17 @@ static void dir_child_event(struct node_table *t, struct node *dir,
 
 	if (mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)) {
 		if (child) {
-			push(out, node_ino(t, child), NULL, 0);
+			inval_push(out, node_ino(t, child), NULL, 0);
 			kill_locked(t, child);
 		}
-		push(out, dino, name, len);
-		push(out, dino, NULL, 0); /* listing and cached readdir */
+		inval_push(out, dino, name, len);
+		inval_push(out, dino, NULL, 0); /* listing and cached readdir */
 		return;
 	}
 	if (child)
-		push(out, node_ino(t, child), NULL, 0);
+		inval_push(out, node_ino(t, child), NULL, 0);
 	if (mask & IN_ATTRIB)
-		push(out, dino, name, len); /* link count, type checks */
+		inval_push(out, dino, name, len); /* link count, type checks */
 }
 
 static void self_event(struct node_table *t, struct node *n, uint32_t mask,
@@ -421,13 +421,13 @@ static void self_event(struct node_table *t, struct node *n, uint32_t mask,
 	if (mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
 		kill_locked(t, n);
 		push_entry_of(t, out, n);
-		push(out, ino, NULL, 0);
+		inval_push(out, ino, NULL, 0);
 		return;
 	}
 	if (n->type == S_IFREG && (mask & (IN_MODIFY | IN_CLOSE_WRITE |
 					   IN_ATTRIB))) {
 		struct stat st;
-		push(out, ino, NULL, 0);
+		inval_push(out, ino, NULL, 0);
 		if ((mask & IN_ATTRIB) &&
 		    (fstat(n->fd, &st) < 0 || st.st_nlink != 1)) {
 			kill_locked(t, n);

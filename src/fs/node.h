@@ -97,6 +97,10 @@ struct inval_list {
 };
 
 void inval_list_free(struct inval_list *l);
+/* Appends an invalidation: of entry (ino, name) when name is set, else of
+ * inode ino. Best effort under memory pressure. */
+void inval_push(struct inval_list *l, uint64_t ino, const char *name,
+		size_t namelen);
 
 /* Applies one inotify event (wd < 0: queue overflow, everything) to the
  * table: kills nodes whose source object went away or was replaced, and

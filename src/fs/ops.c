@@ -205,8 +205,10 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 		int rc = node_stat(n, &st);
 		if (rc < 0) {
 			err = -rc;
-			if (rc == -ESTALE)
+			if (rc == -ESTALE) {
 				node_kill(&d->nodes, n);
+				daemon_defer_forget(d, n);
+			}
 		}
 	}
 	if (err) {
@@ -281,8 +283,10 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	int fd = open_for_read(n);
 	if (fd < 0) {
-		if (fd == -ESTALE)
+		if (fd == -ESTALE) {
 			node_kill(&d->nodes, n);
+			daemon_defer_forget(d, n);
+		}
 		fuse_reply_err(req, -fd);
 		return;
 	}
