@@ -5,7 +5,7 @@
  * or trailing '/', "" for SOURCE itself.
  *
  *   no '/' except trailing    matches the basename at any depth ("*.pem")
- *   a '/' at start or middle  anchored at SOURCE ("/skills/", "skills/*")
+ *   a '/' at start or middle  anchored at SOURCE ("/skills/", "skills/x")
  *   trailing '/'              directories only
  *   '*'  any run of bytes except '/'      '?'  one byte except '/'
  *   '[a-z]', '[!x]', '[^x]'   one byte from a class (byte ranges, no locales)
