@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# dev.sh — the README's two commands, on a fresh Debian 12 machine:
+#   ./dev.sh demo   install what is missing, build, mount a view of the bundled
+#                   sample ~/.claude, show it, explain a hidden file, unmount
+#   ./dev.sh test   install what is missing, build, run the whole suite (unit,
+#                   integration, launcher, benchmark smoke), then again under
+#                   ASan+UBSan, and the unit tests under valgrind
+# Needs root (apt-get, FUSE mounts); re-runs itself with sudo when it can.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+
+packages=(
+	build-essential pkg-config meson ninja-build
+	libfuse3-dev fuse3 libyaml-dev libxxhash-dev libcmocka-dev
+	python3 python3-pytest bubblewrap bindfs valgrind attr
+)
+
+log() { printf '\n==> %s\n' "$*"; }
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null; then
+			exec sudo -E "$0" "$@"
+		fi
+		echo "dev.sh: run as root (apt-get and FUSE mounts need it)" >&2
+		exit 2
+	fi
+}
+
+install_missing() {
+	local missing=()
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	command -v npm >/dev/null || missing+=(nodejs npm)
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "installing: ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+	[ -e /dev/fuse ] || modprobe fuse 2>/dev/null || true
+}
+
+build() {
+	local dir=$1
+	shift
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
+	ninja -C "$dir" >/dev/null
+}
+
+demo() {
+	build build
+	local bin=$here/build/src/fs/claude-seedfs
+	export CLAUDE_SEEDFS_DEFAULT_RULES=$here/rules/default.yaml
+	local tmp
+	tmp=$(mktemp -d /tmp/claude-seedfs-demo.XXXXXX)
+	trap '"$bin" umount "$tmp/view" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+	cp -a tests/sample/dot-claude "$tmp/dot-claude"
+	# What a real ~/.claude accumulates: a planted link and a FIFO.
+	ln -s ../../.credentials.json "$tmp/dot-claude/skills/pdf/notes.md"
+	mkfifo "$tmp/dot-claude/skills/pdf/pipe"
+	mkdir "$tmp/view"
+
+	log "the source: $tmp/dot-claude"
+	(cd "$tmp/dot-claude" && find . -mindepth 1 | sort)
+	log "claude-seedfs mount $tmp/dot-claude $tmp/view"
+	"$bin" mount "$tmp/dot-claude" "$tmp/view"
+	log "ls -la the view"
+	ls -la "$tmp/view"
+	ls -laR "$tmp/view/skills"
+	log "claude-seedfs explain .credentials.json"
+	"$bin" explain "$tmp/dot-claude" .credentials.json || true
+	log "claude-seedfs explain skills/pdf/notes.md"
+	"$bin" explain "$tmp/dot-claude" skills/pdf/notes.md || true
+	log "claude-seedfs status"
+	"$bin" status "$tmp/view"
+	log "claude-seedfs umount"
+	"$bin" umount "$tmp/view"
+	echo "unmounted; nothing left behind."
+}
+
+# Sums meson's "Ok: N" / "Fail: N" lines into the plain closing line.
+passed=0
+failed=0
+count() {
+	local out=$1 ok fail
+	ok=$(sed -n 's/^Ok:[[:space:]]*\([0-9]*\).*/\1/p' "$out" | tail -1)
+	fail=$(sed -n 's/^Fail:[[:space:]]*\([0-9]*\).*/\1/p' "$out" | tail -1)
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0}))
+}
+
+run_suite() {
+	local title=$1 dir=$2
+	shift 2
+	local out
+	out=$(mktemp)
+	log "$title"
+	if meson test -C "$dir" --print-errorlogs "$@" 2>&1 | tee "$out"; then :; fi
+	count "$out"
+	rm -f "$out"
+}
+
+test_all() {
+	build build
+	if command -v npm >/dev/null && [ -x tests/launcher/install-claude-code.sh ]; then
+		tests/launcher/install-claude-code.sh || echo "(real-client test will skip)"
+	fi
+	run_suite "tests (unit, integration, launcher, benchmark smoke)" build
+	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		run_suite "ASan+UBSan: unit, integration, launcher" build-asan \
+		--suite unit --suite integration --suite launcher
+	run_suite "valgrind: unit tests" build --suite unit \
+		--wrap='valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99'
+	echo
+	echo "${passed} passed, ${failed} failed"
+	[ "$failed" -eq 0 ]
+}
+
+case "${1:-}" in
+demo)
+	need_root "$@"
+	install_missing
+	demo
+	;;
+test)
+	need_root "$@"
+	install_missing
+	test_all
+	;;
+*)
+	echo "usage: $0 demo|test" >&2
+	exit 2
+	;;
+esac
