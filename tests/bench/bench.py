@@ -612,6 +612,20 @@ class Seedfs(Variant):
         return self.daemon_pid
 
     def stats_raw(self):
+        """Cumulative per-opcode counters of the daemon (status --stats --json,
+        the text form as a fallback)."""
+        p = subprocess.run([self.exe, "status", "--stats", "--json", str(self.mnt)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        if p.returncode == 0:
+            try:
+                doc = json.loads(p.stdout.decode())
+                views = doc.get("views", [doc]) if isinstance(doc, dict) else doc
+                for view in views:
+                    st = view.get("stats", view) if isinstance(view, dict) else None
+                    if isinstance(st, dict) and (view.get("mountpoint") in (None, str(self.mnt))):
+                        return {k: v for k, v in st.items() if isinstance(v, int)}
+            except (ValueError, AttributeError):
+                pass
         p = subprocess.run([self.exe, "status", "--stats", str(self.mnt)], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=30)
         if p.returncode != 0:
@@ -619,7 +633,7 @@ class Seedfs(Variant):
         out = {}
         for line in p.stdout.decode(errors="replace").splitlines():
             f = line.split()
-            if len(f) == 2 and f[1].isdigit():
+            if len(f) == 2 and f[1].isdigit() and not f[0].endswith(":"):
                 out[f[0]] = int(f[1])
         return out
 
@@ -630,7 +644,7 @@ class Seedfs(Variant):
             self.stats_overhead = None
             return
         self.stats_overhead = {k: b.get(k, 0) - a.get(k, 0) for k in b
-                               if k not in ("rss_kb", "fds") and b.get(k, 0) - a.get(k, 0) > 0}
+                               if k not in NOT_REQUESTS and b.get(k, 0) - a.get(k, 0) > 0}
 
     def unmount(self):
         if self.mnt is None:
@@ -656,12 +670,16 @@ class Seedfs(Variant):
         self.daemon_pid = None
 
 
+# status --stats keys that are not FUSE requests from the kernel
+NOT_REQUESTS = {"rss_kb", "peak_rss_kb", "fds", "inval_entry", "inval_inode", "reload", "pid"}
+
+
 def stats_diff(before, after, overhead):
     if before is None or after is None:
         return None
     d = {}
     for k, v in after.items():
-        if k in ("rss_kb", "fds"):
+        if k in NOT_REQUESTS:
             continue
         x = v - before.get(k, 0) - (overhead or {}).get(k, 0)
         if x > 0:
@@ -924,10 +942,12 @@ def edit_latency(v, tree, n, timeout):
                 time.sleep(0.0002)
             lat.append(dt)
             kinds[kind].append(dt)
+            if stale >= 4 and stale == len(lat):
+                break  # never visible: no point waiting out every edit
             time.sleep(0.01)
     finally:
         srcp.write_bytes(base)
-    return {"n": n, "p50": median(lat), "p99": percentile(lat, 99), "max": max(lat) if lat else None,
+    return {"n": len(lat), "p50": median(lat), "p99": percentile(lat, 99), "max": max(lat) if lat else None,
             "stale": stale, "timeout": timeout,
             "kinds": {k: (median(x), percentile(x, 99)) for k, x in kinds.items() if x}}
 
@@ -997,7 +1017,7 @@ def gen_rules200(path):
     return len(inc) + len(exc) + len(nev)
 
 
-def rules_test(exe, workdir, tree, lists, reps, cold_ok):
+def rules_test(exe, workdir, tree, lists, reps, inner, cold_ok):
     rules200 = str(Path(workdir) / "rules200.yaml")
     npat = gen_rules200(rules200)
     absent = []
@@ -1015,25 +1035,29 @@ def rules_test(exe, workdir, tree, lists, reps, cold_ok):
     for rep in range(reps):
         order = cfgs if rep % 2 == 0 else cfgs[::-1]
         for name, v in order:
-            # fresh mount: every lookup misses the kernel's dentry cache and
-            # reaches the daemon; the source's own caches are warm
-            v.mount(tree.root)
-            try:
-                if rep == 0:
-                    v.measure_stats_overhead()
-                s0 = v.stats_raw()
-                res[name]["lookup"].append(run_timed(stat_argv, cwd=v.root))
-                s1 = v.stats_raw()
-                res[name]["miss"].append(run_timed(miss_argv, cwd=v.root, ok=(123,)))
-                s2 = v.stats_raw()
-                if rep == 0:
-                    reqs[name]["lookup"] = stats_diff(s0, s1, v.stats_overhead)
-                    reqs[name]["miss"] = stats_diff(s1, s2, v.stats_overhead)
-                if cold_ok:
-                    drop_caches()
-                    res[name]["cold_find"].append(run_timed(find_argv, cwd=v.root))
-            finally:
-                v.unmount()
+            lk, ms = [], []
+            for k in range(inner):
+                # fresh mount: every lookup misses the kernel's dentry cache
+                # and reaches the daemon; the source's own caches are warm
+                v.mount(tree.root)
+                try:
+                    if rep == 0 and k == 0:
+                        v.measure_stats_overhead()
+                    s0 = v.stats_raw()
+                    lk.append(run_timed(stat_argv, cwd=v.root))
+                    s1 = v.stats_raw()
+                    ms.append(run_timed(miss_argv, cwd=v.root, ok=(123,)))
+                    s2 = v.stats_raw()
+                    if rep == 0 and k == 0:
+                        reqs[name]["lookup"] = stats_diff(s0, s1, v.stats_overhead)
+                        reqs[name]["miss"] = stats_diff(s1, s2, v.stats_overhead)
+                    if cold_ok and k == inner - 1:
+                        drop_caches()
+                        res[name]["cold_find"].append(run_timed(find_argv, cwd=v.root))
+                finally:
+                    v.unmount()
+            res[name]["lookup"].append(median(lk))
+            res[name]["miss"].append(median(ms))
     return {"patterns": npat, "file": rules200, "absent": len(absent), "res": res, "reqs": reqs}
 
 
@@ -1242,7 +1266,8 @@ def report(ctx):
         for n, r in sc.items():
             tg = "–"
             if n == "seedfs" and "VmHWM" in r:
-                ok = r["VmHWM"] <= 32 * 1024 and r.get("fds", 10 ** 9) <= 1024
+                ok = (r["VmHWM"] <= 32 * 1024 and r.get("fds", 10 ** 9) <= 1024
+                      and not r.get("error") and r.get("listed") == ctx["args"].scale_entries)
                 tg = f"≤ 32 MB, fds ≤ 1024 {mark(ok)}"
                 met.append((("scale", "rss"), "≤ 32 MB RSS, bounded fds", 32 * 1024, r["VmHWM"], ok))
             hwm = f"{r['VmHWM'] / 1024:.1f} MB" if "VmHWM" in r else "–"
@@ -1280,9 +1305,9 @@ def report(ctx):
             ratio = median(b_) / median(a_)
             # noise: spread of the default's own repetitions
             noise = (max(a_) - min(a_)) / median(a_) if len(a_) > 1 else 0.0
-            verdicts.append(f"{col.replace('_', ' ')}: ratio {ratio:.3f} (run-to-run spread of the default "
-                            f"±{noise * 50:.1f}%)")
-            ok = abs(ratio - 1.0) <= max(0.05, noise / 2)
+            verdicts.append(f"{col.replace('_', ' ')}: ratio of medians {ratio:.3f}, of minimums "
+                            f"{min(b_) / min(a_):.3f} (run-to-run spread of the default ±{noise * 50:.1f}%)")
+            ok = ratio <= 1.0 + max(0.05, noise / 2)  # faster than the default is noise too
             met.append((("rules", col), "no measurable cost", 1.0, ratio, ok))
         L.append("")
         L.append("200 patterns / default: " + "; ".join(verdicts) + ".")
@@ -1365,8 +1390,8 @@ def parse_args(argv):
     p.add_argument("--no-peers", action="store_true", help="skip bindfs and passthrough_ll")
     a = p.parse_args(argv)
     q = a.quick
-    defaults = dict(reps=(2, 5), inner=(1, 3), skills=(20, 200), big_mb=(4, 50),
-                    scale_entries=(5000, 100000), edits=(30, 200))
+    defaults = dict(reps=(3, 5), inner=(1, 3), skills=(40, 200), big_mb=(8, 50),
+                    scale_entries=(10000, 100000), edits=(40, 200))
     for k, (qv, fv) in defaults.items():
         if getattr(a, k) is None:
             setattr(a, k, qv if q else fv)
@@ -1496,7 +1521,7 @@ def run(a):
         # ---- rules
         if seed:
             log("rules: default vs 200 patterns")
-            ctx["rules"] = rules_test(exe, workdir, tree, lists, max(3, a.reps), cold_ok)
+            ctx["rules"] = rules_test(exe, workdir, tree, lists, max(3, a.reps), a.inner, cold_ok)
 
         # ---- scale
         log(f"generating the {a.scale_entries}-entry directory")
@@ -1530,6 +1555,7 @@ def run(a):
             except Exception as e:
                 log(f"unmount {v}: {e}")
         if ctx.get("results") and not interrupted:
+            ctx["machine"]["load average at end"] = " ".join(open("/proc/loadavg").read().split()[:3])
             text = report(ctx)
             if failures:
                 text += "\n**Failures:**\n\n" + "\n".join(f"- {f}" for f in failures) + "\n"
