@@ -112,10 +112,19 @@ test_all() {
 	fi
 	run_suite "tests (unit, integration, launcher, benchmark smoke)" build
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	# Detached daemons have no stderr: sanitizer reports go to files.
+	local sanlogs
+	sanlogs=$(mktemp -d /tmp/seedfs-sanitizer.XXXXXX)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$sanlogs/asan \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$sanlogs/ubsan \
 		run_suite "ASan+UBSan: unit, integration, launcher" build-asan \
 		--suite unit --suite integration --suite launcher
+	if compgen -G "$sanlogs/*" >/dev/null; then
+		log "sanitizer reports"
+		cat "$sanlogs"/*
+		failed=$((failed + 1))
+	fi
+	rm -rf "$sanlogs"
 	run_suite "valgrind: unit tests" build --suite unit \
 		--wrap='valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99'
 	echo
