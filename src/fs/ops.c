@@ -19,7 +19,9 @@
 #include "safeopen.h"
 
 #define LONG_TIMEOUT 86400.0 /* correct only because the watcher invalidates */
-#define SHORT_TIMEOUT 1.0    /* for entries of directories without a watch */
+#define SHORT_TIMEOUT 1.0    /* for entries of directories without a watch,
+				and for the root's attributes, so that a dead
+				daemon shows as ENOTCONN at the mountpoint */
 #define UNKNOWN_INO 0xffffffffu /* d_ino for readdir entries not looked up */
 
 static struct daemon *dm(fuse_req_t req)
@@ -217,7 +219,7 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 	}
 	view_attr(&st, ino, &attr);
 	fuse_reply_attr(req, &attr, n->parent ? timeout_for(n->parent)
-					      : LONG_TIMEOUT);
+					      : SHORT_TIMEOUT);
 }
 
 /* Opens n's file for reading and checks it is still the same regular file
