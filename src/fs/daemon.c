@@ -498,6 +498,8 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 	};
 	int rc = -1;
 
+	if (p->foreground)
+		log_to_syslog(false);
 	pthread_rwlock_init(&d.rules_lock, NULL);
 	pthread_mutex_init(&d.pending_lock, NULL);
 	d.stats = &d.local_stats;

@@ -1,17 +1,30 @@
 /* log.c — see log.h. */
 #include "log.h"
 
+#include <fuse_log.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 /* Set once, before any thread starts. */
 static bool use_syslog;
 
+static void from_libfuse(enum fuse_log_level level, const char *fmt,
+			 va_list ap)
+{
+	if (use_syslog) {
+		vsyslog((int)level, fmt, ap);
+	} else {
+		fputs("claude-seedfs: libfuse: ", stderr);
+		vfprintf(stderr, fmt, ap);
+	}
+}
+
 void log_to_syslog(bool on)
 {
 	use_syslog = on;
 	if (on)
 		openlog("claude-seedfs", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	fuse_set_log_func(from_libfuse);
 }
 
 void log_msg(int priority, const char *fmt, ...)
