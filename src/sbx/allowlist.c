@@ -82,6 +82,10 @@ int sbx_host_normalize(const char *pat, char *out, size_t outsz,
 		out[i] = (char)tolower((unsigned char)pat[i]);
 	out[len] = '\0';
 
+	if (strchr(out, '[') || (strchr(out, ':') && strchr(out, ':') != strrchr(out, ':'))) {
+		*why = "IPv6 addresses are not supported";
+		return -1;
+	}
 	char *host = out;
 	if (strncmp(host, "*.", 2) == 0)
 		host += 2;

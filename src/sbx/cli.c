@@ -98,7 +98,7 @@ int sbx_cli_parse(int argc, char *const argv[], struct sbx_cli *cli,
 	memset(cli, 0, sizeof(*cli));
 	optind = 0; /* full reset (glibc), so tests can parse repeatedly */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+C:h", opts, NULL)) != -1 && rc == 0) {
+	while ((c = getopt_long(argc, argv, "C:h", opts, NULL)) != -1 && rc == 0) {
 		switch (c) {
 		case OPT_CONFIG: rc = strv_push(&cli->configs, optarg); break;
 		case 'C': rc = set_once(&cli->workspace, optarg); break;
@@ -136,7 +136,7 @@ int sbx_cli_parse(int argc, char *const argv[], struct sbx_cli *cli,
 	if (cli->cmd == SBX_CMD_NONE)
 		return sbx_err_set(err, 2, "unknown command \"%s\"; see --help", verb);
 	if (optind < argc)
-		return sbx_err_set(err, 2, "%s: unexpected argument \"%s\" (options go before the command)",
+		return sbx_err_set(err, 2, "%s: unexpected argument \"%s\"",
 				   verb, argv[optind]);
 	if (cli->force && cli->cmd != SBX_CMD_STOP)
 		return sbx_err_set(err, 2, "--force only applies to stop");

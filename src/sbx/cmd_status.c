@@ -114,10 +114,14 @@ int sbx_cmd_status(struct sbx_ctx *x, struct sbx_err *err)
 
 	if (sbx_net_wanted(&x->cfg, &wanted, err) < 0)
 		return -1;
-	view_state(x);
-	if (sbx_client_init(&x->sbx, err) < 0)
+	if (sbx_client_init(&x->sbx, err) < 0) {
+		view_state(x);
 		goto out;
-	if (sandbox_state(x, err) < 0 || egress_state(x, &wanted, err) < 0)
+	}
+	if (sandbox_state(x, err) < 0)
+		goto out;
+	view_state(x);
+	if (egress_state(x, &wanted, err) < 0)
 		goto out;
 	rc = 0;
 out:

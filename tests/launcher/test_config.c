@@ -1,0 +1,221 @@
+/* Unit tests: the launcher's YAML configuration (config.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "claude-sbx/config.h"
+
+static int load(struct sbx_config *c, const char *text, struct sbx_err *err)
+{
+	return sbx_config_load_text(c, "c.yaml", text, strlen(text), "/cfg", "/home/u", err);
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct sbx_config c = {0};
+	struct sbx_err err = {0};
+	assert_int_equal(load(&c, text, &err), -1);
+	assert_int_equal(err.status, 2);
+	if (!strstr(err.msg, want))
+		fail_msg("for %s\n got: %s\nwant: %s", text, err.msg, want);
+	sbx_config_free(&c);
+}
+
+static void test_full_config(void **state)
+{
+	(void)state;
+	struct sbx_config c = {0};
+	struct sbx_err err = {0};
+	const char *y =
+		"name: claude-demo\n"
+		"workspace: ~/src/demo\n"
+		"agent: shell\n"
+		"claude_code:\n  version: 2.1.3\n  model: claude-opus-4-1\n  flags: [--verbose, '-x y']\n"
+		"seed:\n  source: rel/claude\n  placement: separate\n  rules: [extra.yaml]\n"
+		"  with: [settings]\n  follow: [/opt/dotfiles]\n"
+		"network:\n  default: balanced\n  allowlists: [npm, ./lists/corp.txt]\n"
+		"  allow: [Example.COM, '*.internal.example:8443']\n";
+	assert_int_equal(load(&c, y, &err), 0);
+	assert_string_equal(c.name, "claude-demo");
+	assert_string_equal(c.workspace, "/home/u/src/demo");
+	assert_string_equal(c.agent, "shell");
+	assert_string_equal(c.cc_version, "2.1.3");
+	assert_string_equal(c.cc_model, "claude-opus-4-1");
+	assert_int_equal(c.cc_flags.n, 2);
+	assert_string_equal(c.cc_flags.v[1], "-x y");
+	assert_string_equal(c.seed_source, "/cfg/rel/claude");
+	assert_int_equal(c.placement, SBX_PLACE_SEPARATE);
+	assert_string_equal(c.seed_rules.v[0], "/cfg/extra.yaml");
+	assert_string_equal(c.seed_with.v[0], "settings");
+	assert_string_equal(c.seed_follow.v[0], "/opt/dotfiles");
+	assert_string_equal(c.net_default, "balanced");
+	assert_true(c.allowlists_set);
+	assert_string_equal(c.allowlists.v[0], "npm");
+	assert_string_equal(c.allowlists.v[1], "/cfg/./lists/corp.txt");
+	assert_string_equal(c.allow.v[0], "example.com");
+	assert_string_equal(c.allow.v[1], "*.internal.example:8443");
+	sbx_config_free(&c);
+}
+
+static void test_errors_have_positions(void **state)
+{
+	(void)state;
+	expect_error("nmae: x\n", "c.yaml:1:1: unknown key \"nmae\" in the top level");
+	expect_error("seed:\n  placment: separate\n", "c.yaml:2:3: unknown key \"placment\" in seed");
+	expect_error("network:\n  allow: example.com\n", "c.yaml:2:10: network.allow: expected a list");
+	expect_error("network:\n  allow: [ok.com, 'bad host']\n", "c.yaml:2:19: network.allow: bad host pattern");
+	expect_error("seed: [a]\n", "c.yaml:1:7: seed: expected a mapping");
+	expect_error("agent: codex\n", "c.yaml:1:8: agent: \"codex\" is not one of: claude, shell");
+	expect_error("network:\n  default: open\n", "is not one of: deny-all, balanced, allow-all");
+	expect_error("seed:\n  placement: elsewhere\n", "not one of: workspace, separate");
+	expect_error("name:\n", "c.yaml:1:6: name: expected a string");
+	expect_error("name: ''\n", "name: must not be empty");
+	expect_error("name: 'a b'\n", "not a valid sandbox name");
+	expect_error("name: x\nname: y\n", "c.yaml:2:1: duplicate key \"name\"");
+	expect_error("a: &x 1\n", "YAML anchors are not accepted");
+	expect_error("seed:\n  with: *x\n", "c.yaml:2");
+	expect_error("network: [\n", "YAML syntax error");
+	expect_error("name: a\n---\nname: b\n", "only one YAML document");
+	expect_error("claude_code:\n  flags: [[a]]\n", "claude_code.flags: expected a string");
+	expect_error("claude_code:\n  version: '-rf'\n", "claude_code.version: invalid value");
+	expect_error("seed:\n  with: ['bad group']\n", "invalid group name");
+	expect_error("network:\n  allowlists: ['bad name']\n", "invalid allowlist name");
+	expect_error("network:\n  allow: ['**']\n", "allow-all is not an allowlist entry");
+	expect_error("[1, 2]\n", "the top level: expected a mapping");
+	expect_error("a:\n b:\n  c:\n   d:\n    e:\n     f:\n      g:\n       h:\n        i: 1\n",
+		     "nesting too deep");
+}
+
+static void test_layers(void **state)
+{
+	(void)state;
+	struct sbx_config c = {0};
+	struct sbx_err err = {0};
+	assert_int_equal(load(&c, "name: one\nnetwork:\n  allowlists: [claude-code]\n  allow: [a.com]\n", &err), 0);
+	assert_int_equal(load(&c, "name: two\nnetwork:\n  allowlists: [npm, claude-code]\n  allow: [b.com, a.com]\n", &err), 0);
+	assert_string_equal(c.name, "two");
+	assert_int_equal(c.allowlists.n, 2);
+	assert_string_equal(c.allowlists.v[1], "npm");
+	assert_int_equal(c.allow.n, 2);
+	/* a bad layer changes nothing */
+	assert_int_equal(load(&c, "name: three\nnetwork:\n  allow: [c.com]\nbogus: 1\n", &err), -1);
+	assert_string_equal(c.name, "two");
+	assert_int_equal(c.allow.n, 2);
+	/* empty documents are fine */
+	assert_int_equal(load(&c, "", &err), 0);
+	assert_int_equal(load(&c, "---\n", &err), 0);
+	assert_int_equal(load(&c, "# only a comment\n", &err), 0);
+	sbx_config_free(&c);
+}
+
+static void test_finish_defaults(void **state)
+{
+	(void)state;
+	struct sbx_config c = {0};
+	struct sbx_err err = {0};
+	char tmpl[] = "/tmp/sbx-cfg-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", NULL, &err), 0);
+	assert_string_equal(c.workspace, tmpl);
+	assert_string_equal(c.agent, "claude");
+	assert_string_equal(c.cc_version, "latest");
+	assert_string_equal(c.seed_source, "/home/u/.claude");
+	assert_int_equal(c.placement, SBX_PLACE_WORKSPACE);
+	assert_string_equal(c.net_default, "deny-all");
+	assert_int_equal(c.allowlists.n, 1);
+	assert_string_equal(c.allowlists.v[0], "claude-code");
+	assert_int_equal(strncmp(c.name, "claude-sbx-cfg-", 15), 0);
+	sbx_config_free(&c);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", "/elsewhere/cc", &err), 0);
+	assert_string_equal(c.seed_source, "/elsewhere/cc");
+	sbx_config_free(&c);
+
+	memset(&c, 0, sizeof(c));
+	c.workspace = strdup("/nonexistent/dir");
+	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", NULL, &err), -1);
+	assert_int_equal(err.status, 2);
+	sbx_config_free(&c);
+	rmdir(tmpl);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	char *n = sbx_default_name("/home/me/My Project (2)");
+	assert_string_equal(n, "claude-My-Project-2");
+	free(n);
+	n = sbx_default_name("/tmp/x $(rm -rf ~) 'q'");
+	assert_string_equal(n, "claude-x-rm-rf-q");
+	free(n);
+	n = sbx_default_name("/");
+	assert_string_equal(n, "claude-workspace");
+	free(n);
+	n = sbx_default_name("/a/v1.2+rc");
+	assert_string_equal(n, "claude-v1.2+rc");
+	free(n);
+	n = sbx_default_name("/a/ééé");
+	assert_string_equal(n, "claude-workspace");
+	free(n);
+	assert_true(sbx_name_valid("claude-app.1+x"));
+	assert_false(sbx_name_valid("-x"));
+	assert_false(sbx_name_valid("a/b"));
+	assert_false(sbx_name_valid(""));
+	char long_name[80];
+	memset(long_name, 'a', 64);
+	long_name[64] = '\0';
+	assert_false(sbx_name_valid(long_name));
+	long_name[63] = '\0';
+	assert_true(sbx_name_valid(long_name));
+}
+
+static void test_load_file(void **state)
+{
+	(void)state;
+	struct sbx_config c = {0};
+	struct sbx_err err = {0};
+	char dir[] = "/tmp/sbx-cfgf-XXXXXX";
+	char path[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/c.yaml", dir);
+	FILE *f = fopen(path, "w");
+	fputs("seed:\n  rules: [r.yaml]\n  nope: 1\n", f);
+	fclose(f);
+	assert_int_equal(sbx_config_load_file(&c, path, "/h", false, &err), -1);
+	char want[200];
+	snprintf(want, sizeof(want), "%s:3:3: unknown key \"nope\" in seed", path);
+	assert_string_equal(err.msg, want);
+	f = fopen(path, "w");
+	fputs("seed:\n  rules: [r.yaml]\n", f);
+	fclose(f);
+	assert_int_equal(sbx_config_load_file(&c, path, "/h", false, &err), 0);
+	snprintf(want, sizeof(want), "%s/r.yaml", dir);
+	assert_string_equal(c.seed_rules.v[0], want);
+	unlink(path);
+	assert_int_equal(sbx_config_load_file(&c, path, "/h", true, &err), 0);
+	assert_int_equal(sbx_config_load_file(&c, path, "/h", false, &err), -1);
+	assert_int_equal(err.status, 2);
+	rmdir(dir);
+	sbx_config_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_config),
+		cmocka_unit_test(test_errors_have_positions),
+		cmocka_unit_test(test_layers),
+		cmocka_unit_test(test_finish_defaults),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_load_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

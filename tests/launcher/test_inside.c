@@ -1,0 +1,231 @@
+/* Unit tests: the in-sandbox scripts and texts (inside.h), run with the
+ * real /bin/sh on temporary directories, values passed as arguments. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "claude-sbx/inside.h"
+
+/* Runs argv, returns the exit status; stdout to buf. */
+static int run(const struct strv *argv, char *buf, size_t len)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		execvp(argv->v[0], argv->v);
+		_exit(127);
+	}
+	close(p[1]);
+	size_t got = 0;
+	ssize_t r;
+	while ((r = read(p[0], buf + got, len - 1 - got)) > 0)
+		got += (size_t)r;
+	buf[got] = '\0';
+	close(p[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	return WEXITSTATUS(st);
+}
+
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char p[PATH_MAX];
+	if (snprintf(p, sizeof(p), "%s/%s", dir, rel) >= (int)sizeof(p))
+		fail_msg("path too long");
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void sub(char *out, const char *dir, const char *rel)
+{
+	if (snprintf(out, PATH_MAX, "%s/%s", dir, rel) >= PATH_MAX)
+		fail_msg("path too long");
+}
+
+static const char hostile[] = "v $(touch PWNED) `id` 'q' \"d\" ;\\ *";
+
+static void test_link_and_check(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/sbx-inside-XXXXXX";
+	char view[PATH_MAX], dest[PATH_MAX], p[PATH_MAX], out[8192];
+	assert_non_null(mkdtemp(root));
+	sub(view, root, hostile);
+	sub(dest, root, "home/.claude");
+	assert_int_equal(mkdir(view, 0755), 0);
+	sub(p, view, "skills");
+	mkdir(p, 0755);
+	sub(p, view, "skills/one");
+	mkdir(p, 0755);
+	sub(p, view, "skills/-dash");
+	mkdir(p, 0755);
+	sub(p, view, "agents");
+	mkdir(p, 0755);
+	put(view, "CLAUDE.md", "hi\n");
+	sub(p, root, "home");
+	mkdir(p, 0755);
+
+	struct strv rels = {0}, argv = {0};
+	strv_push(&rels, "CLAUDE.md");
+	strv_push(&rels, "agents");
+	strv_push(&rels, "skills/one");
+	strv_push(&rels, "skills/-dash");
+	assert_int_equal(sbx_inside_link_argv(&argv, view, dest, &rels), 0);
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "linked skills/-dash"));
+	char target[PATH_MAX], want[PATH_MAX];
+	sub(p, dest, "skills/one");
+	ssize_t n = readlink(p, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	sub(want, view, "skills/one");
+	assert_string_equal(target, want);
+	/* idempotent */
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	assert_null(strstr(out, "linked"));
+
+	/* check: everything readable, nothing hidden reachable */
+	struct strv hidden = {0}, cargv = {0};
+	strv_push(&hidden, ".credentials.json");
+	char src[PATH_MAX];
+	sub(src, root, "not-here");
+	assert_int_equal(sbx_inside_check_argv(&cargv, view, dest, src, &rels, &hidden), 0);
+	assert_int_equal(run(&cargv, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	/* a hidden name that is reachable, a missing entry, a reachable source */
+	put(view, ".credentials.json", "x");
+	strv_clear(&cargv);
+	strv_push(&rels, "commands");
+	assert_int_equal(sbx_inside_check_argv(&cargv, view, dest, root, &rels, &hidden), 0);
+	assert_int_equal(run(&cargv, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "REACHABLE .credentials.json"));
+	assert_non_null(strstr(out, "MISSING commands"));
+	assert_non_null(strstr(out, "SOURCE_REACHABLE"));
+
+	/* a skill removed: its link goes; a foreign file stays and is reported */
+	strv_clear(&rels);
+	strv_push(&rels, "CLAUDE.md");
+	strv_push(&rels, "skills/one");
+	strv_push(&rels, "rules");
+	put(dest, "rules", "mine");
+	strv_clear(&argv);
+	assert_int_equal(sbx_inside_link_argv(&argv, view, dest, &rels), 0);
+	assert_int_equal(run(&argv, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "unlinked skills/-dash"));
+	assert_non_null(strstr(out, "unlinked agents"));
+	sub(p, dest, "skills/-dash");
+	struct stat st;
+	assert_int_equal(lstat(p, &st), -1);
+	sub(p, dest, "rules");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+
+	/* the view empty (not shared into the VM): exit 3 */
+	char empty[PATH_MAX];
+	sub(empty, root, "empty");
+	mkdir(empty, 0755);
+	strv_clear(&cargv);
+	assert_int_equal(sbx_inside_check_argv(&cargv, empty, dest, src, &rels, &hidden), 0);
+	assert_int_equal(run(&cargv, out, sizeof(out)), SBX_CHECK_VIEW_MISSING);
+	assert_int_equal(strncmp(out, "VIEW_MISSING", 12), 0);
+
+	/* nothing ran the hostile name as code */
+	assert_int_equal(access("PWNED", F_OK), -1);
+	sub(p, root, "PWNED");
+	assert_int_equal(access(p, F_OK), -1);
+
+	strv_free(&rels);
+	strv_free(&argv);
+	strv_free(&cargv);
+	strv_free(&hidden);
+	struct strv rm = {0};
+	strv_push(&rm, "rm");
+	strv_push(&rm, "-rf");
+	strv_push(&rm, root);
+	run(&rm, out, sizeof(out));
+	strv_free(&rm);
+}
+
+static void test_write_script(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/sbx-write-XXXXXX", path[PATH_MAX], out[256];
+	assert_non_null(mkdtemp(root));
+	sub(path, root, "etc/profile.d/claude-sbx.sh");
+	struct strv argv = {0};
+	const char content[] = "line 1 $(touch PWNED) %s %d\n\\n'\"\n";
+	assert_int_equal(sbx_inside_write_argv(&argv, path, content), 0);
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char got[256] = "";
+	size_t n = fread(got, 1, sizeof(got) - 1, f);
+	got[n] = '\0';
+	fclose(f);
+	assert_string_equal(got, content);
+	struct stat st;
+	stat(path, &st);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	strv_free(&argv);
+	strv_push(&argv, "rm");
+	strv_push(&argv, "-rf");
+	strv_push(&argv, root);
+	run(&argv, out, sizeof(out));
+	strv_free(&argv);
+}
+
+static void test_profile_quoting(void **state)
+{
+	(void)state;
+	char *text = sbx_profile_text(hostile, "claude-'opus'", true);
+	assert_non_null(text);
+	assert_null(strstr(text, "KEY"));
+	assert_null(strstr(text, "TOKEN"));
+	/* source it and print the values back */
+	struct strv argv = {0};
+	strv_push(&argv, "sh");
+	strv_push(&argv, "-c");
+	strv_push(&argv, "unset TERM; eval \"$1\"; printf '%s|%s|%s|' \"$CLAUDE_SBX_SEED\" "
+			 "\"$ANTHROPIC_MODEL\" \"$TERM\"; case \":$PATH:\" in *\":$HOME/.local/bin:\"*) echo yes;; esac");
+	strv_push(&argv, "sh");
+	strv_push(&argv, text);
+	char out[1024], want[1024];
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "%s|claude-'opus'|xterm-256color|yes\n", hostile);
+	assert_string_equal(out, want);
+	free(text);
+	strv_free(&argv);
+	text = sbx_profile_text("/v", NULL, false);
+	assert_null(strstr(text, "ANTHROPIC_MODEL"));
+	assert_null(strstr(text, "PATH"));
+	free(text);
+	assert_non_null(strstr(sbx_managed_settings_text(), "\"allowManagedHooksOnly\": true"));
+	assert_true(sbx_link_skip("settings.json"));
+	assert_false(sbx_link_skip("skills"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_link_and_check),
+		cmocka_unit_test(test_write_script),
+		cmocka_unit_test(test_profile_quoting),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
