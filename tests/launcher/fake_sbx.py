@@ -1,0 +1,496 @@
+"""A stand-in for Docker Sandboxes' `sbx` CLI, for the launcher tests.
+
+It speaks the surface described in shared/docs/sbx-cli.md, in the flavour
+of the version given by SBX_FAKE_VERSION (0.31 or 0.45 formats), keeps its
+state under SBX_FAKE_STATE, and runs `exec`/`run` commands inside
+bubblewrap: every workspace path bound at its own absolute path (read-only
+for PATH:ro), a per-sandbox /home/agent, /usr and friends read-only, and
+nothing else of the host. The agent runs as uid 1000 (root with -u root).
+
+Test hooks (environment):
+  SBX_FAKE_STATE    state directory (required)
+  SBX_FAKE_VERSION  e.g. 0.31, 0.45 (default 0.45)
+  SBX_FAKE_FAIL     comma list of steps that fail, optionally @N for the
+                    N-th call of that step: create, exec@2, policy-allow,
+                    policy-rm, policy-init, policy-ls, rm, ls, version, run
+  SBX_FAKE_ENV_X=V  sets X=V inside exec/run (stands in for the proxy's
+                    injected configuration)
+  SBX_FAKE_HIDE_NESTED=1 mounts nested inside a shared path are not visible
+  SBX_FAKE_ATTACHED=NAME  `rm` without -f refuses NAME (a session attached)
+  SBX_FAKE_IMAGE_BIN a host directory bound read-only at /opt/image/bin and
+                    put first on PATH inside (tools of the sandbox image)
+Every call is appended to $SBX_FAKE_STATE/calls.log as a JSON array.
+"""
+import json
+import os
+import shutil
+import sys
+import uuid
+
+STATE = os.environ.get("SBX_FAKE_STATE")
+VERSION = os.environ.get("SBX_FAKE_VERSION", "0.45")
+VMAJ, VMIN = (int(x) for x in VERSION.split(".")[:2])
+
+
+def ver_ge(major, minor):
+    return (VMAJ, VMIN) >= (major, minor)
+
+
+def die(msg, code=1):
+    sys.stderr.write("ERROR: " + msg + "\n")
+    sys.exit(code)
+
+
+def load():
+    p = os.path.join(STATE, "state.json")
+    if not os.path.exists(p):
+        return {"default": None, "rules": [], "sandboxes": {}, "counts": {}}
+    with open(p) as f:
+        return json.load(f)
+
+
+def save(st):
+    p = os.path.join(STATE, "state.json")
+    with open(p + ".tmp", "w") as f:
+        json.dump(st, f, indent=1)
+    os.replace(p + ".tmp", p)
+
+
+def maybe_fail(st, step):
+    spec = os.environ.get("SBX_FAKE_FAIL", "")
+    st["counts"][step] = st["counts"].get(step, 0) + 1
+    save(st)
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        name, _, nth = item.partition("@")
+        if name == step and (not nth or int(nth) == st["counts"][step]):
+            die("injected failure in step %s (call %d)" % (step, st["counts"][step]))
+
+
+def table(headers, rows):
+    widths = [len(h) for h in headers]
+    for r in rows:
+        for i, c in enumerate(r):
+            widths[i] = max(widths[i], len(c))
+    out = []
+    for r in [headers] + rows:
+        cells = [c.ljust(widths[i]) for i, c in enumerate(r)]
+        out.append("   ".join(cells).rstrip())
+    return "\n".join(out) + "\n"
+
+
+# ---- policy ---------------------------------------------------------------
+
+BASELINES = {
+    "deny-all": [("deny", "**")],
+    "balanced": [("allow", "*.docker.io"), ("allow", "*.ubuntu.com")],
+    "allow-all": [("allow", "**")],
+}
+
+
+def policy(st, args):
+    if not args:
+        die("usage: sbx policy COMMAND")
+    cmd, rest = args[0], args[1:]
+    if cmd in ("init", "set-default"):
+        if cmd == "init" and not ver_ge(0, 34):
+            die('unknown command "init" for "sbx policy"')
+        if cmd == "set-default" and ver_ge(0, 34):
+            sys.stderr.write('Command "set-default" is deprecated, use "sbx policy init" instead\n')
+        maybe_fail(st, "policy-" + cmd)
+        if len(rest) != 1 or rest[0] not in BASELINES:
+            die("expected one of allow-all, balanced, deny-all")
+        if st["default"]:
+            die('default policy is already set; use "sbx policy reset" first to change it')
+        st["default"] = rest[0]
+        for i, (dec, res) in enumerate(BASELINES[rest[0]]):
+            st["rules"].append({"id": "default-%d" % i, "type": "network",
+                                "decision": dec, "resource": res, "origin": "default"})
+        save(st)
+        print("Default policy set to %s" % rest[0])
+        return 0
+    if cmd in ("allow", "deny"):
+        maybe_fail(st, "policy-" + cmd)
+        if len(rest) < 2 or rest[0] != "network":
+            die("usage: sbx policy %s network RES[,RES...]" % cmd)
+        if not st["default"]:
+            die("no default policy set: run `sbx policy init` first")
+        for res in rest[1].split(","):
+            rid = str(uuid.uuid4())
+            st["rules"].append({"id": rid, "type": "network", "decision": cmd,
+                                "resource": res, "origin": "local"})
+            print("Policy added: %s (%s)" % (rid, res))
+        save(st)
+        return 0
+    if cmd == "rm":
+        maybe_fail(st, "policy-rm")
+        if not rest or rest[0] != "network":
+            die("usage: sbx policy rm network --resource RES | --id ID")
+        if len(rest) != 3 or rest[1] not in ("--resource", "--id"):
+            die("usage: sbx policy rm network --resource RES | --id ID")
+        if rest[1] == "--id":
+            want = rest[2].split(":", 1)[-1]
+            keep = [r for r in st["rules"] if r["id"] != want]
+        else:
+            ress = rest[2].split(",")
+            keep = [r for r in st["rules"]
+                    if not (r["origin"] == "local" and r["resource"] in ress)]
+        if len(keep) == len(st["rules"]):
+            die("no policy matches %s" % rest[2])
+        print("Removed %d rule(s)" % (len(st["rules"]) - len(keep)))
+        st["rules"] = keep
+        save(st)
+        return 0
+    if cmd in ("ls", "list"):
+        maybe_fail(st, "policy-ls")
+        wide = "--wide" in rest
+        js = "--json" in rest
+        for a in rest:
+            if a not in ("--wide", "--json") or (not ver_ge(0, 35)):
+                die("unknown flag: %s" % a)
+        return policy_ls(st, wide, js)
+    if cmd == "reset":
+        maybe_fail(st, "policy-reset")
+        st["default"] = None
+        st["rules"] = []
+        save(st)
+        print("Policy store reset")
+        return 0
+    if cmd == "check":
+        host = rest[-1]
+        allowed = any(r["decision"] == "allow" and r["resource"] in (host, "**")
+                      for r in st["rules"])
+        print(("Allowed: " if allowed else "Denied: ") + host)
+        return 0
+    die('unknown command "%s" for "sbx policy"' % cmd)
+
+
+def policy_ls(st, wide, js):
+    rules = st["rules"]
+    if not ver_ge(0, 32):
+        rows = []
+        for r in rules:
+            name = ("local:" + r["id"]) if r["origin"] == "local" else r["id"]
+            rows.append([name, r["type"], r["origin"], r["decision"], "active",
+                         r["resource"]])
+        sys.stdout.write(table(["NAME", "TYPE", "ORIGIN", "DECISION", "STATUS",
+                                "RESOURCES"], rows))
+        return 0
+    groups = {}
+    for r in rules:
+        groups.setdefault(r["origin"], []).append(r)
+    if js:
+        pols = []
+        for origin, rs in groups.items():
+            pols.append({"policy": origin + "-policy", "policy_id": "pol-" + origin,
+                         "source": origin, "applies_to": "all sandboxes",
+                         "rules": [{"rule_id": r["id"], "type": r["type"],
+                                    "decision": r["decision"],
+                                    "resources": [r["resource"]]} for r in rs]})
+        print(json.dumps({"policies": pols}, indent=2))
+        return 0
+    if wide:
+        rows = []
+        for origin, rs in groups.items():
+            for i, r in enumerate(rs):
+                rows.append([origin, "all sandboxes", origin + "-policy", "pol-" + origin,
+                             "rule-%d" % i, r["id"], r["type"], r["decision"],
+                             r["resource"]])
+        sys.stdout.write(table(["SOURCE", "APPLIES TO", "POLICY", "POLICY_ID", "RULE",
+                                "RULE_ID", "TYPE", "DECISION", "RESOURCES"], rows))
+        return 0
+    rows = []
+    for origin, rs in groups.items():
+        summary = "%d allow, %d deny" % (sum(r["decision"] == "allow" for r in rs),
+                                         sum(r["decision"] == "deny" for r in rs))
+        rows.append([origin + "-policy", origin, "all sandboxes", summary])
+    sys.stdout.write(table(["POLICY", "SOURCE", "APPLIES TO", "SUMMARY"], rows))
+    return 0
+
+
+# ---- sandboxes --------------------------------------------------------------
+
+def sb_dir(name):
+    return os.path.join(STATE, "sandboxes", name)
+
+
+def create(st, args):
+    name, agent, paths, share_skills = None, None, [], ver_ge(0, 37)
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--name":
+            name = args[i + 1]
+            i += 2
+            continue
+        if a in ("--kit", "-t", "--cpus", "-m", "-e"):
+            i += 2
+            continue
+        if a == "--no-share-skills":
+            share_skills = False
+            i += 1
+            continue
+        if a.startswith("-"):
+            die("unknown flag: %s" % a)
+        if agent is None:
+            agent = a
+        else:
+            paths.append(a)
+        i += 1
+    maybe_fail(st, "create")
+    if not agent or not paths:
+        die("usage: sbx create [--name N] AGENT PATH [PATH...]")
+    mounts = []
+    for p in paths:
+        ro = p.endswith(":ro")
+        host = p[:-3] if ro else p
+        if not os.path.isabs(host):
+            host = os.path.abspath(host)
+        if not os.path.isdir(host):
+            die("path %s does not exist" % host)
+        mounts.append({"path": host, "ro": ro})
+    if name is None:
+        name = "%s-%s" % (agent, os.path.basename(mounts[0]["path"]))
+    if name in st["sandboxes"]:
+        die("sandbox %s already exists" % name)
+    d = sb_dir(name)
+    os.makedirs(os.path.join(d, "home", ".claude"), exist_ok=True)
+    os.makedirs(os.path.join(d, "etc", "profile.d"), exist_ok=True)
+    os.makedirs(os.path.join(d, "etc", "claude-code"), exist_ok=True)
+    with open(os.path.join(d, "etc", "passwd"), "w") as f:
+        f.write("root:x:0:0:root:/root:/bin/sh\nagent:x:1000:1000:agent:/home/agent:/bin/sh\n")
+    with open(os.path.join(d, "etc", "group"), "w") as f:
+        f.write("root:x:0:\nagent:x:1000:\n")
+    # sbx writes these on every create (proxy auth placeholders)
+    with open(os.path.join(d, "home", ".claude", "settings.json"), "w") as f:
+        json.dump({"apiKeyHelper": "echo sbx-proxy-placeholder",
+                   "permissions": {"defaultMode": "acceptEdits"}}, f, indent=2)
+    with open(os.path.join(d, "home", ".claude.json"), "w") as f:
+        json.dump({"hasCompletedOnboarding": True, "sbxManaged": True}, f, indent=2)
+    if share_skills:
+        os.makedirs(os.path.join(STATE, "skills-store"), exist_ok=True)
+        os.makedirs(os.path.join(d, "home", ".claude", "skills"), exist_ok=True)
+    st["sandboxes"][name] = {"agent": agent, "mounts": mounts, "status": "stopped",
+                             "share_skills": share_skills}
+    save(st)
+    print("Sandbox %s created" % name)
+    return 0
+
+
+def ls(st, args):
+    maybe_fail(st, "ls")
+    if "-q" in args:
+        for n in st["sandboxes"]:
+            print(n)
+        return 0
+    if "--json" in args:
+        arr = [{"name": n, "agent": s["agent"], "status": s["status"],
+                "workspace": s["mounts"][0]["path"]} for n, s in st["sandboxes"].items()]
+        print(json.dumps({"sandboxes": arr} if ver_ge(0, 38) else arr))
+        return 0
+    rows = [[n, s["agent"], s["status"], "", s["mounts"][0]["path"]]
+            for n, s in st["sandboxes"].items()]
+    sys.stdout.write(table(["SANDBOX", "AGENT", "STATUS", "PORTS", "WORKSPACE"], rows))
+    return 0
+
+
+def bwrap_argv(name, sb, user, workdir, env):
+    d = sb_dir(name)
+    uid = "0" if user == "root" else "1000"
+    a = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc",
+         "--unshare-uts", "--hostname", name, "--unshare-user", "--uid", uid,
+         "--gid", uid, "--ro-bind", "/usr", "/usr"]
+    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        p = "/" + top
+        if os.path.islink(p):
+            a += ["--symlink", os.readlink(p), p]
+        elif os.path.isdir(p):
+            a += ["--ro-bind", p, p]
+    a += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
+          "--tmpfs", "/etc"]
+    for e in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "hosts",
+              "resolv.conf", "ssl", "ca-certificates", "ca-certificates.conf",
+              "alternatives", "localtime", "profile", "bash.bashrc", "inputrc"):
+        if os.path.exists("/etc/" + e):
+            a += ["--ro-bind", "/etc/" + e, "/etc/" + e]
+    a += ["--ro-bind", os.path.join(d, "etc", "passwd"), "/etc/passwd",
+          "--ro-bind", os.path.join(d, "etc", "group"), "/etc/group",
+          "--bind", os.path.join(d, "etc", "profile.d"), "/etc/profile.d",
+          "--bind", os.path.join(d, "etc", "claude-code"), "/etc/claude-code",
+          "--bind", os.path.join(d, "home"), "/home/agent"]
+    if sb.get("share_skills"):
+        a += ["--bind", os.path.join(STATE, "skills-store"), "/home/agent/.claude/skills"]
+    path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+    img = os.environ.get("SBX_FAKE_IMAGE_BIN")
+    if img:
+        a += ["--ro-bind", img, "/opt/image/bin"]
+        path = "/opt/image/bin:" + path
+    for m in sb["mounts"]:
+        a += ["--ro-bind" if m["ro"] else "--bind", m["path"], m["path"]]
+    if os.environ.get("SBX_FAKE_HIDE_NESTED"):
+        # a release whose file sharing does not carry mounts nested in a
+        # workspace: cover each one with an empty directory
+        for nested in nested_mounts([m["path"] for m in sb["mounts"]]):
+            a += ["--tmpfs", nested]
+    a += ["--clearenv", "--setenv", "HOME", "/home/agent", "--setenv", "PATH", path,
+          "--setenv", "USER", "root" if user == "root" else "agent",
+          "--setenv", "LANG", "C.UTF-8"]
+    for k, v in os.environ.items():
+        if k.startswith("SBX_FAKE_ENV_"):
+            a += ["--setenv", k[len("SBX_FAKE_ENV_"):], v]
+    for kv in env:
+        k, _, v = kv.partition("=")
+        a += ["--setenv", k, v]
+    a += ["--chdir", workdir or sb["mounts"][0]["path"], "--"]
+    return a
+
+
+def nested_mounts(paths):
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            mp = line.split()[4].encode().decode("unicode_escape")
+            for p in paths:
+                if mp != p and mp.startswith(p.rstrip("/") + "/"):
+                    found.append(mp)
+    return found
+
+
+def run_inside(name, sb, user, workdir, env, cmd):
+    argv = bwrap_argv(name, sb, user, workdir, env) + cmd
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execvp("bwrap", argv)
+
+
+def exec_(st, args):
+    user, workdir, env = None, None, []
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        a = args[i]
+        if a in ("-d", "-i", "-t", "-it", "-ti", "--detach", "--interactive", "--tty"):
+            i += 1
+        elif a in ("-u", "--user"):
+            user = args[i + 1]
+            i += 2
+        elif a in ("-w", "--workdir"):
+            workdir = args[i + 1]
+            i += 2
+        elif a in ("-e", "--env"):
+            env.append(args[i + 1])
+            i += 2
+        else:
+            die("unknown flag: %s" % a)
+    if i >= len(args):
+        die("usage: sbx exec [flags] SANDBOX CMD [ARG...]")
+    name, cmd = args[i], args[i + 1:]
+    maybe_fail(st, "exec")
+    if name not in st["sandboxes"]:
+        die("sandbox %s not found" % name)
+    if not cmd:
+        die("usage: sbx exec [flags] SANDBOX CMD [ARG...]")
+    sb = st["sandboxes"][name]
+    sb["status"] = "running"
+    save(st)
+    run_inside(name, sb, user, workdir, env, cmd)
+
+
+def run(st, args):
+    name, pos, agent_args = None, [], []
+    if "--" in args:
+        k = args.index("--")
+        args, agent_args = args[:k], args[k + 1:]
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--name":
+            if not ver_ge(0, 33):
+                die("unknown flag: --name")
+            name = args[i + 1]
+            i += 2
+            continue
+        if a == "--kit":
+            i += 2
+            continue
+        if a.startswith("-"):
+            die("unknown flag: %s" % a)
+        pos.append(a)
+        i += 1
+    maybe_fail(st, "run")
+    if name is None and len(pos) == 1 and pos[0] in st["sandboxes"]:
+        if ver_ge(0, 33):
+            sys.stderr.write("Warning: `sbx run SANDBOX` is deprecated, use --name\n")
+        name = pos[0]
+    if name is None or name not in st["sandboxes"]:
+        die("creating sandboxes through run is not supported by this stand-in")
+    sb = st["sandboxes"][name]
+    sb["status"] = "running"
+    save(st)
+    if sb["agent"] == "claude":
+        cmd = ["claude"] + agent_args
+    else:
+        cmd = ["sh", "-l"] + agent_args
+    with open(os.path.join(STATE, "run.log"), "a") as f:
+        f.write(json.dumps(cmd) + "\n")
+    run_inside(name, sb, None, None, [], cmd)
+
+
+def rm(st, args):
+    force = False
+    names = []
+    for a in args:
+        if a in ("-f", "--force"):
+            force = True
+        elif a.startswith("-"):
+            die("unknown flag: %s" % a)
+        else:
+            names.append(a)
+    maybe_fail(st, "rm")
+    for n in names:
+        if n not in st["sandboxes"]:
+            die("sandbox %s not found" % n)
+        if os.environ.get("SBX_FAKE_ATTACHED") == n and not force:
+            die("sandbox %s has an attached session; use -f" % n)
+        shutil.rmtree(sb_dir(n), ignore_errors=True)
+        del st["sandboxes"][n]
+        print("Sandbox %s removed" % n)
+    save(st)
+    return 0
+
+
+def stop(st, args):
+    maybe_fail(st, "stop")
+    for n in args:
+        if n not in st["sandboxes"]:
+            die("sandbox %s not found" % n)
+        st["sandboxes"][n]["status"] = "stopped"
+    save(st)
+    return 0
+
+
+def version(st, args):
+    maybe_fail(st, "version")
+    if ver_ge(0, 40):
+        print("sbx version v%s.0 (build 4f2a9c1)" % VERSION)
+    else:
+        print("Docker Sandboxes CLI\n Version: %s.2\n Commit: 1a2b3c4" % VERSION)
+    return 0
+
+
+def main(argv):
+    if not STATE:
+        die("SBX_FAKE_STATE is not set")
+    os.makedirs(STATE, exist_ok=True)
+    with open(os.path.join(STATE, "calls.log"), "a") as f:
+        f.write(json.dumps(argv) + "\n")
+    st = load()
+    if not argv:
+        die("usage: sbx COMMAND")
+    cmds = {"policy": policy, "create": create, "ls": ls, "exec": exec_, "run": run,
+            "rm": rm, "stop": stop, "version": version}
+    if argv[0] not in cmds:
+        die('unknown command "%s" for "sbx"' % argv[0])
+    return cmds[argv[0]](st, argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]) or 0)
