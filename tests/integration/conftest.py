@@ -39,6 +39,9 @@ def _environment(tmp_path_factory):
         pytest.fail(f"default rules not found: {U.DEFAULT_RULES} "
                     "(set CLAUDE_SEEDFS_DEFAULT_RULES)", pytrace=False)
     base = tmp_path_factory.getbasetemp()
+    san = base / "sanitizer"
+    san.mkdir(exist_ok=True)
+    U.SANITIZER_DIR = os.fspath(san)
     yield
     # Safety net: nothing of ours may outlive the session.
     leftovers = []
@@ -53,6 +56,18 @@ def _environment(tmp_path_factory):
     if leftovers:
         # Not raised: a session-scope error would hide the real results.
         print(f"\nWARNING: cleaned up leftovers after the session: {leftovers}")
+
+
+@pytest.fixture(autouse=True)
+def _no_sanitizer_reports():
+    """Fails a test during which any process we started (CLI or daemon, also
+    detached) wrote an ASan/UBSan report. Torn down after the mounts."""
+    before = set(U.sanitizer_reports())
+    yield
+    new = {k: v for k, v in U.sanitizer_reports().items() if k not in before}
+    if new:
+        text = "\n".join(f"--- {k}\n{v[:4000]}" for k, v in sorted(new.items()))
+        pytest.fail(f"sanitizer reports:\n{text}", pytrace=False)
 
 
 @pytest.fixture

@@ -91,11 +91,21 @@ class Result:
                 f"  stdout={self.stdout!r},\n  stderr={self.stderr!r})")
 
 
+# Set by conftest: sanitizer reports of every process we start (detached
+# daemons included, whose stderr nobody reads) land here as files.
+SANITIZER_DIR = None
+
+
 def cli_env(extra=None, drop=("CLAUDE_CONFIG_DIR",)):
     env = dict(os.environ)
     for k in drop:
         env.pop(k, None)
     env["CLAUDE_SEEDFS_DEFAULT_RULES"] = DEFAULT_RULES
+    if SANITIZER_DIR is not None:
+        for var, stem in (("ASAN_OPTIONS", "asan"), ("UBSAN_OPTIONS", "ubsan")):
+            prev = env.get(var, "")
+            env[var] = (prev + ":" if prev else "") + \
+                f"log_path={os.path.join(SANITIZER_DIR, stem)}"
     if extra:
         env.update(extra)
     return env
@@ -170,14 +180,23 @@ def is_mounted(mp):
 # processes
 
 def pid_alive(pid):
+    """True while any thread of pid is not a zombie (a multi-threaded
+    process's leader can be a zombie while other threads still run)."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
+        tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return False
-    # state is the field after the parenthesised comm
-    state = data[data.rindex(b")") + 2:data.rindex(b")") + 3]
-    return state not in (b"Z", b"X")
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        # the state is the field after the parenthesised comm
+        state = data[data.rindex(b")") + 2:data.rindex(b")") + 3]
+        if state not in (b"Z", b"X"):
+            return True
+    return False
 
 
 def daemon_pids(mp=None, under=None):
@@ -543,3 +562,19 @@ def status_json(mp=None):
     r = run(args, timeout=15)
     assert r.returncode == 0, r
     return json.loads(r.stdout)
+
+
+def sanitizer_reports():
+    """{file: text} of the non-empty sanitizer logs written so far."""
+    out = {}
+    if SANITIZER_DIR is None or not os.path.isdir(SANITIZER_DIR):
+        return out
+    for name in os.listdir(SANITIZER_DIR):
+        path = os.path.join(SANITIZER_DIR, name)
+        try:
+            text = Path(path).read_text(errors="replace")
+        except OSError:
+            continue
+        if text.strip():
+            out[name] = text
+    return out

@@ -34,6 +34,13 @@ def test_version(cli):
     assert re.search(r"\d+\.\d+", r.stdout), r
 
 
+@pytest.mark.parametrize("cmd", ["mount", "umount", "status", "explain", "reload"])
+def test_help_after_a_command(cli, cmd):
+    r = cli(cmd, "--help")
+    assert r.returncode == 0, r
+    assert cmd in r.stdout, r
+
+
 @pytest.mark.parametrize("args", [
     [], ["frobnicate"], ["mount"], ["mount", "--bogus-option", "/nonexistent-src", "/nonexistent-mp"],
     ["mount", "--rules"], ["mount", "--with"], ["mount", "--follow"], ["mount", "-o"],
@@ -66,6 +73,39 @@ def test_mount_answers_as_soon_as_mount_returns(source, mount):
         assert r.returncode == 0, r
         assert not U.mounts_at(v.mp)
         assert U.wait_pid_gone(v.pid, 5.0), "daemon still alive after umount"
+
+
+def test_mount_detaches_from_the_callers_pipes(source, tmp_path):
+    """A caller capturing output (subprocess.run(capture_output=True), $(...))
+    must get EOF when mount returns: the daemon may not keep the pipes."""
+    mp = tmp_path / "mp"
+    mp.mkdir()
+    try:
+        p = subprocess.run([U.BIN, "mount", os.fspath(source.path), os.fspath(mp)],
+                           stdin=subprocess.DEVNULL, capture_output=True, env=U.cli_env(),
+                           timeout=20)
+        assert p.returncode == 0, p
+        assert U.seedfs_mounts_at(mp)
+    except subprocess.TimeoutExpired:
+        pytest.fail("mount returned but the daemon still holds the caller's stdout/stderr")
+    finally:
+        pids = U.daemon_pids(mp)
+        if U.mounts_at(mp):
+            U.run(["umount", mp])
+            U.force_unmount(mp)
+        for pid in pids:
+            if not U.wait_pid_gone(pid, 5.0):
+                U.kill_quietly(pid)
+
+
+def test_foreground_refusal_reports_on_stderr(source, mount, tmp_path):
+    mp = tmp_path / "full"
+    U.write(mp / "x", b"")
+    r = mount(source, mp=mp, foreground=True, expect_ok=False)
+    assert r is not None, "foreground mount on a non-empty mountpoint did not exit"
+    assert r.returncode == 1, r
+    assert r.stderr.strip(), r
+    assert nothing_mounted(mp)
 
 
 def test_source_defaults_to_claude_config_dir(source, mount):
@@ -210,8 +250,12 @@ def test_kill_9_then_umount_then_fresh_mount(source, mount):
     v = mount(source)
     os.kill(v.pid, signal.SIGKILL)
     assert U.wait_pid_gone(v.pid, 5.0)
-    e = U.errno_of(os.stat, v.mp)
-    assert e == errno.ENOTCONN, U.ename(e)
+    # Attributes the kernel already caches (the mountpoint's own stat) may
+    # still answer; anything that needs the daemon must say ENOTCONN.
+    U.wait_for(lambda: U.errno_of(os.statvfs, v.mp) == errno.ENOTCONN, timeout=5.0,
+               what="ENOTCONN on the mountpoint of a killed daemon")
+    assert U.errno_of(os.stat, v.p("never-looked-up")) == errno.ENOTCONN
+    assert U.errno_of(os.listdir, v.mp) == errno.ENOTCONN
     # status reports it as stale
     r = U.run(["status", v.mp])
     assert r.returncode == 0, r

@@ -119,7 +119,9 @@ def test_remove_directory_tree(source, view):
     warm(view, "skills/pdf/scripts/extract.py")
     shutil.rmtree(source.src("skills/pdf"))
     seen(lambda: "pdf" not in os.listdir(view.p("skills")), "removed directory")
-    assert U.errno_of(os.stat, view.p("skills/pdf/scripts/extract.py")) == errno.ENOENT
+    seen(lambda: U.errno_of(os.stat, view.p("skills/pdf/scripts/extract.py")) == errno.ENOENT,
+         "file inside a removed directory")
+    seen(lambda: U.errno_of(os.stat, view.p("skills/pdf")) == errno.ENOENT, "removed directory")
 
 
 def test_rename_file(source, view):

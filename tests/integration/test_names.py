@@ -9,7 +9,7 @@ import seedfs_util as U
 
 ODD_NAMES = [
     b"a\nb.md",                 # newline
-    b"x" * 251 + b".md",       # 255 bytes, the ext4 maximum
+    b"x" * 252 + b".md",       # 255 bytes, the ext4 maximum
     b"with space.md",
     b" leading-space.md",
     b"-dash.md",
@@ -47,7 +47,7 @@ def test_odd_names_listed_and_readable(names_source, mount):
 
 def test_255_byte_name_is_exactly_255(names_source, mount):
     v = mount(names_source)
-    n = b"x" * 251 + b".md"
+    n = b"x" * 252 + b".md"
     assert len(n) == 255
     assert n in os.listdir(os.fsencode(v.p("skills/names")))
     assert os.stat(os.path.join(os.fsencode(v.p("skills/names")), n)).st_size == len(b"content of " + n)

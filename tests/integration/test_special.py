@@ -67,6 +67,7 @@ def test_file_gaining_a_hard_link_while_mounted_disappears(source, mount):
     os.link(source.src("commands/deploy.md"), source.src("projects/planted.md"))
     U.wait_for(lambda: not os.path.lexists(p), timeout=2.0,
                what="a file that gained a second hard link to be hidden")
+    assert "deploy.md" not in os.listdir(v.p("commands"))
 
 
 def test_file_losing_its_second_link_reappears(special_source, mount):
@@ -75,6 +76,8 @@ def test_file_losing_its_second_link_reappears(special_source, mount):
     os.unlink(special_source.src("skills/pdf/twin-b.md"))
     U.wait_for(lambda: U.read_bytes(v.p("skills/pdf/twin-a.md")) == b"twin\n", timeout=2.0,
                what="twin-a.md (nlink back to 1) to appear")
+    U.wait_for(lambda: "twin-a.md" in os.listdir(v.p("skills/pdf")), timeout=2.0,
+               what="twin-a.md in the listing")
     assert not os.path.lexists(v.p("skills/pdf/twin-b.md"))
 
 

@@ -154,8 +154,9 @@ def test_symlinked_skills_dir_hides_links_leaving_both_anchors(dotfiles_source, 
     assert U.read_bytes(v.p("skills/s1/s2.md")) == b"s2 skill\n"
     for rel in ["skills/s1/leak-abs.md", "skills/s1/leak-rel.md", "skills/s1/leak-dot.md",
                 "skills/s1/passwd", "skills/s1/.env", "skills/s1/.claude-plugin",
-                "rules/.env", "CLAUDE.md/x", "other.md"]:
+                "rules/.env", "other.md"]:
         assert U.errno_of(os.stat, v.p(rel)) == errno.ENOENT, rel
+    assert U.errno_of(os.stat, v.p("CLAUDE.md/x")) == errno.ENOTDIR
     files, _, others = U.walk_view(v.mp)
     assert others == set()
     for rel in files:
