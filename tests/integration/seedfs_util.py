@@ -343,6 +343,30 @@ def walk_view(root):
     return files, dirs, others
 
 
+def walk_view_bounded(root, limit=5000):
+    """Like walk_view, but fails instead of looping forever on a cycle."""
+    files, dirs, others = set(), set(), set()
+    count = [0]
+
+    def rec(d, rel):
+        for name in os.listdir(d):
+            count[0] += 1
+            if count[0] > limit:
+                raise AssertionError(f"more than {limit} entries below {root}: a cycle?")
+            full = os.path.join(d, name)
+            r = f"{rel}/{name}" if rel else name
+            st = os.lstat(full)
+            if stat.S_ISDIR(st.st_mode):
+                dirs.add(r)
+                rec(full, r)
+            elif stat.S_ISREG(st.st_mode):
+                files.add(r)
+            else:
+                others.add(r)
+    rec(os.fspath(root), "")
+    return files, dirs, others
+
+
 def tree_snapshot(root):
     """{relpath: (type, mode, size, mtime_ns, content-or-None)} with lstat, no
     symlink following; used to prove the source was not changed."""

@@ -217,3 +217,117 @@ def test_symlink_retargeted_to_a_secret_while_mounted(link_source, mount):
         return False
     U.wait_for(gone, timeout=2.0, what="retargeted symlink to disappear from the view")
     assert "alias.md" not in os.listdir(v.p("skills/pdf"))
+
+
+# ---------------------------------------------------------------- rules through symlinks
+
+def test_dir_symlink_does_not_bypass_the_skills_plugin_rule(source, mount):
+    """skills/evil -> ../agents/foo where agents/foo holds .claude-plugin/:
+    in the view it sits at skills/evil/.claude-plugin, exactly what the
+    never rule /skills/**/.claude-plugin/ exists to keep out of skills."""
+    source.add("agents/foo/README.md")
+    source.add("agents/foo/.claude-plugin/plugin.json", b'{"name": "evil"}\n')
+    os.symlink("../agents/foo", source.src("skills/evil"))
+    v = mount(source)
+    if os.path.lexists(v.p("skills/evil")):
+        assert U.errno_of(os.stat, v.p("skills/evil/.claude-plugin")) == errno.ENOENT
+        assert U.errno_of(os.stat, v.p("skills/evil/.claude-plugin/plugin.json")) == errno.ENOENT
+        assert ".claude-plugin" not in os.listdir(v.p("skills/evil"))
+
+
+def test_dir_symlink_does_not_bypass_an_exclude_on_its_target(source, mount, tmp_path):
+    rules = U.write(tmp_path / "user.yaml", 'exclude: ["/agents/team/"]\n')
+    os.symlink("../agents", source.src("skills/ag"))
+    v = mount(source, rules=[rules])
+    assert U.errno_of(os.stat, v.p("agents/team")) == errno.ENOENT
+    for rel in ["skills/ag/team", "skills/ag/team/lead.md"]:
+        assert U.errno_of(os.stat, v.p(rel)) == errno.ENOENT, rel
+
+
+def test_symlink_to_source_root_exposes_nothing_new(source, mount):
+    os.makedirs(source.src("skills/x"))
+    os.symlink("../..", source.src("skills/x/up"))
+    os.symlink("..", source.src("skills/x/parent"))
+    os.symlink("../../todos", source.src("skills/x/todos"))
+    v = mount(source)
+    for rel in ["skills/x/up/history.jsonl", "skills/x/up/todos/t.json", "skills/x/up/notes.md",
+                "skills/x/up/.credentials.json", "skills/x/todos/t.json",
+                "skills/x/up/projects/-home-user-work/abc.jsonl"]:
+        assert U.errno_of(os.stat, v.p(rel)) == errno.ENOENT, rel
+    files, _, others = U.walk_view_bounded(v.mp, limit=5000)
+    assert others == set()
+    for rel in files:
+        assert U.SECRET_MARK not in U.read_bytes(v.p(rel)), rel
+
+
+def test_odd_symlinks_are_hidden_and_do_not_hang(source, mount):
+    d = source.src("skills/odd")
+    os.makedirs(d)
+    os.mkfifo(d / "fifo")
+    os.symlink("fifo", d / "to-fifo.md")
+    os.symlink("b", d / "a")
+    os.symlink("a", d / "b")
+    prev = "target.md"
+    U.write(d / "target.md", b"t\n")
+    for i in range(45):  # longer than the kernel's 40-link limit
+        os.symlink(prev, d / f"l{i}")
+        prev = f"l{i}"
+    v = mount(source)
+    names = set(os.listdir(v.p("skills/odd")))
+    assert not names & {"fifo", "to-fifo.md", "a", "b", "l44"}, names
+    for n in ["to-fifo.md", "a", "b", "l44"]:
+        assert U.errno_of(os.open, v.p("skills/odd", n), os.O_RDONLY | os.O_NONBLOCK) == errno.ENOENT
+    assert v.answers()
+
+
+# ---------------------------------------------------------------- live, through symlinks
+
+def test_edit_of_a_symlink_target_shows_under_every_name(link_source, mount):
+    v = mount(link_source)
+    for rel in ["CLAUDE.md", "skills/pdf/claude.md", "skills/pdf/abs-claude.md"]:
+        assert U.read_bytes(v.p(rel)) == link_source.files["CLAUDE.md"]
+    new = b"# edited instructions\n" * 3
+    U.write(link_source.src("CLAUDE.md"), new)
+    for rel in ["CLAUDE.md", "skills/pdf/claude.md", "skills/pdf/abs-claude.md"]:
+        _, el = U.wait_for(lambda: U.read_bytes(v.p(rel)) == new, timeout=2.0,
+                           what=f"edit seen through {rel}")
+        assert el <= 1.0, (rel, el)
+
+
+def test_edit_in_a_dotfiles_target_is_live(dotfiles_source, mount, tmp_path):
+    v = mount(dotfiles_source)
+    assert U.read_bytes(v.p("CLAUDE.md")) == b"# from dotfiles\n"
+    os.listdir(v.p("skills"))
+    assert U.read_bytes(v.p("skills/s1/SKILL.md")) == b"s1 skill\n"
+    U.write(tmp_path / "dotfiles" / "claude" / "CLAUDE.md", b"# edited in dotfiles\n")
+    _, el = U.wait_for(lambda: U.read_bytes(v.p("CLAUDE.md")) == b"# edited in dotfiles\n",
+                       timeout=2.0, what="edit of the dotfiles CLAUDE.md")
+    assert el <= 1.0, el
+    U.write(tmp_path / "elsewhere" / "skills" / "s3" / "SKILL.md", b"s3\n")
+    _, el = U.wait_for(lambda: "s3" in os.listdir(v.p("skills")), timeout=2.0,
+                       what="new skill in the symlinked skills dir")
+    assert el <= 1.0, el
+    U.write(tmp_path / "elsewhere" / "skills" / "s1" / "SKILL.md", b"s1 v2\n")
+    _, el = U.wait_for(lambda: U.read_bytes(v.p("skills/s1/SKILL.md")) == b"s1 v2\n",
+                       timeout=2.0, what="edit inside the symlinked skills dir")
+    assert el <= 1.0, el
+
+
+def test_dir_symlink_does_not_bypass_an_anchored_never(source, mount, tmp_path):
+    """A never pattern cannot be lifted by any layer; a symlink must not
+    lift it either."""
+    rules = U.write(tmp_path / "user.yaml", 'never: ["/agents/team/"]\n')
+    os.symlink("../agents", source.src("skills/ag"))
+    v = mount(source, rules=[rules])
+    for rel in ["agents/team", "skills/ag/team", "skills/ag/team/lead.md"]:
+        assert U.errno_of(os.stat, v.p(rel)) == errno.ENOENT, rel
+
+
+def test_dir_symlink_does_not_expose_a_default_never_dir(source, mount):
+    """agents/plug -> ../skills/plug: the bytes of skills/plug/.claude-plugin
+    (never) must not be readable under another name."""
+    os.symlink("../skills/plug", source.src("agents/plug"))
+    v = mount(source)
+    assert U.errno_of(os.stat, v.p("skills/plug/.claude-plugin")) == errno.ENOENT
+    for rel in ["agents/plug/.claude-plugin", "agents/plug/.claude-plugin/plugin.json"]:
+        assert U.errno_of(os.stat, v.p(rel)) == errno.ENOENT, rel
