@@ -42,7 +42,7 @@ int parse_view_args(int argc, char **argv, bool mount, struct view_args *a)
 	memset(a, 0, sizeof(*a));
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, mount ? "+fo:h" : "+h", opts,
+	while ((c = getopt_long(argc, argv, mount ? "fo:h" : "h", opts,
 				NULL)) != -1) {
 		int rc = 0;
 		switch (c) {

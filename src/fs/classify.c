@@ -267,8 +267,8 @@ out:
 /* A symlink directly in SOURCE: its target is an anchor by definition, as
  * long as it is not SOURCE itself or one of SOURCE's ancestors. */
 static enum hide_reason resolve_top(const struct source_view *sv,
-				    const char *name, struct entry *e,
-				    int *out_fd)
+				    const struct rules *rs, const char *name,
+				    struct entry *e, int *out_fd)
 {
 	enum hide_reason why = SHOWN;
 	char *real = malloc(PATH_MAX), *src = malloc(PATH_MAX);
@@ -294,8 +294,14 @@ static enum hide_reason resolve_top(const struct source_view *sv,
 		why = HIDE_LINK_WIDE;
 		goto out;
 	}
-	const char *base = strrchr(real, '/');
-	(void)base;
+	/* The target's own name must not be a never name either
+	 * (CLAUDE.md -> ~/.ssh/id_rsa). */
+	const char *base = strrchr(real, '/') + 1;
+	if (*base && (e->target_rule = rules_never_match(
+			      rs, base, strlen(base), S_ISDIR(e->st.st_mode)))) {
+		why = HIDE_LINK_TARGET_RULE;
+		goto out;
+	}
 	*out_fd = fd;
 	fd = -1;
 out:
@@ -412,7 +418,7 @@ int classify(const struct source_view *sv, const struct rules *rs,
 		if (read_link(dir->fd, name, &e->link) == -ENOMEM)
 			return -ENOMEM;
 		enum hide_reason why = dir->pathlen == 0
-					       ? resolve_top(sv, name, e, &fd)
+					       ? resolve_top(sv, rs, name, e, &fd)
 					       : resolve_nested(sv, rs, dir, name,
 								e, &fd);
 		if (why != SHOWN) {

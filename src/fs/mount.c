@@ -1,6 +1,7 @@
 /* mount.c — seedfs_mount and seedfs_umount (seedfs.h): check everything
  * that can be checked before mounting, then serve in the foreground or in a
  * detached daemon that reports readiness through a pipe. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -200,9 +201,9 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 	if (check_options(cfg, &p->fuse_opts, err) < 0)
 		goto bad;
 
-	int anchors[17] = { p->root_fd };
+	int anchors[MAX_ANCHORS] = { p->root_fd };
 	size_t na = 1;
-	for (size_t i = 0; i < p->nfollow && na < 17; i++)
+	for (size_t i = 0; i < p->nfollow && na < MAX_ANCHORS; i++)
 		anchors[na++] = p->follow_fds[i];
 	if (!with_mountpoint)
 		goto done;
@@ -221,6 +222,29 @@ bad:
 	free(src_default);
 	prepared_free(p);
 	return -1;
+}
+
+/* The daemon is a fork without exec: close every descriptor the caller
+ * had open (pipes of a launcher, say) except what the daemon needs. */
+static void close_inherited(const struct prepared *p, int keep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	int self = dirfd(d);
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		int fd = atoi(de->d_name);
+		bool needed = fd <= STDERR_FILENO || fd == self || fd == keep ||
+			      fd == p->root_fd;
+		for (size_t i = 0; i < p->nfollow && !needed; i++)
+			needed = fd == p->follow_fds[i];
+		if (!needed)
+			close(fd);
+	}
+	closedir(d);
 }
 
 static void detach_stdio(void)
@@ -287,6 +311,7 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err)
 			/* "/" always exists */
 		}
 		signal(SIGPIPE, SIG_IGN);
+		close_inherited(p, pfd[1]);
 		detach_stdio();
 		log_to_syslog(true);
 		int rc = daemon_serve(p, pfd[1], &e);

@@ -186,8 +186,8 @@ static bool is_empty_dir(int fd)
 /* True if the directory fd, or one of its ancestors, is one of anchors. */
 static bool inside_anchor(int fd, const int *anchors, size_t n)
 {
-	struct stat a[16], cur, up;
-	size_t na = n < 16 ? n : 16;
+	struct stat a[MAX_ANCHORS], cur, up;
+	size_t na = n < MAX_ANCHORS ? n : MAX_ANCHORS;
 	for (size_t i = 0; i < na; i++)
 		if (fstat(anchors[i], &a[i]) < 0)
 			a[i].st_ino = 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -26,9 +27,12 @@ static size_t name_hash(const struct node *parent, const char *name,
 static struct node *node_new(const char *name, size_t namelen,
 			     const char *path, size_t pathlen)
 {
-	struct node *n = calloc(1, sizeof(*n));
+	/* 16-byte alignment keeps inode numbers clear of 0 and 1 (node_of). */
+	size_t size = (sizeof(struct node) + 15) & ~(size_t)15;
+	struct node *n = aligned_alloc(16, size);
 	if (!n)
 		return NULL;
+	memset(n, 0, sizeof(*n));
 	n->name = strndup(name, namelen);
 	n->path = strndup(path, pathlen);
 	if (!n->name || !n->path) {
@@ -68,6 +72,10 @@ int node_table_init(struct node_table *t, int root_fd, int inotify_fd)
 	t->root->nlookup = 1;
 	t->root->verdict = (struct verdict){ VIS_CONTAINER, NULL };
 	t->next_generation = 1;
+	if (getrandom(&t->ino_key, sizeof(t->ino_key), 0) !=
+	    sizeof(t->ino_key))
+		t->ino_key = (uint64_t)(uintptr_t)t ^ 0x9e3779b97f4a7c15ull;
+	t->ino_key = (t->ino_key & ~0xfull) | 0x8;
 	watch_add(t, t->root);
 	return 0;
 }
@@ -103,16 +111,19 @@ void node_table_destroy(struct node_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* Inode numbers are node addresses masked with a per-mount random key, so
+ * that they reveal nothing of the daemon's memory layout. Nodes are 16-byte
+ * aligned and the key's low nibble is 0x8: never 0 or FUSE_ROOT_ID. */
 struct node *node_of(struct node_table *t, uint64_t ino)
 {
 	if (ino == FUSE_ROOT_ID)
 		return t->root;
-	return (struct node *)(uintptr_t)ino;
+	return (struct node *)(uintptr_t)(ino ^ t->ino_key);
 }
 
 uint64_t node_ino(const struct node_table *t, const struct node *n)
 {
-	return n == t->root ? FUSE_ROOT_ID : (uint64_t)(uintptr_t)n;
+	return n == t->root ? FUSE_ROOT_ID : (uint64_t)(uintptr_t)n ^ t->ino_key;
 }
 
 bool node_live(const struct node *n)
@@ -278,7 +289,6 @@ struct node *node_link(struct node_table *t, struct node *parent,
 		n = NULL;
 	}
 	if (n) {
-		n->verdict = e->verdict;
 		n->nlookup++;
 		pthread_mutex_unlock(&t->lock);
 		return n;

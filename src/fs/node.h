@@ -53,6 +53,7 @@ struct node_table {
 	struct node **bywd;
 	size_t nbywd;
 	uint64_t next_generation;
+	uint64_t ino_key; /* see node_of */
 	int inotify_fd; /* -1: no watches */
 };
 

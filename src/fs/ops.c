@@ -22,6 +22,10 @@
 #define SHORT_TIMEOUT 1.0    /* for entries of directories without a watch,
 				and for the root's attributes, so that a dead
 				daemon shows as ENOTCONN at the mountpoint */
+/* Negative entries (hidden or absent, indistinguishable) are kept only a
+ * second: a name can become visible without any event on its directory
+ * (a hard link elsewhere dropped, taking its link count back to 1). */
+#define NEGATIVE_TIMEOUT 1.0
 #define UNKNOWN_INO 0xffffffffu /* d_ino for readdir entries not looked up */
 
 static struct daemon *dm(fuse_req_t req)
@@ -119,7 +123,9 @@ static int do_lookup(struct daemon *d, struct node *parent, const char *name,
 	}
 	if (e.why != SHOWN) {
 		entry_release(&e);
-		return 0; /* negative entry: hidden looks exactly like absent */
+		/* negative entry: hidden looks exactly like absent */
+		fe->entry_timeout = t < NEGATIVE_TIMEOUT ? t : NEGATIVE_TIMEOUT;
+		return 0;
 	}
 	struct node *n = node_link(&d->nodes, parent, &e, name, strlen(name));
 	if (!n) {
@@ -222,22 +228,26 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 					      : SHORT_TIMEOUT);
 }
 
-/* Opens n's file for reading and checks it is still the same regular file
- * with a single link. Returns fd or -errno. */
+/* Opens n's file for reading: first an O_PATH handle, checked to be the
+ * same regular file with a single link, and only then a readable
+ * descriptor of that very inode (so nothing else, a device node swapped in
+ * say, is ever opened). Returns fd or -errno. */
 static int open_for_read(const struct node *n)
 {
-	int fd = n->fd >= 0 ? safe_reopen(n->fd, O_RDONLY | O_NONBLOCK)
-			    : safe_openat(n->parent->fd, n->name,
-					  O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	int pfd = n->fd >= 0 ? n->fd
+			     : safe_openat(n->parent->fd, n->name, O_PATH);
 	struct stat st;
+	int fd;
 
-	if (fd < 0)
-		return fd == -ENOENT || fd == -ELOOP ? -ESTALE : fd;
-	if (fstat(fd, &st) < 0 || st.st_dev != n->dev || st.st_ino != n->ino ||
-	    !S_ISREG(st.st_mode) || st.st_nlink != 1) {
-		close(fd);
-		return -ESTALE;
-	}
+	if (pfd < 0)
+		return pfd == -ENOENT || pfd == -ELOOP ? -ESTALE : pfd;
+	if (fstat(pfd, &st) < 0 || st.st_dev != n->dev || st.st_ino != n->ino ||
+	    !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		fd = -ESTALE;
+	else
+		fd = safe_reopen(pfd, O_RDONLY | O_NONBLOCK);
+	if (pfd != n->fd)
+		close(pfd);
 	return fd;
 }
 
