@@ -4,6 +4,7 @@ and regular files with more than one hard link are hidden."""
 import errno
 import os
 import stat
+import subprocess
 
 import pytest
 
@@ -65,8 +66,10 @@ def test_file_gaining_a_hard_link_while_mounted_disappears(source, mount):
     p = v.p("commands/deploy.md")
     assert U.read_bytes(p) == source.files["commands/deploy.md"]
     os.link(source.src("commands/deploy.md"), source.src("projects/planted.md"))
-    U.wait_for(lambda: not os.path.lexists(p), timeout=2.0,
-               what="a file that gained a second hard link to be hidden")
+    # same bound as every live change (contract: 100 ms; here: seen within 1 s)
+    _, el = U.wait_for(lambda: not os.path.lexists(p), timeout=2.0,
+                       what="a file that gained a second hard link to be hidden")
+    assert el <= 1.0, f"hidden only after {el:.3f}s"
     assert "deploy.md" not in os.listdir(v.p("commands"))
 
 
@@ -74,8 +77,9 @@ def test_file_losing_its_second_link_reappears(special_source, mount):
     v = mount(special_source)
     assert not os.path.lexists(v.p("skills/pdf/twin-a.md"))
     os.unlink(special_source.src("skills/pdf/twin-b.md"))
-    U.wait_for(lambda: U.read_bytes(v.p("skills/pdf/twin-a.md")) == b"twin\n", timeout=2.0,
-               what="twin-a.md (nlink back to 1) to appear")
+    _, el = U.wait_for(lambda: U.read_bytes(v.p("skills/pdf/twin-a.md")) == b"twin\n",
+                       timeout=2.0, what="twin-a.md (nlink back to 1) to appear")
+    assert el <= 1.0, f"visible only after {el:.3f}s"
     U.wait_for(lambda: "twin-a.md" in os.listdir(v.p("skills/pdf")), timeout=2.0,
                what="twin-a.md in the listing")
     assert not os.path.lexists(v.p("skills/pdf/twin-b.md"))
@@ -91,3 +95,42 @@ def test_regular_file_replaced_by_fifo_while_mounted(source, mount):
     U.wait_for(lambda: not os.path.lexists(p), timeout=2.0,
                what="a file replaced by a FIFO to disappear")
     assert U.errno_of(os.open, p, os.O_RDONLY | os.O_NONBLOCK) == errno.ENOENT
+
+
+def test_bind_mount_of_root_inside_source_is_not_crossed(source, mount):
+    """Source access never crosses into another mount (RESOLVE_NO_XDEV): a
+    bind mount of / placed inside a skill folder exposes nothing."""
+    d = source.src("skills/pdf/rootfs")
+    d.mkdir()
+    subprocess.run(["mount", "--bind", "-o", "ro", "/", os.fspath(d)], check=True, timeout=15)
+    try:
+        v = mount(source)
+        for rel in ["skills/pdf/rootfs/etc/passwd", "skills/pdf/rootfs/etc",
+                    "skills/pdf/rootfs/proc/self/environ"]:
+            assert U.errno_of(os.stat, v.p(rel)) == errno.ENOENT, rel
+        e = U.errno_of(os.listdir, v.p("skills/pdf/rootfs"))
+        if e == 0:
+            assert os.listdir(v.p("skills/pdf/rootfs")) == []
+        else:
+            assert e == errno.ENOENT, U.ename(e)
+    finally:
+        subprocess.run(["umount", "-l", os.fspath(d)], timeout=15)
+
+
+def test_mountpoint_inside_a_symlinked_anchor(tmp_path, mount):
+    """skills -> elsewhere/skills and the mountpoint inside elsewhere/skills:
+    refused, or served without recursing into itself."""
+    sk = tmp_path / "elsewhere" / "skills"
+    U.write(sk / "s1" / "SKILL.md", b"s\n")
+    mp = sk / "mnt"
+    mp.mkdir()
+    src = tmp_path / "src"
+    src.mkdir()
+    os.symlink(sk, src / "skills")
+    r = mount(src, mp=mp, expect_ok=False)
+    if r.returncode != 0:
+        assert r.returncode == 1, r
+        assert not U.mounts_at(mp)
+        return
+    assert os.listdir(os.path.join(mp, "skills")) == ["s1"]
+    assert U.errno_of(os.stat, os.path.join(mp, "skills", "mnt")) == errno.ENOENT
