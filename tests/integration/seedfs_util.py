@@ -602,3 +602,38 @@ def sanitizer_reports():
         if text.strip():
             out[name] = text
     return out
+
+
+# --------------------------------------------------------------------------
+# readdir with d_off (os.scandir hides it)
+
+class _Dirent(ctypes.Structure):
+    _fields_ = [("d_ino", ctypes.c_uint64), ("d_off", ctypes.c_int64),
+                ("d_reclen", ctypes.c_ushort), ("d_type", ctypes.c_ubyte),
+                ("d_name", ctypes.c_char * 256)]
+
+
+_libc.opendir.restype = ctypes.c_void_p
+_libc.opendir.argtypes = [ctypes.c_char_p]
+_libc.readdir.restype = ctypes.POINTER(_Dirent)
+_libc.readdir.argtypes = [ctypes.c_void_p]
+_libc.closedir.argtypes = [ctypes.c_void_p]
+
+
+def readdir_raw(path):
+    """[(name, d_off, d_type)] in the order readdir(3) returns them."""
+    d = _libc.opendir(os.fsencode(path))
+    if not d:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), path)
+    out = []
+    try:
+        while True:
+            ent = _libc.readdir(d)
+            if not ent:
+                break
+            e = ent.contents
+            out.append((e.d_name, e.d_off, e.d_type))
+    finally:
+        _libc.closedir(d)
+    return out

@@ -42,7 +42,7 @@ def test_children_of_hidden_dirs_are_enoent_not_enotdir(view):
 
 
 @pytest.mark.parametrize("op", ["stat", "lstat", "open", "opendir", "listdir", "readlink",
-                                "access", "statvfs", "chdir"])
+                                "access", "statvfs", "chdir", "getxattr", "listxattr"])
 def test_read_calls_same_errno_hidden_vs_absent(view, op):
     fns = {
         "stat": os.stat, "lstat": os.lstat, "open": lambda p: os.close(os.open(p, os.O_RDONLY)),
@@ -51,6 +51,8 @@ def test_read_calls_same_errno_hidden_vs_absent(view, op):
         "access": _access,
         "statvfs": os.statvfs,
         "chdir": _chdir_and_back,
+        "getxattr": lambda p: os.getxattr(p, "user.x"),
+        "listxattr": os.listxattr,
     }
     fn = fns[op]
     for hidden, absent in PAIRS:
@@ -166,6 +168,24 @@ def test_dir_nlink_and_size_do_not_count_hidden_entries(tmp_path, mount):
         subdirs = sum(1 for n in os.listdir(v1.p(rel) if rel else v1.mp)
                       if os.path.isdir(os.path.join(v1.p(rel) if rel else v1.mp, n)))
         assert s2.st_nlink in (1, 2 + subdirs), (rel, s2.st_nlink, subdirs)
+
+
+def test_readdir_offsets_do_not_count_hidden_entries(tmp_path, mount):
+    """d_off cookies and entry order must not depend on hidden entries
+    (an index into the unfiltered listing would count them)."""
+    clean = U.build_sample(tmp_path / "a")
+    dirty = U.build_sample(tmp_path / "b")
+    for rel in ["", "skills/pdf", "agents"]:
+        _hidden_clutter(dirty.src(rel) if rel else dirty.path)
+    v1, v2 = mount(clean), mount(dirty)
+    for rel in ["", "skills/pdf", "agents"]:
+        r1 = U.readdir_raw(v1.p(rel) if rel else v1.mp)
+        r2 = U.readdir_raw(v2.p(rel) if rel else v2.mp)
+        assert [n for n, _, _ in r1 if n not in (b".", b"..")] == \
+            [n for n, _, _ in r2 if n not in (b".", b"..")], rel
+        assert [(n, o) for n, o, _ in r1 if n not in (b".", b"..")] == \
+            [(n, o) for n, o, _ in r2 if n not in (b".", b"..")], \
+            f"{rel or '/'}: d_off differs when hidden entries exist"
 
 
 def test_dir_stat_unchanged_when_hidden_entries_appear_live(source, view):
