@@ -15,6 +15,15 @@ static void step(FILE *out, int n, const char *what)
 	fflush(out);
 }
 
+/* Stops at a step boundary after SIGINT/SIGTERM/SIGHUP. */
+static bool stop_here(struct sbx_err *err, int next)
+{
+	if (!sbx_interrupted())
+		return false;
+	sbx_err_set(err, 1, "interrupted before step %d/%d", next, NSTEPS);
+	return true;
+}
+
 static void append(struct sbx_err *err, const char *text)
 {
 	size_t len = strlen(err->msg);
@@ -48,6 +57,8 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 	if (sbx_net_steps(&x->sbx, c, &wanted, 1, NSTEPS, x->out, err) < 0)
 		goto out;
 
+	if (stop_here(err, 3))
+		goto out;
 	step(x->out, 3, "seed view");
 	if (sbx_view_up(c, mp, &mounted_now, err) < 0) {
 		sbx_err_prefix(err, "step 3/%d (seed view)", NSTEPS);
@@ -77,6 +88,8 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		fprintf(x->out, " %s", tops.v[i]);
 	fprintf(x->out, "%s\n", tops.n ? "" : " (nothing: check seed.source and the rules)");
 
+	if (stop_here(err, 4))
+		goto undo;
 	step(x->out, 4, "sandbox");
 	if (sbx_sandbox_create(&x->sbx, c, mp, &created, err) < 0) {
 		sbx_err_prefix(err, "step 4/%d (sandbox create)", NSTEPS);
@@ -87,6 +100,8 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		c->placement == SBX_PLACE_SEPARATE ? ", view shared as " : "",
 		c->placement == SBX_PLACE_SEPARATE ? mp : "");
 
+	if (stop_here(err, 5))
+		goto undo;
 	step(x->out, 5, "inside the sandbox: links, profile, managed settings");
 	if (sbx_sandbox_link(&x->sbx, c, mp, &rels, NULL, err) < 0 ||
 	    sbx_sandbox_files(&x->sbx, c, mp, err) < 0) {
@@ -101,6 +116,8 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		goto undo;
 	}
 
+	if (stop_here(err, 6))
+		goto undo;
 	step(x->out, 6, "check from inside the sandbox");
 	if (tops.n && sbx_sandbox_check(&x->sbx, c, mp, &rels, &hidden, err) < 0) {
 		sbx_err_prefix(err, "step 6/%d (check from inside)", NSTEPS);
@@ -109,6 +126,8 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 	fprintf(x->out, "  %zu entries readable under %s; %zu hidden names unreachable\n",
 		rels.n, SBX_AGENT_CLAUDE, hidden.n);
 
+	if (stop_here(err, 7))
+		goto undo;
 	step(x->out, 7, "ready");
 	fprintf(x->out, "  enter:  claude-sbx -C %s shell\n", c->workspace);
 	fprintf(x->out, "  or:     sbx run %s%s\n", sbx_has_run_name(&x->sbx.ver) ? "--name " : "",

@@ -111,6 +111,11 @@ int sbx_sandbox_check(struct sbx_client *sbx, const struct sbx_config *c,
 int sbx_install_claude_code(struct sbx_client *sbx, const struct sbx_config *c,
 			    FILE *out, struct sbx_err *err);
 
+/* ---- main.c ----------------------------------------------------------- */
+/* SIGINT, SIGTERM or SIGHUP arrived: the current command stops at the next
+ * step boundary and undoes what it set up. */
+bool sbx_interrupted(void);
+
 /* ---- commands ----------------------------------------------------------- */
 struct sbx_ctx {
 	struct sbx_cli cli;

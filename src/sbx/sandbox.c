@@ -132,14 +132,20 @@ int sbx_sandbox_check(struct sbx_client *sbx, const struct sbx_config *c,
 				    "fix: set `seed.placement: separate` (or pass --placement separate) "
 				    "and run `claude-sbx stop` then `claude-sbx start`", mp);
 		else
-			sbx_err_set(err, 1, "the seed view %s, shared as %s:ro, is not visible inside the sandbox",
-				    mp, mp);
+			sbx_err_set(err, 1, "the seed view %s, shared as %s:ro, is not visible inside the sandbox "
+				    "(sbx mounts paths only when it creates a sandbox: if %s existed before, "
+				    "run `claude-sbx stop` then `claude-sbx start`)", mp, mp, c->name);
 		proc_result_free(&res);
 		return -1;
 	}
+	/* the script reports problems on stdout, sbx its own on stderr */
 	char *msg = sbx_message(&res);
-	sbx_err_set(err, 1, "check from inside the sandbox failed (exit %d):\n%s", res.status,
-		    msg && *msg ? msg : "(no output)");
+	size_t outn = res.out ? strlen(res.out) : 0;
+	while (outn && (res.out[outn - 1] == '\n' || res.out[outn - 1] == ' '))
+		outn--;
+	sbx_err_set(err, 1, "check from inside the sandbox failed (exit %d):\n%.*s%s%s", res.status,
+		    (int)(outn > 4000 ? 4000 : outn), res.out ? res.out : "",
+		    outn && res.errlen ? "\n" : "", res.errlen && msg ? msg : "");
 	free(msg);
 	proc_result_free(&res);
 	return -1;

@@ -13,6 +13,7 @@ Test hooks (environment):
   SBX_FAKE_FAIL     comma list of steps that fail, optionally @N for the
                     N-th call of that step: create, exec@2, policy-allow,
                     policy-rm, policy-init, policy-ls, rm, ls, version, run
+  SBX_FAKE_SLOW     comma list of steps that take 2 s (to interrupt them)
   SBX_FAKE_ENV_X=V  sets X=V inside exec/run (stands in for the proxy's
                     injected configuration)
   SBX_FAKE_HIDE_NESTED=1 mounts nested inside a shared path are not visible
@@ -57,6 +58,9 @@ def save(st):
 
 
 def maybe_fail(st, step):
+    if step in os.environ.get("SBX_FAKE_SLOW", "").split(","):
+        import time
+        time.sleep(2)
     spec = os.environ.get("SBX_FAKE_FAIL", "")
     st["counts"][step] = st["counts"].get(step, 0) + 1
     save(st)

@@ -141,6 +141,8 @@ class LauncherCase(unittest.TestCase):
         return os.path.join(self.ws, ".claude-seed")
 
     # -- running things ----------------------------------------------------
+    launcher = LAUNCHER
+
     def launch(self, *args, check=0, env=None, cwd=None, input=None):
         self.reset_fail_counts()
         e = dict(self.env)

@@ -72,6 +72,24 @@ class FailingSteps(LauncherCase):
         self.assertEqual(self.sbx("ls", "-q").stdout.split(), [self.name])
         self.assertNotIn("was removed", p.stderr)
 
+    def test_interrupted_start_cleans_up(self):
+        import signal
+        import subprocess
+        import time
+        e = dict(self.env)
+        e["SBX_FAKE_SLOW"] = "create"
+        proc = subprocess.Popen([self.launcher, "start"], cwd=self.ws, env=e,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertTrue(self.wait_for(lambda: any(c[0] == "create" for c in self.calls()), 30))
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 1, out + err)
+        self.assertIn("interrupted before step 5/7", err)
+        self.assertIn("sandbox created by this run was removed", err)
+        self.assertNothingMounted()
+        self.assertNoSandbox()
+
     def test_stop_failure_keeps_view(self):
         self.launch("start")
         p = self.launch("stop", check=1, env={"SBX_FAKE_FAIL": "rm"})
