@@ -111,13 +111,13 @@ def cli_env(extra=None, drop=("CLAUDE_CONFIG_DIR",)):
     return env
 
 
-def run(args, timeout=30, env=None, preexec_fn=None):
+def run(args, timeout=30, env=None, preexec_fn=None, cwd=None):
     """Run BIN with args (strings or paths). stdout/stderr via temp files."""
     argv = [BIN] + [os.fspath(a) for a in args]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
                              stderr=err, env=env if env is not None else cli_env(),
-                             preexec_fn=preexec_fn, close_fds=True)
+                             preexec_fn=preexec_fn, close_fds=True, cwd=cwd)
         try:
             rc = p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

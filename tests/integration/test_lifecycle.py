@@ -119,6 +119,38 @@ def test_source_defaults_to_home_dot_claude(source, mount):
     assert U.read_bytes(v.p("CLAUDE.md")) == source.files["CLAUDE.md"]
 
 
+def test_relative_paths(source, mount, tmp_path):
+    (tmp_path / "rel mp").mkdir()
+    src_rel = os.path.relpath(source.path, tmp_path)
+    r = U.run(["mount", src_rel, "rel mp"], cwd=tmp_path)
+    mp = tmp_path / "rel mp"
+    # register for cleanup whatever happened
+    mount.views.append(U.View(mp, source.path, [], pid=(U.daemon_pids("rel mp") or [None])[0]))
+    assert r.returncode == 0, r
+    assert U.read_bytes(mp / "CLAUDE.md") == source.files["CLAUDE.md"]
+    doc = U.status_json(mp)
+    assert len(doc["views"]) == 1
+    x = doc["views"][0]
+    assert os.path.isabs(x["mountpoint"]) and same(x["mountpoint"], mp), x
+    assert os.path.isabs(x["source"]) and same(x["source"], source.path), x
+    r = U.run(["umount", "rel mp/"], cwd=tmp_path)
+    assert r.returncode == 0, r
+    assert not U.mounts_at(mp)
+
+
+def test_paths_with_spaces_and_a_symlinked_source(source, mount, tmp_path):
+    os.symlink(source.path, tmp_path / "my claude")
+    mp = tmp_path / "my view"
+    mp.mkdir()
+    v = mount(tmp_path / "my claude", mp=mp)
+    assert U.read_bytes(v.p("CLAUDE.md")) == source.files["CLAUDE.md"]
+    assert U.mounts_at(mp)[0]["fstype"] == U.FSTYPE
+    r = U.run(["status", mp])
+    assert r.returncode == 0 and "my view" in r.stdout, r
+    assert U.run(["umount", os.fspath(mp) + "/"]).returncode == 0
+    assert not U.mounts_at(mp)
+
+
 def test_two_views_of_one_source(source, mount, tmp_path):
     rules = U.write(tmp_path / "user.yaml", "with: [settings]\n")
     a = mount(source)

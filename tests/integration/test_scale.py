@@ -4,6 +4,7 @@ concurrent readers."""
 import os
 import random
 import resource
+import shutil
 import threading
 import time
 
@@ -32,7 +33,8 @@ def big_source(tmp_path_factory):
     # a few hidden ones mixed in
     for i in range(0, BIG, 10_000):
         U.write(d / f"k{i}.pem", U.SECRET_MARK)
-    return s
+    yield s
+    shutil.rmtree(root, ignore_errors=True)  # 100k files: do not keep them around
 
 
 def _limit(soft, hard):
