@@ -74,6 +74,7 @@ static void test_git_exclude(void **state)
 	mkdir(p, 0755);
 	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err), 1);
 	assert_non_null(strstr(slurp(excl), "\n/.claude-seed/\n"));
+	free(excl);
 	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err), 0);
 	free(excl);
 	/* an existing file without a final newline, and an equivalent line */
