@@ -740,7 +740,7 @@ def find_seedfs(arg):
 # --------------------------------------------------------------------------
 # Machine
 
-def machine_info(workdir):
+def machine_info(workdir, exe=None):
     info = {}
     model = "unknown"
     try:
@@ -774,12 +774,18 @@ def machine_info(workdir):
         b = subprocess.run(["bindfs", "--version"], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True).stdout.strip().splitlines()
         info["bindfs"] = b[0] if b else "?"
-    fst = subprocess.run(["stat", "-f", "-c", "%T", str(workdir)], stdout=subprocess.PIPE,
+    fst = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", str(workdir)], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True).stdout.strip()
     info["source filesystem"] = f"{fst or '?'} ({workdir})"
     info["load average at start"] = " ".join(open("/proc/loadavg").read().split()[:3])
+    if exe:
+        import hashlib
+        with open(exe, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:12]
+        built = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(exe)))
+        info["claude-seedfs binary"] = f"{exe} (built {built}, sha256 {digest})"
     try:
-        info["claude-seedfs commit"] = subprocess.run(
+        info["repository HEAD"] = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, text=True).stdout.strip() or "?"
     except OSError:
@@ -1504,7 +1510,7 @@ def run(a):
         else:
             notes.append(f"passthrough_ll could not be built ({why}): peer skipped")
 
-    ctx = {"args": a, "machine": machine_info(workdir), "notes": notes, "variants": variants,
+    ctx = {"args": a, "machine": machine_info(workdir, exe), "notes": notes, "variants": variants,
            "results": {}, "requests": {}, "modes": (["cold"] if cold_ok else []) + ["warm"]}
 
     log(f"generating the tree ({a.skills} skills, 3 × {a.big_mb} MB)")
