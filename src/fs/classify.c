@@ -217,26 +217,34 @@ static enum hide_reason resolve_nested(const struct source_view *sv,
 		}
 		bool is_dir = S_ISDIR(st.st_mode);
 		const struct rule *hiding = path_never(rs, rel, is_dir);
+		char *tp = NULL;
+		if (asprintf(&tp, "%s%s%s", a.prefix ? a.prefix : "",
+			     a.prefix && a.prefix[0] && rel[0] ? "/" : "",
+			     rel) < 0) {
+			close(fd);
+			why = HIDE_ERROR;
+			e->err = ENOMEM;
+			goto out;
+		}
 		if (!hiding && a.prefix) {
-			char *vp = NULL;
-			if (asprintf(&vp, "%s%s%s", a.prefix,
-				     a.prefix[0] && rel[0] ? "/" : "", rel) < 0) {
-				close(fd);
-				why = HIDE_ERROR;
-				e->err = ENOMEM;
-				goto out;
-			}
-			struct verdict tv = path_verdict(rs, vp, is_dir);
-			free(vp);
+			struct verdict tv = path_verdict(rs, tp, is_dir);
 			if (tv.vis == VIS_HIDDEN) {
 				close(fd);
+				free(tp);
 				e->target_rule = tv.rule;
 				why = HIDE_LINK_TARGET_RULE;
 				goto out;
 			}
+			e->tverdict = tv;
 		}
+		e->tmode = a.prefix ? TARGET_RULES : TARGET_NEVER;
+		e->tpath = tp;
+		e->tpathlen = strlen(tp);
 		if (hiding) {
 			close(fd);
+			free(e->tpath);
+			e->tpath = NULL;
+			e->tmode = TARGET_NONE;
 			e->target_rule = hiding;
 			why = HIDE_LINK_TARGET_RULE;
 			goto out;
@@ -244,6 +252,9 @@ static enum hide_reason resolve_nested(const struct source_view *sv,
 		if (is_dir && dir->is_ancestor &&
 		    dir->is_ancestor(dir->ctx, st.st_dev, st.st_ino)) {
 			close(fd);
+			free(e->tpath);
+			e->tpath = NULL;
+			e->tmode = TARGET_NONE;
 			why = HIDE_LINK_LOOP;
 			goto out;
 		}
@@ -339,12 +350,60 @@ static int set_path(struct entry *e, const struct dirref *dir,
 	return 0;
 }
 
+/* Below a symlinked directory: the child's name at the target must pass
+ * too, and the child inherits its target name for its own children. */
+static void decide_target(const struct rules *rs, const struct dirref *dir,
+			  const char *name, size_t namelen, struct entry *e,
+			  bool is_dir)
+{
+	const struct target *t = &dir->target;
+	size_t sep = t->pathlen ? 1 : 0;
+	char *tp = malloc(t->pathlen + sep + namelen + 1);
+	if (!tp) {
+		e->why = HIDE_ERROR;
+		e->err = ENOMEM;
+		return;
+	}
+	memcpy(tp, t->path, t->pathlen);
+	if (sep)
+		tp[t->pathlen] = '/';
+	memcpy(tp + t->pathlen + sep, name, namelen);
+	size_t len = t->pathlen + sep + namelen;
+	tp[len] = '\0';
+	if (t->mode == TARGET_RULES) {
+		struct verdict tv = rules_decide(rs, t->verdict, tp, len, is_dir);
+		if (tv.vis == VIS_HIDDEN) {
+			e->why = HIDE_LINK_TARGET_RULE;
+			e->target_rule = tv.rule;
+			free(tp);
+			return;
+		}
+		e->tverdict = tv;
+	} else {
+		const struct rule *r = rules_never_match(rs, tp, len, is_dir);
+		if (r) {
+			e->why = HIDE_LINK_TARGET_RULE;
+			e->target_rule = r;
+			free(tp);
+			return;
+		}
+	}
+	e->tmode = t->mode;
+	e->tpath = tp;
+	e->tpathlen = len;
+}
+
 static void decide(const struct rules *rs, const struct dirref *dir,
-		   struct entry *e, bool is_dir)
+		   const char *name, size_t namelen, struct entry *e,
+		   bool is_dir)
 {
 	e->verdict = rules_decide(rs, dir->verdict, e->path, e->pathlen, is_dir);
-	if (e->verdict.vis == VIS_HIDDEN)
+	if (e->verdict.vis == VIS_HIDDEN) {
 		e->why = e->verdict.rule ? HIDE_RULE : HIDE_NO_RULE;
+		return;
+	}
+	if (dir->target.mode != TARGET_NONE && !e->via_link)
+		decide_target(rs, dir, name, namelen, e, is_dir);
 }
 
 int classify(const struct source_view *sv, const struct rules *rs,
@@ -389,14 +448,14 @@ int classify(const struct source_view *sv, const struct rules *rs,
 			e->why = HIDE_MOUNT;
 			return 0;
 		}
-		decide(rs, dir, e, false);
+		decide(rs, dir, name, namelen, e, false);
 		return 0;
 	case S_IFDIR: {
 		if (e->st.st_dev != dir->dev) {
 			e->why = HIDE_MOUNT;
 			return 0;
 		}
-		decide(rs, dir, e, true);
+		decide(rs, dir, name, namelen, e, true);
 		if (e->why != SHOWN || !want_fd)
 			return 0;
 		int fd = safe_openat(dir->fd, name, O_PATH | O_DIRECTORY);
@@ -426,10 +485,14 @@ int classify(const struct source_view *sv, const struct rules *rs,
 			return 0;
 		}
 		e->via_link = true;
-		decide(rs, dir, e, S_ISDIR(e->st.st_mode));
+		decide(rs, dir, name, namelen, e, S_ISDIR(e->st.st_mode));
 		if (e->why != SHOWN) {
 			close(fd);
 			return 0;
+		}
+		if (dir->target.mode != TARGET_NONE && e->tmode == TARGET_NONE) {
+			/* A top-level-style link cannot occur below a
+			 * symlinked directory; nothing to inherit. */
 		}
 		e->fd = fd;
 		return 0;
@@ -446,9 +509,11 @@ void entry_release(struct entry *e)
 		close(e->fd);
 	free(e->link);
 	free(e->path);
+	free(e->tpath);
 	e->fd = -1;
 	e->link = NULL;
 	e->path = NULL;
+	e->tpath = NULL;
 }
 
 const char *hide_reason_text(enum hide_reason why)

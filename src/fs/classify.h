@@ -27,6 +27,23 @@ struct source_view {
 	size_t nfollow;
 };
 
+/* Below a directory reached through a symlink, a path has two names: its
+ * view path and its path at the target. Both must pass the rules. */
+enum target_mode {
+	TARGET_NONE,  /* not below a symlinked directory */
+	TARGET_RULES, /* target inside SOURCE or a top-level anchor: tpath is
+			 a view path there, decided with tverdict */
+	TARGET_NEVER, /* target inside a follow directory: tpath is relative
+			 to it, and only never rules apply */
+};
+
+struct target {
+	enum target_mode mode;
+	const char *path;
+	size_t pathlen;
+	struct verdict verdict;
+};
+
 /* A visible directory, as the classifier needs to know it. */
 struct dirref {
 	int fd;		  /* O_PATH */
@@ -34,6 +51,7 @@ struct dirref {
 	const char *path; /* view path, "" for SOURCE */
 	size_t pathlen;
 	struct verdict verdict;
+	struct target target;
 	/* True when (dev, ino) is this directory or one of its ancestors in
 	 * the view: a symlink to it would make the view infinite. */
 	bool (*is_ancestor)(const void *ctx, dev_t dev, ino_t ino);
@@ -71,6 +89,10 @@ struct entry {
 	char *link;	/* symlink text, for explain; owned, may be NULL */
 	char *path;	/* the child's view path; owned */
 	size_t pathlen;
+	enum target_mode tmode; /* the child's own target names, for its */
+	char *tpath;		/* children (owned) */
+	size_t tpathlen;
+	struct verdict tverdict;
 };
 
 /* Classifies name in dir. With want_fd false, visible directories get no

@@ -174,8 +174,10 @@ static bool reverdict(struct daemon *d, struct node *n)
 	if (!n->parent)
 		return true;
 	bool parent_ok = reverdict(d, n->parent);
-	if (!parent_ok || n->via_link || atomic_load(&n->dead)) {
-		/* Symlinked nodes are re-resolved by a fresh lookup. */
+	if (!parent_ok || n->via_link || n->tmode != TARGET_NONE ||
+	    atomic_load(&n->dead)) {
+		/* Nodes reached through symlinks are re-resolved by a fresh
+		 * lookup. */
 		atomic_store(&n->dead, true);
 		n->verdict = (struct verdict){ VIS_HIDDEN, NULL };
 		return false;

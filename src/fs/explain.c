@@ -126,6 +126,8 @@ int seedfs_explain(const struct seedfs_config *cfg, const char *path,
 	chain->n = 1;
 	struct source_view sv = { p->root_fd, p->follow_fds, p->nfollow };
 	struct verdict v = rules_root(p->rules);
+	struct target tgt = { TARGET_NONE, NULL, 0, { VIS_HIDDEN, NULL } };
+	char *tpath = NULL;
 	char *vpath = strdup("");
 	int cur = p->root_fd;
 	char *save = NULL;
@@ -134,7 +136,7 @@ int seedfs_explain(const struct seedfs_config *cfg, const char *path,
 	while (comp) {
 		char *next = strtok_r(NULL, "/", &save);
 		struct dirref dr = { cur, st.st_dev, vpath, strlen(vpath), v,
-				     chain_has, chain };
+				     tgt, chain_has, chain };
 		struct entry e;
 		if (classify(&sv, p->rules, &dr, comp, strlen(comp), true, &e) < 0) {
 			err->status = SEEDFS_EXIT_FAIL;
@@ -172,6 +174,10 @@ int seedfs_explain(const struct seedfs_config *cfg, const char *path,
 		free(vpath);
 		vpath = e.path;
 		e.path = NULL;
+		free(tpath);
+		tpath = e.tpath;
+		e.tpath = NULL;
+		tgt = (struct target){ e.tmode, tpath, e.tpathlen, e.tverdict };
 		if (chain->n <= MAX_DEPTH) {
 			chain->dev[chain->n] = st.st_dev;
 			chain->ino[chain->n++] = st.st_ino;
@@ -180,6 +186,7 @@ int seedfs_explain(const struct seedfs_config *cfg, const char *path,
 		comp = next;
 	}
 	free(vpath);
+	free(tpath);
 out:
 	if (dirfd >= 0)
 		close(dirfd);

@@ -86,6 +86,7 @@ static void free_node(struct node *n)
 		close(n->fd);
 	free(n->name);
 	free(n->path);
+	free(n->tpath);
 	free(n);
 }
 
@@ -142,6 +143,7 @@ struct dirref node_dirref(const struct node *n)
 		.path = n->path,
 		.pathlen = n->pathlen,
 		.verdict = n->verdict,
+		.target = { n->tmode, n->tpath, n->tpathlen, n->tverdict },
 	};
 }
 
@@ -210,17 +212,33 @@ static void hash_remove(struct node_table *t, struct node *n)
 
 /* ---- watch index ---- */
 
+/* Directories and symlink targets are watched through their own O_PATH
+ * descriptor. A plain file is watched by name beneath its parent's
+ * descriptor, for IN_ATTRIB only: a link count changed through another
+ * directory is reported to the inode's own watches, never to its parent's. */
 static void watch_add(struct node_table *t, struct node *n)
 {
-	char proc[64];
+	char *path = NULL;
 	uint32_t mask = WATCH_MASK;
+	int wd = -1;
 
-	if (t->inotify_fd < 0 || n->fd < 0)
+	if (t->inotify_fd < 0)
 		return;
-	if (n->type == S_IFDIR)
-		mask |= IN_ONLYDIR;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
-	int wd = inotify_add_watch(t->inotify_fd, proc, mask);
+	if (n->fd >= 0) {
+		if (n->type == S_IFDIR)
+			mask |= IN_ONLYDIR;
+		if (asprintf(&path, "/proc/self/fd/%d", n->fd) < 0)
+			return;
+	} else if (n->type == S_IFREG && n->parent && n->parent->fd >= 0) {
+		mask = IN_ATTRIB | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+		if (asprintf(&path, "/proc/self/fd/%d/%s", n->parent->fd,
+			     n->name) < 0)
+			return;
+	} else {
+		return;
+	}
+	wd = inotify_add_watch(t->inotify_fd, path, mask);
+	free(path);
 	if (wd < 0)
 		return; /* the view still works, only without live updates */
 	n->wd = wd;
@@ -307,6 +325,11 @@ struct node *node_link(struct node_table *t, struct node *parent,
 	n->type = e->st.st_mode & S_IFMT;
 	n->via_link = e->via_link;
 	n->verdict = e->verdict;
+	n->tmode = e->tmode;
+	n->tpath = e->tpath;
+	n->tpathlen = e->tpathlen;
+	n->tverdict = e->tverdict;
+	e->tpath = NULL;
 	n->generation = t->next_generation++;
 	n->nlookup = 1;
 	hash_insert(t, n);
@@ -437,9 +460,13 @@ static void self_event(struct node_table *t, struct node *n, uint32_t mask,
 	if (n->type == S_IFREG && (mask & (IN_MODIFY | IN_CLOSE_WRITE |
 					   IN_ATTRIB))) {
 		struct stat st;
+		int rc = n->fd >= 0 ? fstat(n->fd, &st)
+				    : fstatat(n->parent->fd, n->name, &st,
+					      AT_SYMLINK_NOFOLLOW);
 		inval_push(out, ino, NULL, 0);
 		if ((mask & IN_ATTRIB) &&
-		    (fstat(n->fd, &st) < 0 || st.st_nlink != 1)) {
+		    (rc < 0 || st.st_nlink != 1 || st.st_ino != n->ino ||
+		     st.st_dev != n->dev)) {
 			kill_locked(t, n);
 			push_entry_of(t, out, n);
 		}

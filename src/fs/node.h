@@ -32,6 +32,10 @@ struct node {
 	mode_t type;	     /* S_IFDIR or S_IFREG */
 	bool via_link;
 	struct verdict verdict;
+	enum target_mode tmode; /* below a symlinked directory: the name at */
+	char *tpath;		/* the target and its verdict (classify.h) */
+	size_t tpathlen;
+	struct verdict tverdict;
 	uint64_t generation;
 	atomic_bool dead;
 	unsigned rules_gen; /* reload bookkeeping (daemon.c) */

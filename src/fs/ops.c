@@ -25,7 +25,7 @@
 /* Negative entries (hidden or absent, indistinguishable) are kept only a
  * second: a name can become visible without any event on its directory
  * (a hard link elsewhere dropped, taking its link count back to 1). */
-#define NEGATIVE_TIMEOUT 1.0
+#define NEGATIVE_TIMEOUT 0.5
 #define UNKNOWN_INO 0xffffffffu /* d_ino for readdir entries not looked up */
 
 static struct daemon *dm(fuse_req_t req)
