@@ -14,7 +14,7 @@ cd "$here"
 packages=(
 	build-essential pkg-config meson ninja-build
 	libfuse3-dev fuse3 libyaml-dev libxxhash-dev libcmocka-dev
-	python3 python3-pytest bubblewrap bindfs valgrind attr
+	python3 python3-pytest bubblewrap bindfs valgrind attr git
 )
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -107,8 +107,12 @@ run_suite() {
 
 test_all() {
 	build build
-	if command -v npm >/dev/null && [ -x tests/launcher/install-claude-code.sh ]; then
-		tests/launcher/install-claude-code.sh || echo "(real-client test will skip)"
+	# The launcher's real-client test runs Claude Code inside the stand-in
+	# sandbox, which sees the host's /usr: install it globally there.
+	if command -v npm >/dev/null && ! command -v claude >/dev/null; then
+		log "installing Claude Code from npm (for the real-client test)"
+		timeout 600 npm install -g --prefix /usr @anthropic-ai/claude-code \
+			>/dev/null 2>&1 || echo "(not installed: the real-client test will skip)"
 	fi
 	run_suite "tests (unit, integration, launcher, benchmark smoke)" build
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
