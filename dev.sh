@@ -52,13 +52,22 @@ build() {
 	ninja -C "$dir" >/dev/null
 }
 
+demo_bin=
+demo_tmp=
+demo_cleanup() {
+	if [ -n "$demo_tmp" ]; then
+		"$demo_bin" umount "$demo_tmp/view" 2>/dev/null || true
+		rm -rf "$demo_tmp"
+	fi
+}
+
 demo() {
 	build build
-	local bin=$here/build/src/fs/claude-seedfs
+	demo_bin=$here/build/src/fs/claude-seedfs
+	demo_tmp=$(mktemp -d /tmp/claude-seedfs-demo.XXXXXX)
+	trap demo_cleanup EXIT
+	local bin=$demo_bin tmp=$demo_tmp
 	export CLAUDE_SEEDFS_DEFAULT_RULES=$here/rules/default.yaml
-	local tmp
-	tmp=$(mktemp -d /tmp/claude-seedfs-demo.XXXXXX)
-	trap '"$bin" umount "$tmp/view" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 	cp -a tests/sample/dot-claude "$tmp/dot-claude"
 	# What a real ~/.claude accumulates: a planted link and a FIFO.
 	ln -s ../../.credentials.json "$tmp/dot-claude/skills/pdf/notes.md"
