@@ -11,22 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "mountpoint.h"
 #include "seedfs/seedfs.h"
 #include "state.h"
 
 #define RELOAD_WAIT_MS 10000
-
-__attribute__((format(printf, 3, 4))) static int
-fail(struct seedfs_error *err, int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	err->status = status;
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int seedfs_reload(const char *mountpoint, struct seedfs_error *err)
 {
@@ -34,10 +24,10 @@ int seedfs_reload(const char *mountpoint, struct seedfs_error *err)
 
 	memset(err, 0, sizeof(*err));
 	if (seedfs_view_get(mountpoint, &v) < 0)
-		return fail(err, SEEDFS_EXIT_FAIL, "%s: not a claude-seedfs view",
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s: not a claude-seedfs view",
 			    mountpoint);
 	if (!v->running) {
-		fail(err, SEEDFS_EXIT_FAIL,
+		seedfs_fail(err, SEEDFS_EXIT_FAIL,
 		     "%s: the daemon is not running (stale mount: run "
 		     "claude-seedfs umount)",
 		     v->mountpoint);
@@ -48,7 +38,7 @@ int seedfs_reload(const char *mountpoint, struct seedfs_error *err)
 	char path[PATH_MAX];
 	state_path(v->mountpoint, ".state", path, sizeof(path));
 	if (kill(v->pid, SIGHUP) < 0) {
-		fail(err, SEEDFS_EXIT_FAIL, "signal daemon %d: %s", (int)v->pid,
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "signal daemon %d: %s", (int)v->pid,
 		     strerror(errno));
 		seedfs_view_free(v);
 		return -1;
@@ -65,13 +55,13 @@ int seedfs_reload(const char *mountpoint, struct seedfs_error *err)
 		}
 		int rc = 0;
 		if (now->reload_error)
-			rc = fail(err, SEEDFS_EXIT_USAGE,
+			rc = seedfs_fail(err, SEEDFS_EXIT_USAGE,
 				  "%s\n(the previous rules stay in force)",
 				  now->reload_error);
 		seedfs_view_free(now);
 		return rc;
 	}
-	return fail(err, SEEDFS_EXIT_FAIL, "the daemon did not answer the reload "
+	return seedfs_fail(err, SEEDFS_EXIT_FAIL, "the daemon did not answer the reload "
 		    "within %d s", RELOAD_WAIT_MS / 1000);
 }
 

@@ -21,20 +21,10 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "error.h"
 #include "mountpoint.h"
 #include "runcmd.h"
 #include "state.h"
-
-__attribute__((format(printf, 3, 4))) static int
-fail(struct seedfs_error *err, int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	err->status = status;
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static const char *home_dir(void)
 {
@@ -77,12 +67,12 @@ static int check_options(const struct seedfs_config *cfg, char **out,
 		cap += strlen(cfg->options[i]) + 1;
 	char *buf = calloc(1, cap + sizeof(",default_permissions"));
 	if (!buf)
-		return fail(err, SEEDFS_EXIT_FAIL, "out of memory");
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "out of memory");
 	for (size_t i = 0; i < cfg->noptions; i++) {
 		char *copy = strdup(cfg->options[i]), *save = NULL;
 		if (!copy) {
 			free(buf);
-			return fail(err, SEEDFS_EXIT_FAIL, "out of memory");
+			return seedfs_fail(err, SEEDFS_EXIT_FAIL, "out of memory");
 		}
 		for (char *o = strtok_r(copy, ",", &save); o;
 		     o = strtok_r(NULL, ",", &save)) {
@@ -90,7 +80,7 @@ static int check_options(const struct seedfs_config *cfg, char **out,
 			while (allowed[k] && strcmp(allowed[k], o))
 				k++;
 			if (!allowed[k]) {
-				fail(err, SEEDFS_EXIT_USAGE,
+				seedfs_fail(err, SEEDFS_EXIT_USAGE,
 				     "-o %s: unsupported mount option (allowed: "
 				     "allow_other, allow_root, auto_unmount, "
 				     "default_permissions; ro,nosuid,nodev are "
@@ -129,7 +119,7 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 	char why[8192];
 
 	if (!p)
-		return fail(err, SEEDFS_EXIT_FAIL, "out of memory");
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "out of memory");
 	p->root_fd = -1;
 	p->foreground = cfg->foreground;
 
@@ -138,7 +128,7 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 		source = getenv("CLAUDE_CONFIG_DIR");
 	if (!source || !*source) {
 		if (!home || asprintf(&src_default, "%s/.claude", home) < 0) {
-			fail(err, SEEDFS_EXIT_FAIL,
+			seedfs_fail(err, SEEDFS_EXIT_FAIL,
 			     "no SOURCE given and no home directory");
 			goto bad;
 		}
@@ -146,13 +136,13 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 	}
 	p->root_fd = open(source, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (p->root_fd < 0) {
-		fail(err, SEEDFS_EXIT_FAIL, "source %s: %s", source,
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "source %s: %s", source,
 		     strerror(errno));
 		goto bad;
 	}
 	p->source = realpath(source, NULL);
 	if (!p->source) {
-		fail(err, SEEDFS_EXIT_FAIL, "source %s: %s", source,
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "source %s: %s", source,
 		     strerror(errno));
 		goto bad;
 	}
@@ -166,7 +156,7 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 	p->with = dup_list(NULL, cfg->with, cfg->nwith);
 	p->input.home = home ? strdup(home) : NULL;
 	if (!p->files || !p->with || (home && !p->input.home)) {
-		fail(err, SEEDFS_EXIT_FAIL, "out of memory");
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "out of memory");
 		goto bad;
 	}
 	p->input.files = (const char *const *)p->files;
@@ -181,13 +171,13 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 
 	p->cli_follow = calloc(cfg->nfollow + 1, sizeof(char *));
 	if (!p->cli_follow) {
-		fail(err, SEEDFS_EXIT_FAIL, "out of memory");
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "out of memory");
 		goto bad;
 	}
 	for (size_t i = 0; i < cfg->nfollow; i++) {
 		p->cli_follow[i] = realpath(cfg->follow[i], NULL);
 		if (!p->cli_follow[i]) {
-			fail(err, SEEDFS_EXIT_FAIL, "--follow %s: %s",
+			seedfs_fail(err, SEEDFS_EXIT_FAIL, "--follow %s: %s",
 			     cfg->follow[i], strerror(errno));
 			goto bad;
 		}
@@ -195,7 +185,7 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 	}
 	if (follow_open(p, p->rules, &p->follow_fds, &p->nfollow, why,
 			sizeof(why)) < 0) {
-		fail(err, SEEDFS_EXIT_FAIL, "%s", why);
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s", why);
 		goto bad;
 	}
 	if (check_options(cfg, &p->fuse_opts, err) < 0)
@@ -208,7 +198,7 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 	if (!with_mountpoint)
 		goto done;
 	if (!cfg->mountpoint) {
-		fail(err, SEEDFS_EXIT_USAGE, "no MOUNTPOINT given");
+		seedfs_fail(err, SEEDFS_EXIT_USAGE, "no MOUNTPOINT given");
 		goto bad;
 	}
 	if (mountpoint_check(cfg->mountpoint, anchors, na, &p->mountpoint,
@@ -292,7 +282,7 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err)
 	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		prepared_free(p);
-		return fail(err, SEEDFS_EXIT_FAIL, "pipe: %s", strerror(errno));
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "pipe: %s", strerror(errno));
 	}
 	fflush(NULL);
 	pid_t pid = fork();
@@ -300,7 +290,7 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err)
 		prepared_free(p);
 		close(pfd[0]);
 		close(pfd[1]);
-		return fail(err, SEEDFS_EXIT_FAIL, "fork: %s", strerror(errno));
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
 		struct seedfs_error e;
@@ -326,9 +316,9 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err)
 		int status = 0;
 		waitpid(pid, &status, 0);
 		if (buf[0])
-			fail(err, SEEDFS_EXIT_FAIL, "%s", buf);
+			seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s", buf);
 		else
-			fail(err, SEEDFS_EXIT_FAIL,
+			seedfs_fail(err, SEEDFS_EXIT_FAIL,
 			     "the daemon exited before the mount was up "
 			     "(status %d)",
 			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -340,7 +330,7 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err)
 	struct stat st;
 	int rc = stat(p->mountpoint, &st);
 	if (rc < 0) {
-		fail(err, SEEDFS_EXIT_FAIL, "mounted %s but it does not answer: %s",
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "mounted %s but it does not answer: %s",
 		     p->mountpoint, strerror(errno));
 		struct seedfs_error ignored;
 		seedfs_umount(p->mountpoint, &ignored);
@@ -387,11 +377,11 @@ int seedfs_umount(const char *mountpoint, struct seedfs_error *err)
 	memset(err, 0, sizeof(*err));
 	int rc = mountpoint_canonical(mountpoint, &canon);
 	if (rc < 0)
-		return fail(err, SEEDFS_EXIT_FAIL, "%s: %s", mountpoint,
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s: %s", mountpoint,
 			    strerror(-rc));
 	if (mountinfo_lookup(canon, fstype, sizeof(fstype)) != 1 ||
 	    strcmp(fstype, SEEDFS_FSTYPE) != 0) {
-		fail(err, SEEDFS_EXIT_FAIL, "%s: not a claude-seedfs mount",
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s: not a claude-seedfs mount",
 		     canon);
 		free(canon);
 		return -1;
@@ -408,19 +398,19 @@ int seedfs_umount(const char *mountpoint, struct seedfs_error *err)
 		char out[1024];
 		rc = spawn_capture(argv, out, sizeof(out));
 		if (rc > 0) {
-			fail(err, SEEDFS_EXIT_FAIL, "fusermount3 -u %s: %s",
+			seedfs_fail(err, SEEDFS_EXIT_FAIL, "fusermount3 -u %s: %s",
 			     canon, out);
 			goto done;
 		}
 	}
 	if (rc == -EBUSY) {
-		fail(err, SEEDFS_EXIT_FAIL,
+		seedfs_fail(err, SEEDFS_EXIT_FAIL,
 		     "%s: busy (a process has a file or directory open there)",
 		     canon);
 		goto done;
 	}
 	if (rc < 0) {
-		fail(err, SEEDFS_EXIT_FAIL, "umount %s: %s", canon,
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "umount %s: %s", canon,
 		     strerror(-rc));
 		goto done;
 	}

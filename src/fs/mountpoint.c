@@ -1,6 +1,8 @@
 /* mountpoint.c — see mountpoint.h. */
 #include "mountpoint.h"
 
+#include "error.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,17 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-__attribute__((format(printf, 3, 4))) static int
-fail(struct seedfs_error *err, int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	err->status = status;
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static void unescape_octal(char *s)
@@ -221,10 +212,10 @@ int mountpoint_check(const char *mp, const int *anchors, size_t nanchors,
 	char *canon = NULL;
 	int rc = mountpoint_canonical(mp, &canon);
 	if (rc < 0)
-		return fail(err, SEEDFS_EXIT_FAIL, "mountpoint %s: %s", mp,
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "mountpoint %s: %s", mp,
 			    strerror(-rc));
 	if (mountinfo_lookup(canon, fstype, sizeof(fstype)) == 1) {
-		fail(err, SEEDFS_EXIT_FAIL,
+		seedfs_fail(err, SEEDFS_EXIT_FAIL,
 		     "mountpoint %s: already mounted (%s)%s", canon, fstype,
 		     strcmp(fstype, SEEDFS_FSTYPE) == 0
 			     ? "; run: claude-seedfs umount MOUNTPOINT"
@@ -234,18 +225,18 @@ int mountpoint_check(const char *mp, const int *anchors, size_t nanchors,
 	}
 	int fd = open(canon, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		fail(err, SEEDFS_EXIT_FAIL, "mountpoint %s: %s", canon,
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "mountpoint %s: %s", canon,
 		     strerror(errno));
 		free(canon);
 		return -1;
 	}
 	if (inside_anchor(fd, anchors, nanchors)) {
-		fail(err, SEEDFS_EXIT_FAIL,
+		seedfs_fail(err, SEEDFS_EXIT_FAIL,
 		     "mountpoint %s: inside SOURCE or a followed directory "
 		     "(the view would contain itself)",
 		     canon);
 	} else if (!is_empty_dir(fd)) {
-		fail(err, SEEDFS_EXIT_FAIL,
+		seedfs_fail(err, SEEDFS_EXIT_FAIL,
 		     "mountpoint %s: not empty (a view would hide its contents)",
 		     canon);
 	} else {
