@@ -41,7 +41,8 @@ struct daemon {
 	pthread_rwlock_t rules_lock; /* shared by requests, exclusive on reload */
 	struct rules *rules;
 	unsigned rules_gen;
-	bool no_open;	/* kernel accepted ENOSYS for OPEN */
+	bool no_open;	 /* kernel accepts ENOSYS for OPEN */
+	bool no_opendir; /* and for OPENDIR */
 	int inotify_fd;
 	int wake[2];	/* SIGHUP and shutdown → watcher */
 	pthread_t watcher;

@@ -24,6 +24,7 @@ static size_t name_hash(const struct node *parent, const char *name,
 	return (size_t)XXH3_64bits_withSeed(name, len, (uintptr_t)parent);
 }
 
+/* The name is the tail of the path: one allocation for both. */
 static struct node *node_new(const char *name, size_t namelen,
 			     const char *path, size_t pathlen)
 {
@@ -33,14 +34,12 @@ static struct node *node_new(const char *name, size_t namelen,
 	if (!n)
 		return NULL;
 	memset(n, 0, sizeof(*n));
-	n->name = strndup(name, namelen);
 	n->path = strndup(path, pathlen);
-	if (!n->name || !n->path) {
-		free(n->name);
-		free(n->path);
+	if (!n->path) {
 		free(n);
 		return NULL;
 	}
+	n->name = n->path + pathlen - namelen;
 	n->pathlen = pathlen;
 	n->fd = -1;
 	n->wd = -1;
@@ -82,9 +81,9 @@ int node_table_init(struct node_table *t, int root_fd, int inotify_fd)
 
 static void free_node(struct node *n)
 {
+	snapshot_put(n->snap);
 	if (n->fd >= 0)
 		close(n->fd);
-	free(n->name);
 	free(n->path);
 	free(n->tpath);
 	free(n);
@@ -506,4 +505,40 @@ void node_watch_event(struct node_table *t, int wd, uint32_t mask,
 	}
 out:
 	pthread_mutex_unlock(&t->lock);
+}
+
+/* ---- listings ---- */
+
+struct snapshot *node_snapshot_take(struct node_table *t, struct node *n)
+{
+	pthread_mutex_lock(&t->lock);
+	struct snapshot *s = n->snap;
+	if (s)
+		snapshot_ref(s);
+	pthread_mutex_unlock(&t->lock);
+	return s;
+}
+
+void node_snapshot_set(struct node_table *t, struct node *n,
+		       struct snapshot *s)
+{
+	snapshot_ref(s);
+	pthread_mutex_lock(&t->lock);
+	struct snapshot *old = n->snap;
+	n->snap = s;
+	pthread_mutex_unlock(&t->lock);
+	snapshot_put(old);
+}
+
+void node_snapshot_drop(struct node_table *t, struct node *n,
+			struct snapshot *s)
+{
+	struct snapshot *old = NULL;
+	pthread_mutex_lock(&t->lock);
+	if (n->snap == s) {
+		old = n->snap;
+		n->snap = NULL;
+	}
+	pthread_mutex_unlock(&t->lock);
+	snapshot_put(old);
 }

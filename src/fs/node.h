@@ -20,10 +20,12 @@
 #include <sys/stat.h>
 
 #include "classify.h"
+#include "snapshot.h"
 
 struct node {
 	struct node *parent; /* holds a reference; NULL for the root */
-	char *name;	     /* name in the parent ("" for the root) */
+	const char *name;    /* name in the parent ("" for the root): the
+				tail of path */
 	char *path;	     /* view path */
 	size_t pathlen;
 	int fd;		     /* owned O_PATH, or -1 (plain file) */
@@ -41,6 +43,7 @@ struct node {
 	unsigned rules_gen; /* reload bookkeeping (daemon.c) */
 
 	/* under node_table.lock */
+	struct snapshot *snap; /* listing being read (ops.c) */
 	uint64_t nlookup;
 	unsigned children;
 	bool hashed;
@@ -115,6 +118,15 @@ void node_watch_event(struct node_table *t, int wd, uint32_t mask,
 /* Visits every node, under the lock, in no particular order. */
 void node_for_each(struct node_table *t, void (*fn)(struct node *n, void *arg),
 		   void *arg);
+
+/* The listing kept in directory n: take returns it with a reference (or
+ * NULL), set stores s (taking a reference), drop forgets it if it is
+ * still s. */
+struct snapshot *node_snapshot_take(struct node_table *t, struct node *n);
+void node_snapshot_set(struct node_table *t, struct node *n,
+		       struct snapshot *s);
+void node_snapshot_drop(struct node_table *t, struct node *n,
+			struct snapshot *s);
 
 /* The directory as classify() needs it. */
 struct dirref node_dirref(const struct node *n);

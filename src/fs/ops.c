@@ -17,6 +17,7 @@
 
 #include "daemon.h"
 #include "safeopen.h"
+#include "snapshot.h"
 
 #define LONG_TIMEOUT 86400.0 /* correct only because the watcher invalidates */
 #define SHORT_TIMEOUT 1.0    /* for entries of directories without a watch,
@@ -151,6 +152,7 @@ static void sfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 	conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
 	d->no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;
+	d->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0;
 }
 
 static void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -310,63 +312,28 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	close(fd);
 }
 
-/* ---- directories: a filtered snapshot taken at OPENDIR ---- */
-
-struct snap_ent {
-	char *name;
-	mode_t type;
-};
-
-struct snapshot {
-	struct snap_ent *v;
-	size_t n, cap;
-};
-
-static void snapshot_free(struct snapshot *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i].name);
-	free(s->v);
-	free(s);
-}
-
-static int snapshot_add(struct snapshot *s, const char *name, mode_t type)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 32;
-		struct snap_ent *v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n].name = strdup(name);
-	if (!s->v[s->n].name)
-		return -ENOMEM;
-	s->v[s->n++].type = type;
-	return 0;
-}
+/* ---- directories: a filtered snapshot, served in slices ----
+ *
+ * Where the kernel accepts ENOSYS for OPENDIR it stops sending OPENDIR and
+ * RELEASEDIR and caches listings itself (FOPEN_CACHE_DIR): READDIR then
+ * arrives with no handle, so the snapshot lives in the directory's node
+ * from offset 0 until the listing has been read to its end. */
 
 static int snapshot_build(struct daemon *d, struct node *n,
 			  struct snapshot **out)
 {
-	struct snapshot *s = calloc(1, sizeof(*s));
+	struct snapshot *s = snapshot_new();
 	int err = 0;
 
 	if (!s)
 		return -ENOMEM;
-	if (snapshot_add(s, ".", S_IFDIR) < 0 ||
-	    snapshot_add(s, "..", S_IFDIR) < 0) {
-		snapshot_free(s);
-		return -ENOMEM;
-	}
 	int fd = openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!dir) {
 		err = -errno;
 		if (fd >= 0)
 			close(fd);
-		snapshot_free(s);
+		snapshot_put(s);
 		return err;
 	}
 	struct dirref dr = dirref_of(n);
@@ -390,8 +357,29 @@ static int snapshot_build(struct daemon *d, struct node *n,
 	}
 	closedir(dir);
 	if (err) {
-		snapshot_free(s);
+		snapshot_put(s);
 		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+/* The snapshot to serve from offset off of directory n, with a reference
+ * for the caller. Caller holds the rules lock. */
+static int listing_for(struct daemon *d, struct node *n, off_t off,
+		       struct fuse_file_info *fi, struct snapshot **out)
+{
+	if (!d->no_opendir) {
+		*out = (struct snapshot *)(uintptr_t)fi->fh;
+		snapshot_ref(*out);
+		return 0;
+	}
+	struct snapshot *s = off > 0 ? node_snapshot_take(&d->nodes, n) : NULL;
+	if (!s) {
+		int rc = snapshot_build(d, n, &s);
+		if (rc < 0)
+			return rc;
+		node_snapshot_set(&d->nodes, n, s);
 	}
 	*out = s;
 	return 0;
@@ -405,6 +393,10 @@ static void sfs_opendir(fuse_req_t req, fuse_ino_t ino,
 	int err = 0;
 
 	count(d, ST_OPENDIR);
+	if (d->no_opendir) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	pthread_rwlock_rdlock(&d->rules_lock);
 	struct node *n = live_node(d, ino, &err);
 	if (n && n->type != S_IFDIR)
@@ -427,26 +419,32 @@ static void sfs_opendir(fuse_req_t req, fuse_ino_t ino,
 		fi->keep_cache = 1;
 	}
 	if (fuse_reply_open(req, fi) == -ENOENT)
-		snapshot_free(s); /* interrupted: no RELEASEDIR will come */
+		snapshot_put(s); /* interrupted: no RELEASEDIR will come */
 }
 
 static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
 		      size_t size, off_t off, struct fuse_file_info *fi,
 		      bool plus)
 {
-	struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
+	struct snapshot *s = NULL;
 	char *buf = malloc(size);
-	size_t used = 0;
+	size_t used = 0, i = (size_t)off;
 	int err = 0;
 
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (plus)
-		pthread_rwlock_rdlock(&d->rules_lock);
-	struct node *dir = plus ? live_node(d, ino, &err) : NULL;
-	for (size_t i = (size_t)off; i < s->n && !err; i++) {
+	pthread_rwlock_rdlock(&d->rules_lock);
+	struct node *dir = live_node(d, ino, &err);
+	if (dir && dir->type != S_IFDIR)
+		err = ENOTDIR;
+	if (!err) {
+		int rc = listing_for(d, dir, off, fi, &s);
+		if (rc < 0)
+			err = -rc;
+	}
+	for (; !err && i < s->n; i++) {
 		const struct snap_ent *se = &s->v[i];
 		size_t room = size - used, need;
 		if (!plus) {
@@ -460,21 +458,23 @@ static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
 			continue;
 		}
 		struct fuse_entry_param fe = { 0 };
-		bool dot = i < 2;
 		need = fuse_add_direntry_plus(req, NULL, 0, se->name, NULL, 0);
 		if (need > room)
 			break;
-		if (dot) {
+		if (i < 2) {
 			fe.attr.st_ino = UNKNOWN_INO;
 			fe.attr.st_mode = S_IFDIR;
 		} else if (do_lookup(d, dir, se->name, &fe) < 0 || fe.ino == 0) {
-			continue; /* gone or hidden since OPENDIR */
+			continue; /* gone or hidden since the snapshot */
 		}
 		used += fuse_add_direntry_plus(req, buf + used, room, se->name,
 					       &fe, (off_t)i + 1);
 	}
-	if (plus)
-		pthread_rwlock_unlock(&d->rules_lock);
+	/* Read to its end: the kernel has it cached now. */
+	if (!err && d->no_opendir && i >= s->n)
+		node_snapshot_drop(&d->nodes, dir, s);
+	pthread_rwlock_unlock(&d->rules_lock);
+	snapshot_put(s);
 	if (err)
 		fuse_reply_err(req, err);
 	else
@@ -500,7 +500,7 @@ static void sfs_releasedir(fuse_req_t req, fuse_ino_t ino,
 			   struct fuse_file_info *fi)
 {
 	count(dm(req), ST_RELEASEDIR);
-	snapshot_free((struct snapshot *)(uintptr_t)fi->fh);
+	snapshot_put((struct snapshot *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 

@@ -1,0 +1,53 @@
+/* snapshot.c — see snapshot.h. */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int snapshot_add(struct snapshot *s, const char *name, mode_t type)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		struct snap_ent *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n].name = strdup(name);
+	if (!s->v[s->n].name)
+		return -ENOMEM;
+	s->v[s->n++].type = type;
+	return 0;
+}
+
+struct snapshot *snapshot_new(void)
+{
+	struct snapshot *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	atomic_init(&s->refs, 1);
+	if (snapshot_add(s, ".", S_IFDIR) < 0 ||
+	    snapshot_add(s, "..", S_IFDIR) < 0) {
+		snapshot_put(s);
+		return NULL;
+	}
+	return s;
+}
+
+void snapshot_ref(struct snapshot *s)
+{
+	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+}
+
+void snapshot_put(struct snapshot *s)
+{
+	if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].name);
+	free(s->v);
+	free(s);
+}
