@@ -173,10 +173,12 @@ static bool is_glob_byte(char c)
 	return c == '*' || c == '?' || c == '[';
 }
 
-/* Appends one literal byte to the op list, extending a literal run. */
-static void ops_add_byte(struct pattern *p, char byte)
+/* Appends one literal byte to the op list, extending a literal run of the
+ * same segment (whose ops start at seg_off): never the last op of the
+ * previous glob segment, which is complete. */
+static void ops_add_byte(struct pattern *p, size_t seg_off, char byte)
 {
-	struct glob_op *last = p->nops ? &p->ops[p->nops - 1] : NULL;
+	struct glob_op *last = p->nops > seg_off ? &p->ops[p->nops - 1] : NULL;
 
 	if (!last || last->kind != OP_LITERAL ||
 	    last->off + last->len != p->nlits) {
@@ -223,7 +225,7 @@ static void compile_glob(struct pattern *p, const char *src, size_t from,
 		} else {
 			if (c == '\\')
 				i++;
-			ops_add_byte(p, src[i]);
+			ops_add_byte(p, seg->off, src[i]);
 			seg->min_len++;
 			i++;
 		}

@@ -230,6 +230,23 @@ static void test_double_star_not_whole_component(void **state)
 	yes("**", "a/b/c");
 }
 
+/* Found by tests/fuzz/fuzz_pattern: a glob component starting with a literal
+ * byte used to extend the last literal op of the glob component before it,
+ * so such patterns matched nothing (a silent hole in a never: list). */
+static void test_adjacent_glob_components(void **state)
+{
+	(void)state;
+	yes("/s/*.s/x*.md", "s/a.s/xyy.md");
+	no("/s/*.s/x*.md", "s/a.sx/yy.md");
+	yes("/skills/*-prod/secret*", "skills/a-prod/secret.txt");
+	no("/skills/*-prod/secret*", "skills/a-prodsecret/.txt");
+	yes("/a*b/**/c*d", "axb/cxd");
+	yes("/a*b/**/c*d", "axb/y/z/cxd");
+	no("/a*b/**/c*d", "axbc/xd");
+	yes("**/*.d/k?y", "x/a.d/key");
+	yes("/x?/y[a-c]z/w*", "xq/ybz/w");
+}
+
 static void test_classes(void **state)
 {
 	(void)state;
@@ -500,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_double_star_middle),
 		cmocka_unit_test(test_double_star_trailing),
 		cmocka_unit_test(test_double_star_not_whole_component),
+		cmocka_unit_test(test_adjacent_glob_components),
 		cmocka_unit_test(test_classes),
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_case_and_bytes),
