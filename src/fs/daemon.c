@@ -174,7 +174,7 @@ static bool reverdict(struct daemon *d, struct node *n)
 	if (!n->parent)
 		return true;
 	bool parent_ok = reverdict(d, n->parent);
-	if (!parent_ok || n->via_link || n->tmode != TARGET_NONE ||
+	if (!parent_ok || n->via_link || n->target ||
 	    atomic_load(&n->dead)) {
 		/* Nodes reached through symlinks are re-resolved by a fresh
 		 * lookup. */

@@ -40,7 +40,7 @@ static struct node *node_new(const char *name, size_t namelen,
 		return NULL;
 	}
 	n->name = n->path + pathlen - namelen;
-	n->pathlen = pathlen;
+	n->pathlen = (uint32_t)pathlen;
 	n->fd = -1;
 	n->wd = -1;
 	atomic_init(&n->dead, false);
@@ -85,7 +85,7 @@ static void free_node(struct node *n)
 	if (n->fd >= 0)
 		close(n->fd);
 	free(n->path);
-	free(n->tpath);
+	free(n->target);
 	free(n);
 }
 
@@ -142,7 +142,12 @@ struct dirref node_dirref(const struct node *n)
 		.path = n->path,
 		.pathlen = n->pathlen,
 		.verdict = n->verdict,
-		.target = { n->tmode, n->tpath, n->tpathlen, n->tverdict },
+		.target = n->target ? (struct target){ n->target->mode,
+						      n->target->path,
+						      n->target->pathlen,
+						      n->target->verdict }
+				    : (struct target){ TARGET_NONE, NULL, 0,
+						       { VIS_HIDDEN, NULL } },
 	};
 }
 
@@ -295,6 +300,18 @@ static void maybe_free(struct node_table *t, struct node *n)
 struct node *node_link(struct node_table *t, struct node *parent,
 		       struct entry *e, const char *name, size_t namelen)
 {
+	struct node_target *target = NULL;
+	if (e->tmode != TARGET_NONE) {
+		/* Without its target name a node below a symlinked directory
+		 * could not be checked: no memory, no node. */
+		target = malloc(sizeof(*target) + e->tpathlen + 1);
+		if (!target)
+			return NULL;
+		target->mode = e->tmode;
+		target->verdict = e->tverdict;
+		target->pathlen = e->tpathlen;
+		memcpy(target->path, e->tpath, e->tpathlen + 1);
+	}
 	pthread_mutex_lock(&t->lock);
 	struct node *n = find_child(t, parent, name, namelen);
 	if (n && (n->dev != e->st.st_dev || n->ino != e->st.st_ino ||
@@ -308,11 +325,13 @@ struct node *node_link(struct node_table *t, struct node *parent,
 	if (n) {
 		n->nlookup++;
 		pthread_mutex_unlock(&t->lock);
+		free(target);
 		return n;
 	}
 	n = node_new(name, namelen, e->path, e->pathlen);
 	if (!n) {
 		pthread_mutex_unlock(&t->lock);
+		free(target);
 		return NULL;
 	}
 	n->parent = parent;
@@ -324,11 +343,7 @@ struct node *node_link(struct node_table *t, struct node *parent,
 	n->type = e->st.st_mode & S_IFMT;
 	n->via_link = e->via_link;
 	n->verdict = e->verdict;
-	n->tmode = e->tmode;
-	n->tpath = e->tpath;
-	n->tpathlen = e->tpathlen;
-	n->tverdict = e->tverdict;
-	e->tpath = NULL;
+	n->target = target;
 	n->generation = t->next_generation++;
 	n->nlookup = 1;
 	hash_insert(t, n);

@@ -22,34 +22,42 @@
 #include "classify.h"
 #include "snapshot.h"
 
+/* Where a node below a symlinked directory lives at the target; most
+ * nodes have none, so it is allocated apart. */
+struct node_target {
+	enum target_mode mode;
+	struct verdict verdict;
+	size_t pathlen;
+	char path[]; /* NUL-terminated */
+};
+
+/* Ordered for size: a 100,000-entry directory is 100,000 of these. */
 struct node {
 	struct node *parent; /* holds a reference; NULL for the root */
+	char *path;	     /* view path */
 	const char *name;    /* name in the parent ("" for the root): the
 				tail of path */
-	char *path;	     /* view path */
-	size_t pathlen;
-	int fd;		     /* owned O_PATH, or -1 (plain file) */
-	dev_t dev;	     /* source identity */
-	ino_t ino;
-	mode_t type;	     /* S_IFDIR or S_IFREG */
-	bool via_link;
+	struct node_target *target; /* NULL unless below a symlinked dir */
 	struct verdict verdict;
-	enum target_mode tmode; /* below a symlinked directory: the name at */
-	char *tpath;		/* the target and its verdict (classify.h) */
-	size_t tpathlen;
-	struct verdict tverdict;
+	dev_t dev; /* source identity */
+	ino_t ino;
 	uint64_t generation;
-	atomic_bool dead;
-	unsigned rules_gen; /* reload bookkeeping (daemon.c) */
 
 	/* under node_table.lock */
-	struct snapshot *snap; /* listing being read (ops.c) */
 	uint64_t nlookup;
-	unsigned children;
-	bool hashed;
-	int wd;
-	struct node *hnext; /* (parent, name) chain */
-	struct node *wnext; /* same-watch chain */
+	struct snapshot *snap; /* listing being read (ops.c) */
+	struct node *hnext;    /* (parent, name) chain */
+	struct node *wnext;    /* same-watch chain */
+
+	uint32_t pathlen;
+	int fd;		       /* owned O_PATH, or -1 (plain file) */
+	mode_t type;	       /* S_IFDIR or S_IFREG */
+	unsigned rules_gen;    /* reload bookkeeping (daemon.c) */
+	unsigned children;     /* under the lock */
+	int wd;		       /* under the lock */
+	bool via_link;
+	bool hashed;	       /* under the lock */
+	atomic_bool dead;
 };
 
 struct node_table {

@@ -445,12 +445,12 @@ static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
 			err = -rc;
 	}
 	for (; !err && i < s->n; i++) {
-		const struct snap_ent *se = &s->v[i];
+		const char *name = snapshot_name(s, i);
 		size_t room = size - used, need;
 		if (!plus) {
 			struct stat st = { .st_ino = UNKNOWN_INO,
-					   .st_mode = se->type };
-			need = fuse_add_direntry(req, buf + used, room, se->name,
+					   .st_mode = s->v[i].type };
+			need = fuse_add_direntry(req, buf + used, room, name,
 						 &st, (off_t)i + 1);
 			if (need > room)
 				break;
@@ -458,16 +458,16 @@ static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
 			continue;
 		}
 		struct fuse_entry_param fe = { 0 };
-		need = fuse_add_direntry_plus(req, NULL, 0, se->name, NULL, 0);
+		need = fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0);
 		if (need > room)
 			break;
 		if (i < 2) {
 			fe.attr.st_ino = UNKNOWN_INO;
 			fe.attr.st_mode = S_IFDIR;
-		} else if (do_lookup(d, dir, se->name, &fe) < 0 || fe.ino == 0) {
+		} else if (do_lookup(d, dir, name, &fe) < 0 || fe.ino == 0) {
 			continue; /* gone or hidden since the snapshot */
 		}
-		used += fuse_add_direntry_plus(req, buf + used, room, se->name,
+		used += fuse_add_direntry_plus(req, buf + used, room, name,
 					       &fe, (off_t)i + 1);
 	}
 	/* Read to its end: the kernel has it cached now. */

@@ -8,6 +8,7 @@
 
 int snapshot_add(struct snapshot *s, const char *name, mode_t type)
 {
+	size_t len = strlen(name) + 1;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 32;
 		struct snap_ent *v = realloc(s->v, cap * sizeof(*v));
@@ -16,10 +17,22 @@ int snapshot_add(struct snapshot *s, const char *name, mode_t type)
 		s->v = v;
 		s->cap = cap;
 	}
-	s->v[s->n].name = strdup(name);
-	if (!s->v[s->n].name)
-		return -ENOMEM;
+	if (s->used + len > s->room) {
+		size_t room = s->room ? s->room : 512;
+		while (room < s->used + len)
+			room *= 2;
+		if (room > UINT32_MAX)
+			return -ENOMEM;
+		char *names = realloc(s->names, room);
+		if (!names)
+			return -ENOMEM;
+		s->names = names;
+		s->room = room;
+	}
+	memcpy(s->names + s->used, name, len);
+	s->v[s->n].off = (uint32_t)s->used;
 	s->v[s->n++].type = type;
+	s->used += len;
 	return 0;
 }
 
@@ -46,8 +59,7 @@ void snapshot_put(struct snapshot *s)
 {
 	if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i].name);
 	free(s->v);
+	free(s->names);
 	free(s);
 }
