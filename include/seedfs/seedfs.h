@@ -74,6 +74,8 @@ struct seedfs_view {
 	char *reload_error; /* last failed reload ("FILE:LINE:COL: …") or NULL */
 	unsigned long generation; /* bumped on every successful reload */
 	unsigned long reload_attempts; /* bumped on every reload, good or not */
+	char *confinement; /* "landlock ABI 7, seccomp" or why it is off */
+	bool complete;	   /* internal: the state file was read whole */
 };
 
 /* The view mounted at mountpoint: 0, or -ENOENT when it is not one. */

@@ -48,6 +48,7 @@ static void print_text(const struct seedfs_view *v, bool stats)
 	for (size_t i = 0; i < v->ngroups; i++)
 		printf("%s%s", i ? ", " : "", v->groups[i]);
 	printf("%s\n", v->ngroups ? "" : "(none)");
+	printf("  confined: %s\n", v->confinement ? v->confinement : "unknown");
 	if (v->reload_error)
 		printf("  last reload failed: %s\n", v->reload_error);
 	if (!stats)
@@ -79,7 +80,12 @@ static void print_json(const struct seedfs_view *v, bool stats)
 		printf("%s", i ? "," : "");
 		json_str(v->groups[i]);
 	}
-	printf("],\"generation\":%lu,\"reload_error\":", v->generation);
+	printf("],\"confinement\":");
+	if (v->confinement)
+		json_str(v->confinement);
+	else
+		printf("null");
+	printf(",\"generation\":%lu,\"reload_error\":", v->generation);
 	if (v->reload_error)
 		json_str(v->reload_error);
 	else

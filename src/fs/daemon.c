@@ -86,8 +86,9 @@ static void write_state(struct daemon *d)
 		.reload_error = d->reload_error,
 		.generation = d->generation,
 		.reload_attempts = d->reload_attempts,
+		.confinement = d->confinement,
 	};
-	int rc = state_write(&v);
+	int rc = d->state_fd >= 0 ? state_write_fd(d->state_fd, &v) : -EBADF;
 	if (rc < 0)
 		log_msg(LOG_WARNING, "cannot write the state file: %s",
 			strerror(-rc));
@@ -407,6 +408,106 @@ static void *watcher_main(void *arg)
 	return NULL;
 }
 
+/* ---- confinement ---- */
+
+struct anchor_fds {
+	int v[64];
+	size_t n;
+};
+
+/* Targets of the visible top-level symlinks: anchors the daemon must
+ * still be able to read once confined. */
+static void top_targets(struct daemon *d, struct anchor_fds *dirs,
+			struct anchor_fds *files)
+{
+	int fd = openat(d->p->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct dirref dr = node_dirref(d->nodes.root);
+	struct dirent *de;
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
+			continue;
+		struct entry e;
+		if (classify(&d->sv, d->rules, &dr, de->d_name,
+			     strlen(de->d_name), true, &e) < 0)
+			break;
+		struct anchor_fds *to = S_ISDIR(e.st.st_mode) ? dirs : files;
+		if (e.why == SHOWN && e.via_link && e.fd >= 0 &&
+		    to->n < sizeof(to->v) / sizeof(to->v[0])) {
+			to->v[to->n++] = e.fd;
+			e.fd = -1;
+		}
+		entry_release(&e);
+	}
+	closedir(dir);
+}
+
+static void confine(struct daemon *d)
+{
+	char why[256];
+	if (confine_disabled(why, sizeof(why))) {
+		snprintf(d->confinement, sizeof(d->confinement), "%s", why);
+		log_msg(LOG_WARNING, "%s", why);
+		return;
+	}
+	char state[PATH_MAX], stats[PATH_MAX];
+	const char *cleanup[2];
+	size_t nclean = 0;
+	if (state_path(d->p->mountpoint, ".state", state, sizeof(state)) == 0)
+		cleanup[nclean++] = state;
+	if (state_path(d->p->mountpoint, ".stats", stats, sizeof(stats)) == 0)
+		cleanup[nclean++] = stats;
+	int hfd = unmount_helper_start(d->p->mountpoint, cleanup, nclean,
+				       &d->helper_pid);
+	if (hfd < 0) {
+		snprintf(d->confinement, sizeof(d->confinement),
+			 "confinement off: no unmount helper (%s)",
+			 strerror(-hfd));
+		log_msg(LOG_WARNING, "%s", d->confinement);
+		return;
+	}
+	d->helper_fd = hfd;
+
+	struct anchor_fds dirs = { .n = 0 }, files = { .n = 0 };
+	dirs.v[dirs.n++] = d->p->root_fd;
+	for (size_t i = 0; i < d->p->nfollow && dirs.n < 64; i++)
+		dirs.v[dirs.n++] = d->p->follow_fds[i];
+	size_t own = dirs.n;
+	top_targets(d, &dirs, &files);
+	struct confine_input in = {
+		.dirs = dirs.v,
+		.ndirs = dirs.n,
+		.files = files.v,
+		.nfiles = files.n,
+		.rule_files = d->p->input.files,
+		.nrule_files = d->p->input.nfiles,
+	};
+	struct confinement c;
+	confine_apply(&in, &c);
+	for (size_t i = own; i < dirs.n; i++)
+		close(dirs.v[i]);
+	for (size_t i = 0; i < files.n; i++)
+		close(files.v[i]);
+	d->confined = c.landlock_abi > 0 || c.seccomp;
+	if (c.landlock_abi > 0 && c.seccomp)
+		snprintf(d->confinement, sizeof(d->confinement),
+			 "landlock ABI %d, seccomp", c.landlock_abi);
+	else
+		snprintf(d->confinement, sizeof(d->confinement), "%s%s%s",
+			 c.landlock_abi > 0 ? "landlock only; " : "",
+			 c.seccomp ? "seccomp only; " : "", c.note);
+	if (c.note[0])
+		log_msg(LOG_WARNING, "%s", c.note);
+#ifdef SEEDFS_CONFINE_SELFTEST
+	confine_selftest();
+#endif
+}
+
 /* ---- serving ---- */
 
 static void raise_fd_limit(void)
@@ -466,10 +567,25 @@ static void daemon_cleanup(struct daemon *d)
 			pthread_join(d->watcher, NULL);
 	}
 	if (d->se) {
-		fuse_session_unmount(d->se);
+		if (d->helper_fd >= 0) {
+			/* Confined: neither umount nor exec is possible here.
+			 * Still connected means still mounted (SIGTERM): the
+			 * helper unmounts; otherwise it only cleans up. */
+			struct pollfd pfd = { .fd = fuse_session_fd(d->se) };
+			if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+				unmount_helper_dismiss(d->helper_fd,
+						       d->helper_pid);
+			else
+				unmount_helper_run(d->helper_fd, d->helper_pid);
+			d->helper_fd = -1;
+		} else {
+			fuse_session_unmount(d->se);
+		}
 		fuse_remove_signal_handlers(d->se);
 		fuse_session_destroy(d->se);
 	}
+	if (d->helper_fd >= 0)
+		unmount_helper_dismiss(d->helper_fd, d->helper_pid);
 	wake_fd = -1;
 	if (d->wake[0] >= 0)
 		close(d->wake[0]);
@@ -479,9 +595,12 @@ static void daemon_cleanup(struct daemon *d)
 		node_table_destroy(&d->nodes);
 	if (d->inotify_fd >= 0)
 		close(d->inotify_fd);
-	if (d->stats != &d->local_stats) {
+	if (d->stats != &d->local_stats)
 		stats_unmap(d->stats);
-		state_remove(d->p->mountpoint);
+	if (d->state_fd >= 0) {
+		close(d->state_fd);
+		if (!d->confined)
+			state_remove(d->p->mountpoint);
 	}
 	free(d->reload_error);
 	inval_list_free(&d->pending);
@@ -496,6 +615,8 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 		.rules = p->rules,
 		.inotify_fd = -1,
 		.wake = { -1, -1 },
+		.state_fd = -1,
+		.helper_fd = -1,
 		.sv = { p->root_fd, p->follow_fds, p->nfollow },
 	};
 	int rc = -1;
@@ -540,6 +661,8 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 	struct stats_page *sp = stats_map(p->mountpoint, true);
 	if (sp)
 		d.stats = sp;
+	d.state_fd = state_open(p->mountpoint);
+	confine(&d);
 	write_state(&d);
 
 	/* Only the watcher thread issues invalidations: never from inside a

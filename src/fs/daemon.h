@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "classify.h"
+#include "confine.h"
 #include "node.h"
 #include "seedfs/rules.h"
 #include "seedfs/seedfs.h"
@@ -51,6 +52,11 @@ struct daemon {
 	struct stats_page local_stats; /* when the shared page is unavailable */
 	pthread_mutex_t pending_lock; /* invalidations found by handlers */
 	struct inval_list pending;
+	int state_fd;	   /* the state file, rewritten in place */
+	bool confined;
+	char confinement[300]; /* what status shows */
+	int helper_fd;	   /* unmount helper (confined daemons) */
+	pid_t helper_pid;
 	unsigned long generation, reload_attempts;
 	char *reload_error;
 };

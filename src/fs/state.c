@@ -93,23 +93,18 @@ static char *unescape(const char *s)
 	return out;
 }
 
-int state_write(const struct seedfs_view *v)
+int state_open(const char *mountpoint)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16];
-	int rc = state_path(v->mountpoint, ".state", path, sizeof(path));
+	char path[PATH_MAX];
+	int rc = state_path(mountpoint, ".state", path, sizeof(path));
 	if (rc < 0)
 		return rc;
-	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		      0600);
-	if (fd < 0)
-		return -errno;
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return -ENOMEM;
-	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+static void serialize(FILE *f, const struct seedfs_view *v)
+{
 	fputs("version\t1\nmountpoint\t", f);
 	put_escaped(f, v->mountpoint);
 	fputs("\nsource\t", f);
@@ -131,14 +126,32 @@ int state_write(const struct seedfs_view *v)
 		put_escaped(f, v->reload_error);
 		fputc('\n', f);
 	}
-	bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) < 0) {
-		rc = -errno;
-		unlink(tmp);
-		return rc ? rc : -EIO;
+	if (v->confinement) {
+		fputs("confinement\t", f);
+		put_escaped(f, v->confinement);
+		fputc('\n', f);
 	}
-	return 0;
+	fputs("end\t1\n", f);
+}
+
+int state_write_fd(int fd, const struct seedfs_view *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	serialize(f, v);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	int rc = 0;
+	if (pwrite(fd, buf, len, 0) != (ssize_t)len ||
+	    ftruncate(fd, (off_t)len) < 0)
+		rc = -errno ? -errno : -EIO;
+	free(buf);
+	return rc;
 }
 
 static int push_str(char ***v, size_t *n, char *s)
@@ -171,6 +184,10 @@ static int parse_line(struct seedfs_view *v, char *line)
 		v->reload_attempts = strtoul(val, NULL, 10);
 	else if (strcmp(key, "reload_error") == 0)
 		return (v->reload_error = unescape(val)) ? 0 : -ENOMEM;
+	else if (strcmp(key, "confinement") == 0)
+		return (v->confinement = unescape(val)) ? 0 : -ENOMEM;
+	else if (strcmp(key, "end") == 0)
+		v->complete = true;
 	else if (strcmp(key, "group") == 0) {
 		char *g = unescape(val);
 		if (!g || push_str(&v->groups, &v->ngroups, g) < 0) {
@@ -195,7 +212,7 @@ static int parse_line(struct seedfs_view *v, char *line)
 	return 0;
 }
 
-int state_read(const char *path, struct seedfs_view **out)
+static int state_read_once(const char *path, struct seedfs_view **out)
 {
 	FILE *f = fopen(path, "re");
 	if (!f)
@@ -213,14 +230,27 @@ int state_read(const char *path, struct seedfs_view **out)
 	}
 	free(line);
 	fclose(f);
-	if (rc == 0 && (!v->mountpoint || !v->source))
-		rc = -EINVAL;
+	if (rc == 0 && (!v->mountpoint || !v->source || !v->complete))
+		rc = -EAGAIN;
 	if (rc < 0) {
 		seedfs_view_free(v);
 		return rc;
 	}
 	*out = v;
 	return 0;
+}
+
+int state_read(const char *path, struct seedfs_view **out)
+{
+	/* The daemon rewrites in place: a read racing a write lacks the end
+	 * marker; the next one sees the whole file. */
+	int rc = -EAGAIN;
+	for (int i = 0; i < 50 && rc == -EAGAIN; i++) {
+		rc = state_read_once(path, out);
+		if (rc == -EAGAIN)
+			usleep(2000);
+	}
+	return rc == -EAGAIN ? -EINVAL : rc;
 }
 
 int state_remove(const char *mountpoint)

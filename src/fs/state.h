@@ -23,8 +23,13 @@ int state_dir(char *buf, size_t len);
 int state_path(const char *mountpoint, const char *suffix, char *buf,
 	       size_t len);
 
-/* Writes v atomically. */
-int state_write(const struct seedfs_view *v);
+/* Opens (creating) the state file of the view at canonical mountpoint for
+ * rewriting in place: a confined daemon can no longer create or rename
+ * files, only write through this descriptor. */
+int state_open(const char *mountpoint);
+/* Rewrites the state through fd: whole content, then truncate. Readers
+ * detect a torn read by the missing end marker and retry. */
+int state_write_fd(int fd, const struct seedfs_view *v);
 /* Reads the state file at path. */
 int state_read(const char *path, struct seedfs_view **out);
 int state_remove(const char *mountpoint);

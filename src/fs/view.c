@@ -27,6 +27,7 @@ void seedfs_view_free(struct seedfs_view *v)
 		free(v->groups[i]);
 	free(v->groups);
 	free(v->reload_error);
+	free(v->confinement);
 	free(v);
 }
 

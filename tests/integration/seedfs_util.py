@@ -200,8 +200,9 @@ def pid_alive(pid):
 
 
 def daemon_pids(mp=None, under=None):
-    """Live processes running BIN whose argv contains mp (exactly) or any
-    argument below the directory `under`."""
+    """Live daemons running BIN whose argv contains mp (exactly) or any
+    argument below the directory `under`. A confined daemon's unmount
+    helper is a fork with the same argv; it names itself seedfs-unmount."""
     real_bin = os.path.realpath(BIN)
     mpb = os.fsencode(os.fspath(mp)) if mp is not None else None
     underb = os.fsencode(os.fspath(under)).rstrip(b"/") + b"/" if under is not None else None
@@ -213,7 +214,11 @@ def daemon_pids(mp=None, under=None):
             exe = os.readlink(f"/proc/{d}/exe")
             with open(f"/proc/{d}/cmdline", "rb") as f:
                 argv = f.read().split(b"\0")
+            with open(f"/proc/{d}/comm", "rb") as f:
+                comm = f.read().strip()
         except OSError:
+            continue
+        if comm == b"seedfs-unmount":
             continue
         if exe.removesuffix(" (deleted)") != real_bin:
             continue
