@@ -123,6 +123,10 @@ test_all() {
 		timeout 600 npm install -g --prefix /usr @anthropic-ai/claude-code \
 			>/dev/null 2>&1 || echo "(not installed: the real-client test will skip)"
 	fi
+	# The test build also makes claude-seedfs-selftest, a daemon that tries
+	# to escape its confinement on request (never installed).
+	meson configure build -Dconfine_selftest=true >/dev/null
+	ninja -C build >/dev/null
 	run_suite "tests (unit, integration, launcher, benchmark smoke)" build
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	# Detached daemons have no stderr: sanitizer reports go to files.

@@ -503,9 +503,6 @@ static void confine(struct daemon *d)
 			 c.seccomp ? "seccomp only; " : "", c.note);
 	if (c.note[0])
 		log_msg(LOG_WARNING, "%s", c.note);
-#ifdef SEEDFS_CONFINE_SELFTEST
-	confine_selftest();
-#endif
 }
 
 /* ---- serving ---- */
@@ -663,6 +660,9 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 		d.stats = sp;
 	d.state_fd = state_open(p->mountpoint);
 	confine(&d);
+#ifdef SEEDFS_CONFINE_SELFTEST
+	confine_selftest(); /* test builds only: a daemon with a "bug" */
+#endif
 	write_state(&d);
 
 	/* Only the watcher thread issues invalidations: never from inside a

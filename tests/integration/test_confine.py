@@ -1,0 +1,156 @@
+"""The walls behind the rules (issue 6): once mounted the daemon is confined
+by Landlock (read-only beneath its anchors and rule files) and seccomp (no
+exec, no ptrace, no mount). A test-only build (claude-seedfs-selftest, meson
+-Dconfine_selftest=true, never installed) behaves like a daemon with a bug
+on request: these tests prove the walls stop it, and that the same attempt
+succeeds when the walls are off, so the test can tell."""
+import os
+import signal
+import subprocess
+
+import pytest
+
+import seedfs_util as U
+
+SELFTEST = os.environ.get("SEEDFS_SELFTEST_BIN")
+
+
+def _landlock_in_kernel():
+    try:
+        with open("/sys/kernel/security/lsm") as f:
+            return "landlock" in f.read()
+    except OSError:
+        return False
+
+
+def _confinement(mp):
+    views = U.status_json(mp)["views"]
+    assert len(views) == 1, views
+    return views[0].get("confinement") or ""
+
+
+def _skip_if_sanitizer_build(text):
+    if "sanitizer build" in text:
+        pytest.skip("confinement is off in sanitizer builds (by design)")
+
+
+def test_status_reports_landlock_and_seccomp(source, mount):
+    v = mount(source)
+    conf = _confinement(v.mp)
+    _skip_if_sanitizer_build(conf)
+    assert "seccomp" in conf, conf
+    if _landlock_in_kernel():
+        assert "landlock ABI" in conf, conf
+    r = U.run(["status", v.mp])
+    assert "confined:" in r.stdout, r
+    with open(f"/proc/{v.pid}/status") as f:
+        st = dict(line.split(":", 1) for line in f if ":" in line)
+    assert st["NoNewPrivs"].strip() == "1"
+    assert st["Seccomp"].strip() == "2"  # filter mode
+
+
+def test_no_confine_env_turns_it_off_visibly(source, mount, monkeypatch):
+    monkeypatch.setenv("CLAUDE_SEEDFS_NO_CONFINE", "1")
+    v = mount(source)
+    conf = _confinement(v.mp)
+    assert "off" in conf, conf
+    with open(f"/proc/{v.pid}/status") as f:
+        assert "Seccomp:\t0" in f.read()
+
+
+def _serve_selftest(src, mp, env, timeout=10):
+    """Runs the selftest daemon in the foreground until it dies or is told
+    to stop; returns (returncode, stderr)."""
+    e = U.cli_env(env)
+    p = subprocess.Popen([SELFTEST, "mount", "-f", str(src), str(mp)],
+                         env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        # The view answers while the daemon lives.
+        try:
+            U.wait_for(lambda: p.poll() is not None or U.is_mounted(mp), timeout=timeout,
+                       what="selftest daemon to mount")
+        except U.WaitTimeout:
+            pass
+        if p.poll() is None:
+            try:
+                os.listdir(mp)
+            except OSError:
+                pass
+            try:
+                p.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=timeout)
+        return p.returncode, err.decode(errors="replace")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        if U.is_mounted(mp):
+            U.force_unmount(mp)
+
+
+needs_selftest = pytest.mark.skipif(not SELFTEST, reason="SEEDFS_SELFTEST_BIN not built "
+                                    "(meson -Dconfine_selftest=true)")
+
+
+@needs_selftest
+def test_open_outside_the_anchors_is_denied(source, tmp_path):
+    mp = tmp_path / "mnt-open"
+    mp.mkdir()
+    outside = tmp_path / "outside-secret.txt"
+    outside.write_text("not for the daemon\n")
+    rc, err = _serve_selftest(source.path, mp, {
+        "CLAUDE_SEEDFS_SELFTEST": "open",
+        "CLAUDE_SEEDFS_SELFTEST_PATH": str(outside)})
+    _skip_if_sanitizer_build(err)
+    assert f"selftest: open {outside}: Permission denied" in err, err
+    assert rc == 0, err  # denied, not killed; SIGTERM then unmounted cleanly
+
+
+@needs_selftest
+def test_open_inside_an_anchor_still_works(source, tmp_path):
+    mp = tmp_path / "mnt-inside"
+    mp.mkdir()
+    inside = source.src("CLAUDE.md")
+    rc, err = _serve_selftest(source.path, mp, {
+        "CLAUDE_SEEDFS_SELFTEST": "open",
+        "CLAUDE_SEEDFS_SELFTEST_PATH": str(inside)})
+    assert f"selftest: open {inside}: ok" in err, err
+
+
+@needs_selftest
+def test_open_outside_succeeds_without_confinement(source, tmp_path):
+    """The control: the same attempt gets through when the walls are off."""
+    mp = tmp_path / "mnt-control"
+    mp.mkdir()
+    outside = tmp_path / "outside-secret.txt"
+    outside.write_text("x\n")
+    rc, err = _serve_selftest(source.path, mp, {
+        "CLAUDE_SEEDFS_SELFTEST": "open",
+        "CLAUDE_SEEDFS_SELFTEST_PATH": str(outside),
+        "CLAUDE_SEEDFS_NO_CONFINE": "1"})
+    assert f"selftest: open {outside}: ok" in err, err
+
+
+@needs_selftest
+def test_exec_kills_the_daemon(source, tmp_path):
+    mp = tmp_path / "mnt-exec"
+    mp.mkdir()
+    rc, err = _serve_selftest(source.path, mp, {"CLAUDE_SEEDFS_SELFTEST": "exec"})
+    _skip_if_sanitizer_build(err)
+    assert "selftest: exec /bin/true" in err, err
+    assert rc == -signal.SIGSYS, (rc, err)
+    assert "exec:" not in err.replace("exec /bin/true", ""), err
+
+
+@needs_selftest
+def test_exec_runs_without_confinement(source, tmp_path):
+    """The control: unconfined, the exec happens (the daemon becomes
+    /bin/true and exits 0)."""
+    mp = tmp_path / "mnt-exec-control"
+    mp.mkdir()
+    rc, err = _serve_selftest(source.path, mp, {"CLAUDE_SEEDFS_SELFTEST": "exec",
+                                                 "CLAUDE_SEEDFS_NO_CONFINE": "1"})
+    assert "selftest: exec /bin/true" in err, err
+    assert rc == 0, (rc, err)
