@@ -4,8 +4,10 @@
  * fingerprinted with XXH3-64), checking it as YAML (one document, no
  * anchors, aliases or tags, bounded nesting), interpreting it against the
  * rules grammar with file:line:column errors, enabling groups, and the
- * per-component decision rules_decide. docs/rules.md is the user-facing
- * description of all of this; keep the two in step.
+ * per-component decision rules_decide, and the settings for computed files
+ * (the settings group's mode, the settings.json policy, frontmatter
+ * defusing, rules_transform). docs/rules.md is the user-facing description
+ * of all of this; keep the two in step.
  */
 #include "seedfs/rules.h"
 
@@ -45,8 +47,15 @@ struct group_def {
 
 /* A with: entry, resolved once every layer is loaded. */
 struct group_ref {
-	char *name;
+	char *name;		 /* without "=MODE" */
 	unsigned line, column;
+	enum settings_mode mode; /* for settings; SETTINGS_OFF for others */
+};
+
+/* A list of owned strings without duplicates, in first-added order. */
+struct str_list {
+	char **v;
+	size_t n, cap;
 };
 
 struct layer {
@@ -73,6 +82,11 @@ struct rules {
 	size_t ngroups, cap_groups;
 	char **follow;
 	size_t nfollow, cap_follow;
+	/* computed files */
+	enum settings_mode settings_mode;
+	bool keep_frontmatter;
+	struct str_list env_allow, safe_keys;
+	struct settings_policy policy; /* views of the two lists */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -132,6 +146,32 @@ static int errno_error(struct rules_error *err, const char *file,
 	set_error(err, file, 0, 0, "%s: %s", what,
 		  strerror_r(e, buf, sizeof(buf)));
 	return -e;
+}
+
+static void str_list_free(struct str_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* Adds a copy of s[0..len) unless it is there already. */
+static int str_list_add(struct str_list *l, const char *s, size_t len)
+{
+	char **v, *copy;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strlen(l->v[i]) == len && memcmp(l->v[i], s, len) == 0)
+			return 0;
+	v = grow(l->v, &l->cap, l->n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	copy = dup_bytes(s, len);
+	if (!copy)
+		return -ENOMEM;
+	v[l->n++] = copy;
+	return 0;
 }
 
 static void rule_list_free(struct rule_list *l)
@@ -585,29 +625,73 @@ static int parse_patterns(struct layer_parse *lp, const char *prefix,
 			  add_pattern, &t);
 }
 
+/* A group as with: and --with name it: "NAME" or, for the settings group
+ * only, "settings=MODE". Sets *name_len (of NAME) and *mode (SETTINGS_OFF
+ * for groups other than settings). Returns NULL or what is wrong, with
+ * *bad_at the byte offset it starts at. */
+static const char *parse_group_spec(const char *s, size_t len,
+				    size_t *name_len, enum settings_mode *mode,
+				    size_t *bad_at)
+{
+	const char *eq = memchr(s, '=', len);
+	const char *m;
+	size_t mlen;
+	bool settings;
+
+	*name_len = eq ? (size_t)(eq - s) : len;
+	settings = *name_len == 8 && memcmp(s, "settings", 8) == 0;
+	*mode = settings ? SETTINGS_SANITIZED : SETTINGS_OFF;
+	*bad_at = 0;
+	if (!eq)
+		return NULL;
+	*bad_at = *name_len;
+	if (!settings)
+		return "only the settings group has modes";
+	m = eq + 1;
+	mlen = len - *name_len - 1;
+	*bad_at = *name_len + 1;
+	if (mlen == 3 && memcmp(m, "raw", 3) == 0)
+		*mode = SETTINGS_RAW;
+	else if (mlen == 9 && memcmp(m, "sanitized", 9) == 0)
+		*mode = SETTINGS_SANITIZED;
+	else
+		return "unknown mode (modes: sanitized, raw)";
+	return NULL;
+}
+
 static int add_with(struct layer_parse *lp, const char *what, void *ctx)
 {
 	const yaml_event_t *ev = &lp->rd.ev;
 	const char *name = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
 	struct layer *l = lp->layer;
+	enum settings_mode mode;
 	struct group_ref *v;
+	const char *why;
+	size_t nlen, bad_at;
 	char *copy;
 
 	(void)ctx;
-	if (!group_name_valid(name, len))
+	why = parse_group_spec(name, len, &nlen, &mode, &bad_at);
+	if (!group_name_valid(name, nlen))
 		return error_at(&lp->rd, ev->start_mark,
 				"%s: unknown group \"%.80s\"", what, name);
+	if (why) {
+		yaml_mark_t at = ev->start_mark;
+		at.column = scalar_column(ev, bad_at) - 1;
+		return error_at(&lp->rd, at, "%s: \"%.80s\": %s", what, name,
+				why);
+	}
 	v = grow(l->with, &l->cap_with, l->nwith, sizeof(*v));
 	if (!v)
 		return nomem(lp->rd.err, lp->rd.file);
 	l->with = v;
-	copy = dup_bytes(name, len);
+	copy = dup_bytes(name, nlen);
 	if (!copy)
 		return nomem(lp->rd.err, lp->rd.file);
 	v[l->nwith++] = (struct group_ref){
 		copy, (unsigned)ev->start_mark.line + 1,
-		(unsigned)ev->start_mark.column + 1
+		(unsigned)ev->start_mark.column + 1, mode
 	};
 	return 0;
 }
@@ -674,7 +758,7 @@ struct key_spec {
 	int (*parse)(struct layer_parse *lp, const char *prefix, void *ctx);
 };
 
-#define MAX_KEYS 8
+#define MAX_KEYS 16
 
 static void known_keys(char *buf, size_t size, const struct key_spec *keys,
 		       size_t nkeys)
@@ -904,11 +988,130 @@ static int parse_follow(struct layer_parse *lp, const char *prefix, void *ctx)
 	return parse_list(lp, "follow", add_follow, ctx);
 }
 
+/* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
+static bool env_name_valid(const char *s, size_t len)
+{
+	if (len == 0 || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static int add_env_name(struct layer_parse *lp, const char *what, void *ctx)
+{
+	const yaml_event_t *ev = &lp->rd.ev;
+	const char *name = (const char *)ev->data.scalar.value;
+	size_t len = ev->data.scalar.length;
+
+	(void)ctx;
+	if (!env_name_valid(name, len))
+		return error_at(&lp->rd, ev->start_mark,
+				"%s: \"%.80s\" is not an environment variable name",
+				what, name);
+	if (settings_env_name_refused(name))
+		return error_at(&lp->rd, ev->start_mark,
+				"%s: \"%.80s\" may hold a secret, a proxy, a host path or code to load; it is never kept (use --with settings=raw)",
+				what, name);
+	if (str_list_add(&lp->rs->env_allow, name, len))
+		return nomem(lp->rd.err, lp->rd.file);
+	return 0;
+}
+
+static int add_safe_key(struct layer_parse *lp, const char *what, void *ctx)
+{
+	const yaml_event_t *ev = &lp->rd.ev;
+	const char *key = (const char *)ev->data.scalar.value;
+	size_t len = ev->data.scalar.length;
+
+	(void)ctx;
+	if (len == 0 || memchr(key, '\0', len))
+		return error_at(&lp->rd, ev->start_mark,
+				"%s: a key must be a non-empty string without NUL",
+				what);
+	if (strcmp(key, "env") == 0)
+		return error_at(&lp->rd, ev->start_mark,
+				"%s: \"env\" is never safe; its variables are kept through settings.env_allow",
+				what);
+	if (settings_key_is_stripped(key))
+		return error_at(&lp->rd, ev->start_mark,
+				"%s: \"%.80s\" runs commands or carries secrets or host paths; it is never kept (use --with settings=raw)",
+				what, key);
+	if (str_list_add(&lp->rs->safe_keys, key, len))
+		return nomem(lp->rd.err, lp->rd.file);
+	return 0;
+}
+
+static int parse_env_allow(struct layer_parse *lp, const char *prefix,
+			   void *ctx)
+{
+	char what[64];
+
+	return parse_list(lp, key_path(what, sizeof(what), prefix, "env_allow"),
+			  add_env_name, ctx);
+}
+
+static int parse_safe_keys(struct layer_parse *lp, const char *prefix,
+			   void *ctx)
+{
+	char what[64];
+
+	return parse_list(lp, key_path(what, sizeof(what), prefix, "safe_keys"),
+			  add_safe_key, ctx);
+}
+
+static const struct key_spec settings_keys[] = {
+	{ "env_allow", parse_env_allow },
+	{ "safe_keys", parse_safe_keys },
+};
+
+static int parse_settings(struct layer_parse *lp, const char *prefix,
+			  void *ctx)
+{
+	(void)prefix;
+	return parse_mapping(lp, "settings", settings_keys,
+			     sizeof(settings_keys) / sizeof(settings_keys[0]),
+			     ctx);
+}
+
+static int parse_frontmatter(struct layer_parse *lp, const char *prefix,
+			     void *ctx)
+{
+	const yaml_event_t *ev = &lp->rd.ev;
+	const char *v;
+	int r;
+
+	(void)prefix;
+	(void)ctx;
+	r = reader_next(&lp->rd);
+	if (r)
+		return r;
+	if (ev->type != YAML_SCALAR_EVENT || is_null(ev))
+		return error_at(&lp->rd, ev->start_mark,
+				"frontmatter: expected defuse or keep, got %s",
+				describe(ev));
+	v = (const char *)ev->data.scalar.value;
+	if (strcmp(v, "defuse") == 0 && ev->data.scalar.length == 6)
+		lp->rs->keep_frontmatter = false;
+	else if (strcmp(v, "keep") == 0 && ev->data.scalar.length == 4)
+		lp->rs->keep_frontmatter = true;
+	else
+		return error_at(&lp->rd, ev->start_mark,
+				"frontmatter: expected defuse or keep, got \"%.40s\"",
+				v);
+	return 0;
+}
+
 static const struct key_spec top_keys[] = {
-	{ "version", parse_version }, { "include", parse_include },
-	{ "exclude", parse_exclude }, { "never", parse_never },
-	{ "groups", parse_groups },   { "with", parse_with },
-	{ "follow", parse_follow },
+	{ "version", parse_version },	{ "include", parse_include },
+	{ "exclude", parse_exclude },	{ "never", parse_never },
+	{ "groups", parse_groups },	{ "with", parse_with },
+	{ "follow", parse_follow },	{ "settings", parse_settings },
+	{ "frontmatter", parse_frontmatter },
 };
 
 /* Second pass: the file (already checked by check_yaml) as a rule layer. */
@@ -1029,15 +1232,33 @@ static int enable_groups(struct rules *rs, const struct rules_input *in,
 						 w->name, known);
 			if (enable_group(rs, w->name))
 				return nomem(err, l->file);
+			if (w->mode != SETTINGS_OFF)
+				rs->settings_mode = w->mode;
 		}
 	}
 	for (size_t i = 0; i < in->nwith; i++) {
-		if (!group_defined(rs, in->with[i]))
+		const char *spec = in->with[i], *why;
+		char name[GROUP_NAME_MAX + 1];
+		enum settings_mode mode;
+		size_t nlen, bad_at;
+
+		why = parse_group_spec(spec, strlen(spec), &nlen, &mode,
+				       &bad_at);
+		if (nlen >= sizeof(name))
+			nlen = 0; /* not a group name: unknown */
+		memcpy(name, spec, nlen);
+		name[nlen] = '\0';
+		if (!group_defined(rs, name))
 			return set_error(err, "--with", 0, 0,
 					 "unknown group \"%.80s\" (defined: %s)",
-					 in->with[i], known);
-		if (enable_group(rs, in->with[i]))
+					 spec, known);
+		if (why)
+			return set_error(err, "--with", 0, 0, "\"%.80s\": %s",
+					 spec, why);
+		if (enable_group(rs, name))
 			return nomem(err, "--with");
+		if (mode != SETTINGS_OFF)
+			rs->settings_mode = mode;
 	}
 	return 0;
 }
@@ -1120,6 +1341,10 @@ int rules_load(const struct rules_input *in, struct rules **out,
 		r = nomem(err, "");
 		goto fail;
 	}
+	rs->policy = (struct settings_policy){
+		(const char *const *)rs->env_allow.v, rs->env_allow.n,
+		(const char *const *)rs->safe_keys.v, rs->safe_keys.n,
+	};
 	*out = rs;
 	return 0;
 fail:
@@ -1158,6 +1383,8 @@ void rules_free(struct rules *rs)
 	for (size_t i = 0; i < rs->nfollow; i++)
 		free(rs->follow[i]);
 	free(rs->follow);
+	str_list_free(&rs->env_allow);
+	str_list_free(&rs->safe_keys);
 	free(rs);
 }
 
@@ -1287,4 +1514,66 @@ size_t rules_follow_count(const struct rules *rs)
 const char *rules_follow_dir(const struct rules *rs, size_t i)
 {
 	return i < rs->nfollow ? rs->follow[i] : NULL;
+}
+
+/* ---- public: computed files --------------------------------------------- */
+
+enum settings_mode rules_settings_mode(const struct rules *rs)
+{
+	return rs->settings_mode;
+}
+
+const char *rules_settings_mode_name(enum settings_mode mode)
+{
+	switch (mode) {
+	case SETTINGS_SANITIZED:
+		return "sanitized";
+	case SETTINGS_RAW:
+		return "raw";
+	case SETTINGS_OFF:
+		break;
+	}
+	return "off";
+}
+
+const struct settings_policy *rules_settings_policy(const struct rules *rs)
+{
+	return &rs->policy;
+}
+
+bool rules_defuse_frontmatter(const struct rules *rs)
+{
+	return !rs->keep_frontmatter;
+}
+
+static bool has_prefix(const char *path, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && memcmp(path, prefix, n) == 0;
+}
+
+enum transform rules_transform(const struct rules *rs, const char *path,
+			       size_t len)
+{
+	static const char settings[] = "settings.json";
+	static const char skill[] = "/SKILL.md";
+	const size_t nskill = sizeof(skill) - 1;
+
+	if (len == sizeof(settings) - 1 && memcmp(path, settings, len) == 0)
+		return rs->settings_mode == SETTINGS_RAW ? TRANSFORM_NONE
+							 : TRANSFORM_SETTINGS;
+	if (rs->keep_frontmatter)
+		return TRANSFORM_NONE;
+	/* skills/NAME/SKILL.md: one non-empty NAME without '/' */
+	if (has_prefix(path, len, "skills/") && len > 7 + nskill &&
+	    memcmp(path + len - nskill, skill, nskill) == 0 &&
+	    !memchr(path + 7, '/', len - 7 - nskill))
+		return TRANSFORM_SKILL_FM;
+	/* agents/.../NAME.md at any depth (dot files too: defusing a file
+	 * Claude Code does not load is harmless) */
+	if (has_prefix(path, len, "agents/") && len >= 7 + 3 &&
+	    memcmp(path + len - 3, ".md", 3) == 0)
+		return TRANSFORM_AGENT_FM;
+	return TRANSFORM_NONE;
 }

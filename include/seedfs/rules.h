@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "seedfs/transform.h"
+
 #define RULES_MAX_FILE_BYTES (1u << 20) /* a larger rule file is refused */
 #define RULES_MAX_DEPTH 16              /* YAML nesting cap */
 
@@ -107,5 +109,38 @@ const char *rules_group_name(const struct rules *rs, size_t i);
 /* follow: directories from all layers, "~/" expanded, in order. */
 size_t rules_follow_count(const struct rules *rs);
 const char *rules_follow_dir(const struct rules *rs, size_t i);
+
+/* How settings.json is served. The settings group is enabled as
+ * "settings" (sanitized) or "settings=raw" / "settings=sanitized", by
+ * with: entries and --with options; the last of them (layers in order,
+ * then --with) decides. */
+enum settings_mode {
+	SETTINGS_OFF,	    /* the settings group is not enabled */
+	SETTINGS_SANITIZED, /* served through settings_sanitize */
+	SETTINGS_RAW,	    /* served as it is, hooks included */
+};
+
+enum settings_mode rules_settings_mode(const struct rules *rs);
+
+/* "off", "sanitized" or "raw". */
+const char *rules_settings_mode_name(enum settings_mode mode);
+
+/* The union, in first-seen order, of every layer's settings.env_allow and
+ * settings.safe_keys; owned by rs, valid until rules_free. */
+const struct settings_policy *rules_settings_policy(const struct rules *rs);
+
+/* False when the last layer that says `frontmatter:` says keep. */
+bool rules_defuse_frontmatter(const struct rules *rs);
+
+/* The transform a visible regular file at path (relative to SOURCE) is
+ * served through:
+ *   "settings.json"                 TRANSFORM_SETTINGS unless mode is raw
+ *                                   (also when it is visible through an
+ *                                   include other than the settings group)
+ *   "skills/NAME/SKILL.md"          TRANSFORM_SKILL_FM  } when frontmatter
+ *   "agents/.../NAME.md" (any depth) TRANSFORM_AGENT_FM } is defused
+ *   anything else                   TRANSFORM_NONE */
+enum transform rules_transform(const struct rules *rs, const char *path,
+			       size_t len);
 
 #endif

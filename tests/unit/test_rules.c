@@ -345,7 +345,7 @@ static void test_unknown_key(void **state)
 
 	bad(f, "include: [/a]\nincludes: [/b]\n", 2, 1,
 	    "unknown key \"includes\" (known keys: version, include, exclude, "
-	    "never, groups, with, follow)");
+	    "never, groups, with, follow, settings, frontmatter)");
 	bad(f, "groups:\n  g:\n    include: [/a]\n    descr: x\n", 4, 5,
 	    "groups.g: unknown key \"descr\" (known keys: description, "
 	    "include, exclude)");
