@@ -57,6 +57,17 @@ int seedfs_umount(const char *mountpoint, struct seedfs_error *err);
 int seedfs_explain(const struct seedfs_config *cfg, const char *path,
 		   char *reason, size_t len, struct seedfs_error *err);
 
+/* Every visible regular file of a view with the XXH3-128 of the bytes it
+ * serves (computed files: the served bytes), in byte order of path. target
+ * is a mounted view (walked through the mount) or, when it is not one, a
+ * SOURCE walked with cfg's rules exactly as the view would serve it (NULL:
+ * cfg->source or the default SOURCE). fn gets each path (relative) and its
+ * 16-byte canonical digest. Returns 0 or -1 with *err. */
+int seedfs_manifest(const struct seedfs_config *cfg, const char *target,
+		    void (*fn)(const char *path, const unsigned char digest[16],
+			       void *arg),
+		    void *arg, struct seedfs_error *err);
+
 struct seedfs_layer {
 	char *file;
 	uint64_t xxh3;

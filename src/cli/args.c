@@ -27,13 +27,16 @@ static int push(const char ***v, size_t *n, const char *s)
 	return 0;
 }
 
-int parse_view_args(int argc, char **argv, bool mount, struct view_args *a)
+int parse_view_args(int argc, char **argv, enum view_cmd cmd,
+		    struct view_args *a)
 {
+	bool mount = cmd == VIEW_MOUNT;
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' },
 		{ "with", required_argument, NULL, 'w' },
 		{ "follow", required_argument, NULL, 'F' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "check", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -57,6 +60,11 @@ int parse_view_args(int argc, char **argv, bool mount, struct view_args *a)
 			break;
 		case 'o':
 			rc = push(&a->options, &a->cfg.noptions, optarg);
+			break;
+		case 'c':
+			if (cmd != VIEW_MANIFEST)
+				goto bad;
+			a->check = optarg;
 			break;
 		case 'f':
 			if (!mount)

@@ -10,6 +10,7 @@ int cmd_umount(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
 
 /* Options shared by mount and explain: --rules, --with, --follow (and for
  * mount -f, -o). Fills cfg; the arrays point into argv. Leaves the
@@ -17,10 +18,14 @@ int cmd_reload(int argc, char **argv);
 struct view_args {
 	struct seedfs_config cfg;
 	const char **rules, **with, **follow, **options;
+	const char *check; /* manifest --check FILE */
 	char **pos;
 	int npos;
 };
-int parse_view_args(int argc, char **argv, bool mount, struct view_args *a);
+
+enum view_cmd { VIEW_MOUNT, VIEW_EXPLAIN, VIEW_MANIFEST };
+int parse_view_args(int argc, char **argv, enum view_cmd cmd,
+		    struct view_args *a);
 void view_args_free(struct view_args *a);
 
 /* "claude-seedfs CMD: msg" on stderr. */

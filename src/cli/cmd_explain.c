@@ -20,7 +20,7 @@ int cmd_explain(int argc, char **argv)
 {
 	struct view_args a;
 	struct seedfs_error err;
-	int rc = parse_view_args(argc, argv, false, &a);
+	int rc = parse_view_args(argc, argv, VIEW_EXPLAIN, &a);
 
 	if (rc < 0) {
 		fputs(help, stdout);

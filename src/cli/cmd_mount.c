@@ -28,7 +28,7 @@ int cmd_mount(int argc, char **argv)
 {
 	struct view_args a;
 	struct seedfs_error err;
-	int rc = parse_view_args(argc, argv, true, &a);
+	int rc = parse_view_args(argc, argv, VIEW_MOUNT, &a);
 
 	if (rc < 0) {
 		fputs(help, stdout);

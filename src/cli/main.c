@@ -23,6 +23,9 @@ static const char help[] =
 	"                                    say whether PATH is visible and "
 	"why\n"
 	"  reload   MOUNTPOINT               re-read the rule files\n"
+	"  manifest [--rules FILE]... [--with GROUP]... [--check FILE] "
+	"[MOUNTPOINT|SOURCE]\n"
+	"                                    XXH3-128 of every visible file\n"
 	"\n"
 	"Options: --help (also after a command), --version.\n"
 	"SOURCE defaults to $CLAUDE_CONFIG_DIR, else ~/.claude. The default "
@@ -40,7 +43,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "mount", cmd_mount },	    { "umount", cmd_umount },
 		{ "status", cmd_status },   { "explain", cmd_explain },
-		{ "reload", cmd_reload },
+		{ "reload", cmd_reload },   { "manifest", cmd_manifest },
 	};
 
 	if (argc < 2) {

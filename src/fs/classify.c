@@ -406,6 +406,37 @@ static void decide(const struct rules *rs, const struct dirref *dir,
 		decide_target(rs, dir, name, namelen, e, is_dir);
 }
 
+/* A visible regular file served computed: build its bytes now, so that a
+ * source the transform refuses is hidden like anything else. */
+static void compute(const struct rules *rs, const struct dirref *dir,
+		    const char *name, struct entry *e)
+{
+	e->transform = rules_transform(rs, e->path, e->pathlen);
+	if (e->transform == TRANSFORM_NONE)
+		return;
+	int pfd = e->fd >= 0 ? e->fd : safe_openat(dir->fd, name, O_PATH);
+	struct stat st;
+	int fd = -1, rc;
+	if (pfd >= 0 && fstat(pfd, &st) == 0 && st.st_dev == e->st.st_dev &&
+	    st.st_ino == e->st.st_ino && S_ISREG(st.st_mode) &&
+	    st.st_nlink == 1)
+		fd = safe_reopen(pfd, O_RDONLY | O_NONBLOCK);
+	if (pfd >= 0 && pfd != e->fd)
+		close(pfd);
+	if (fd < 0) {
+		e->why = HIDE_ABSENT; /* replaced between the two looks */
+		return;
+	}
+	rc = computed_build(fd, e->transform, rules_settings_policy(rs), NULL,
+			    &e->blob, e->twhy, sizeof(e->twhy));
+	close(fd);
+	if (rc < 0) {
+		if (!e->twhy[0])
+			snprintf(e->twhy, sizeof(e->twhy), "%s", strerror(-rc));
+		e->why = HIDE_TRANSFORM;
+	}
+}
+
 int classify(const struct source_view *sv, const struct rules *rs,
 	     const struct dirref *dir, const char *name, size_t namelen,
 	     bool want_fd, struct entry *e)
@@ -449,6 +480,8 @@ int classify(const struct source_view *sv, const struct rules *rs,
 			return 0;
 		}
 		decide(rs, dir, name, namelen, e, false);
+		if (e->why == SHOWN)
+			compute(rs, dir, name, e);
 		return 0;
 	case S_IFDIR: {
 		if (e->st.st_dev != dir->dev) {
@@ -490,11 +523,9 @@ int classify(const struct source_view *sv, const struct rules *rs,
 			close(fd);
 			return 0;
 		}
-		if (dir->target.mode != TARGET_NONE && e->tmode == TARGET_NONE) {
-			/* A top-level-style link cannot occur below a
-			 * symlinked directory; nothing to inherit. */
-		}
 		e->fd = fd;
+		if (S_ISREG(e->st.st_mode))
+			compute(rs, dir, name, e);
 		return 0;
 	}
 	default:
@@ -510,6 +541,8 @@ void entry_release(struct entry *e)
 	free(e->link);
 	free(e->path);
 	free(e->tpath);
+	blob_put(e->blob);
+	e->blob = NULL;
 	e->fd = -1;
 	e->link = NULL;
 	e->path = NULL;
@@ -552,6 +585,9 @@ const char *hide_reason_text(enum hide_reason why)
 		return "symlink to one of its own ancestors (a loop)";
 	case HIDE_LINK_WIDE:
 		return "top-level symlink to SOURCE or one of its ancestors";
+	case HIDE_TRANSFORM:
+		return "served computed, but its content cannot be served "
+		       "safely";
 	case HIDE_ERROR:
 		return "the source answered an error";
 	}

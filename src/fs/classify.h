@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "computed.h"
 #include "seedfs/rules.h"
 
 struct source_view {
@@ -74,6 +75,9 @@ enum hide_reason {
 	HIDE_LINK_TARGET_TYPE, /* symlink to a FIFO, socket, device, hard link */
 	HIDE_LINK_LOOP,	       /* symlink to one of its own ancestors */
 	HIDE_LINK_WIDE,	       /* top-level symlink to an ancestor of SOURCE */
+	HIDE_TRANSFORM,	       /* a computed file whose source the transform
+				  refused (invalid JSON, unreadable
+				  frontmatter, too large): why in .twhy */
 	HIDE_ERROR,	       /* the source answered err */
 };
 
@@ -89,6 +93,9 @@ struct entry {
 	char *link;	/* symlink text, for explain; owned, may be NULL */
 	char *path;	/* the child's view path; owned */
 	size_t pathlen;
+	enum transform transform; /* served computed (regular files) */
+	struct blob *blob;	  /* its served bytes; owned */
+	char twhy[TRANSFORM_WHY_MAX];
 	enum target_mode tmode; /* the child's own target names, for its */
 	char *tpath;		/* children (owned) */
 	size_t tpathlen;

@@ -79,6 +79,11 @@ static void describe_hidden(const struct entry *e, const char *comp,
 		snprintf(buf, len, "%s: %s: %s", comp, hide_reason_text(e->why),
 			 strerror(e->err));
 		return;
+	case HIDE_TRANSFORM:
+		snprintf(buf, len, "%s: %s (%s): %s", comp,
+			 hide_reason_text(e->why), transform_name(e->transform),
+			 e->twhy);
+		return;
 	default:
 		if (e->link)
 			snprintf(buf, len, "%s: %s (-> %s)", comp,
@@ -161,6 +166,12 @@ int seedfs_explain(const struct seedfs_config *cfg, const char *path,
 					 "%s: a directory shown because an "
 					 "include may match below it",
 					 e.path);
+			if (e.transform != TRANSFORM_NONE && e.blob) {
+				size_t used = strlen(reason);
+				snprintf(reason + used, len - used,
+					 "\nserved computed (%s): %zu bytes",
+					 transform_name(e.transform), e.blob->len);
+			}
 			entry_release(&e);
 			break;
 		}

@@ -168,6 +168,11 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 		err->status = SEEDFS_EXIT_USAGE;
 		goto bad;
 	}
+	if (with_mountpoint && rules_settings_mode(p->rules) == SETTINGS_RAW)
+		log_msg(LOG_WARNING,
+			"warning: settings.json is served raw: its hooks, "
+			"statusLine, apiKeyHelper and env run or apply inside "
+			"the sandbox");
 
 	p->cli_follow = calloc(cfg->nfollow + 1, sizeof(char *));
 	if (!p->cli_follow) {

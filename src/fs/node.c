@@ -82,6 +82,7 @@ int node_table_init(struct node_table *t, int root_fd, int inotify_fd)
 static void free_node(struct node *n)
 {
 	snapshot_put(n->snap);
+	blob_put(n->blob);
 	if (n->fd >= 0)
 		close(n->fd);
 	free(n->path);
@@ -324,7 +325,15 @@ struct node *node_link(struct node_table *t, struct node *parent,
 	}
 	if (n) {
 		n->nlookup++;
-		pthread_mutex_unlock(&t->lock);
+		if (e->blob) { /* freshly computed: newer than what n holds */
+			struct blob *old = n->blob;
+			n->blob = e->blob;
+			e->blob = NULL;
+			pthread_mutex_unlock(&t->lock);
+			blob_put(old);
+		} else {
+			pthread_mutex_unlock(&t->lock);
+		}
 		free(target);
 		return n;
 	}
@@ -344,6 +353,9 @@ struct node *node_link(struct node_table *t, struct node *parent,
 	n->via_link = e->via_link;
 	n->verdict = e->verdict;
 	n->target = target;
+	n->transform = (uint8_t)e->transform;
+	n->blob = e->blob;
+	e->blob = NULL;
 	n->generation = t->next_generation++;
 	n->nlookup = 1;
 	hash_insert(t, n);
@@ -459,6 +471,12 @@ static void dir_child_event(struct node_table *t, struct node *dir,
 		inval_push(out, node_ino(t, child), NULL, 0);
 	if (mask & IN_ATTRIB)
 		inval_push(out, dino, name, len); /* link count, type checks */
+	if (mask & IN_CLOSE_WRITE) {
+		/* A computed file may have turned unservable (invalid JSON):
+		 * the listing is taken again. Writes here are rare. */
+		inval_push(out, dino, name, len);
+		inval_push(out, dino, NULL, 0);
+	}
 }
 
 static void self_event(struct node_table *t, struct node *n, uint32_t mask,
@@ -556,4 +574,26 @@ void node_snapshot_drop(struct node_table *t, struct node *n,
 	}
 	pthread_mutex_unlock(&t->lock);
 	snapshot_put(old);
+}
+
+/* ---- computed files ---- */
+
+struct blob *node_blob_take(struct node_table *t, struct node *n)
+{
+	pthread_mutex_lock(&t->lock);
+	struct blob *b = n->blob;
+	if (b)
+		blob_ref(b);
+	pthread_mutex_unlock(&t->lock);
+	return b;
+}
+
+void node_blob_set(struct node_table *t, struct node *n, struct blob *b)
+{
+	blob_ref(b);
+	pthread_mutex_lock(&t->lock);
+	struct blob *old = n->blob;
+	n->blob = b;
+	pthread_mutex_unlock(&t->lock);
+	blob_put(old);
 }

@@ -46,6 +46,7 @@ struct node {
 	/* under node_table.lock */
 	uint64_t nlookup;
 	struct snapshot *snap; /* listing being read (ops.c) */
+	struct blob *blob;     /* served bytes of a computed file */
 	struct node *hnext;    /* (parent, name) chain */
 	struct node *wnext;    /* same-watch chain */
 
@@ -55,6 +56,7 @@ struct node {
 	unsigned rules_gen;    /* reload bookkeeping (daemon.c) */
 	unsigned children;     /* under the lock */
 	int wd;		       /* under the lock */
+	uint8_t transform;     /* enum transform: computed when not NONE */
 	bool via_link;
 	bool hashed;	       /* under the lock */
 	atomic_bool dead;
@@ -135,6 +137,11 @@ void node_snapshot_set(struct node_table *t, struct node *n,
 		       struct snapshot *s);
 void node_snapshot_drop(struct node_table *t, struct node *n,
 			struct snapshot *s);
+
+/* The served bytes of computed file n: take returns them with a reference
+ * (or NULL); set replaces them (taking a reference). */
+struct blob *node_blob_take(struct node_table *t, struct node *n);
+void node_blob_set(struct node_table *t, struct node *n, struct blob *b);
 
 /* The directory as classify() needs it. */
 struct dirref node_dirref(const struct node *n);

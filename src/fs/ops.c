@@ -61,6 +61,13 @@ static void view_attr(const struct stat *src, fuse_ino_t ino, struct stat *out)
 	}
 }
 
+/* A computed file's size is its served size. */
+static void computed_attr(struct stat *st, const struct blob *b)
+{
+	st->st_size = (off_t)b->len;
+	st->st_blocks = (blkcnt_t)((b->len + 511) / 512);
+}
+
 static bool ancestor_of(const void *ctx, dev_t dev, ino_t ino)
 {
 	for (const struct node *n = ctx; n; n = n->parent)
@@ -135,6 +142,12 @@ static int do_lookup(struct daemon *d, struct node *parent, const char *name,
 	}
 	fe->ino = node_ino(&d->nodes, n);
 	fe->generation = n->generation;
+	if (n->transform != TRANSFORM_NONE) {
+		struct blob *b = node_blob_take(&d->nodes, n);
+		if (b)
+			computed_attr(&e.st, b);
+		blob_put(b);
+	}
 	view_attr(&e.st, fe->ino, &fe->attr);
 	entry_release(&e);
 	return 0;
@@ -202,6 +215,35 @@ static void sfs_forget_multi(fuse_req_t req, size_t n,
 	fuse_reply_none(req);
 }
 
+static int open_for_read(const struct node *n);
+
+/* Re-reads computed file n and returns its current served bytes (the
+ * cached ones when the source bytes did not change). A source the
+ * transform now refuses makes the file gone: -ESTALE, node killed. */
+static int refresh_computed(struct daemon *d, struct node *n,
+			    struct blob **out)
+{
+	char why[TRANSFORM_WHY_MAX] = "";
+	int fd = open_for_read(n);
+	if (fd < 0)
+		return fd;
+	struct blob *prev = node_blob_take(&d->nodes, n);
+	pthread_rwlock_rdlock(&d->rules_lock);
+	int rc = computed_build(fd, (enum transform)n->transform,
+				rules_settings_policy(d->rules), prev, out, why,
+				sizeof(why));
+	pthread_rwlock_unlock(&d->rules_lock);
+	close(fd);
+	blob_put(prev);
+	if (rc < 0) {
+		node_kill(&d->nodes, n);
+		daemon_defer_forget(d, n);
+		return -ESTALE;
+	}
+	node_blob_set(&d->nodes, n, *out);
+	return 0;
+}
+
 static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 			struct fuse_file_info *fi)
 {
@@ -220,6 +262,15 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 				daemon_defer_forget(d, n);
 			}
 		}
+	}
+	if (!err && n->transform != TRANSFORM_NONE) {
+		struct blob *b = NULL;
+		int rc = refresh_computed(d, n, &b);
+		if (rc < 0)
+			err = -rc;
+		else
+			computed_attr(&st, b);
+		blob_put(b);
 	}
 	if (err) {
 		fuse_reply_err(req, err);
@@ -293,6 +344,19 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (n->type != S_IFREG) {
 		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if (n->transform != TRANSFORM_NONE) {
+		struct blob *b = node_blob_take(&d->nodes, n);
+		int rc = b ? 0 : refresh_computed(d, n, &b);
+		if (rc < 0) {
+			fuse_reply_err(req, -rc);
+			return;
+		}
+		size_t start = (size_t)off < b->len ? (size_t)off : b->len;
+		size_t len = b->len - start < size ? b->len - start : size;
+		fuse_reply_buf(req, b->data + start, len);
+		blob_put(b);
 		return;
 	}
 	int fd = open_for_read(n);

@@ -102,11 +102,21 @@ def test_xattrs_expose_nothing(source, mount):
 def test_settings_group_shows_settings_json_only(source, mount):
     v = mount(source, with_=["settings"])
     assert "settings.json" in os.listdir(v.mp)
-    assert U.read_bytes(v.p("settings.json")) == source.files["settings.json"]
+    # --with settings means sanitized (issue 5): the hook is gone, and with
+    # it the secret marker; the safe key stays.
+    served = U.read_bytes(v.p("settings.json"))
+    assert b'"model": "x"' in served, served
+    assert b"hooks" not in served and U.SECRET_MARK not in served, served
+    assert os.stat(v.p("settings.json")).st_size == len(served)
     assert U.errno_of(os.stat, v.p("settings.local.json")) == errno.ENOENT
     assert U.errno_of(os.stat, v.p(".credentials.json")) == errno.ENOENT
     assert sorted(os.listdir(v.mp)) == sorted(
         ["CLAUDE.md", "rules", "skills", "agents", "commands", "output-styles", "settings.json"])
+
+
+def test_settings_group_raw_serves_the_bytes(source, mount):
+    v = mount(source, with_=["settings=raw"])
+    assert U.read_bytes(v.p("settings.json")) == source.files["settings.json"]
 
 
 def test_settings_group_enabled_from_a_rules_file(source, mount, tmp_path):
