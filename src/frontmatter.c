@@ -131,16 +131,13 @@ static bool locate(const unsigned char *in, size_t len, size_t *start,
 }
 
 /* Line breaks libyaml counts that the line cuts below do not (a lone CR,
- * NEL, LS, PS), and a BOM, which libyaml skips without counting it. */
+ * NEL, LS, PS), and BOMs, which libyaml skips or refuses depending on
+ * where they are. */
 static int check_text(const unsigned char *t, size_t n, char *why,
 		      size_t why_len)
 {
 	unsigned line = 1 + OPENING_LINES;
 
-	if (n >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0)
-		return set_why(why, why_len,
-			       "frontmatter line %u: byte order mark inside the frontmatter",
-			       line);
 	for (size_t i = 0; i < n; i++) {
 		if (t[i] == '\n')
 			line++;
@@ -150,6 +147,11 @@ static int check_text(const unsigned char *t, size_t n, char *why,
 		     (t[i + 2] == 0xA8 || t[i + 2] == 0xA9)))
 			return set_why(why, why_len,
 				       "frontmatter line %u: line break other than LF or CRLF",
+				       line);
+		if (t[i] == 0xEF && i + 2 < n && t[i + 1] == 0xBB &&
+		    t[i + 2] == 0xBF)
+			return set_why(why, why_len,
+				       "frontmatter line %u: byte order mark inside the frontmatter",
 				       line);
 	}
 	return 0;

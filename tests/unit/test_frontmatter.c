@@ -379,7 +379,13 @@ static void test_invalid_frontmatter(void **state)
 	bad(SKILL, "---\nname: x\xe2\x80\xa8hooks: y\n---\n",
 	    "line break other than");
 	bad(SKILL, "---\nname: x\xc2\x85y\n---\n", "line break other than");
-	bad(SKILL, "---\n\xEF\xBB\xBFname: x\n---\n", "byte order mark");
+	/* a BOM anywhere inside: libyaml skips some and refuses others */
+	bad(SKILL, "---\n\xEF\xBB\xBFname: x\n---\n",
+	    "frontmatter line 2: byte order mark");
+	bad(SKILL, "---\nname: x\nhooks: y\n\xEF\xBB\xBFz: 1\n---\n",
+	    "frontmatter line 4: byte order mark");
+	bad(AGENT, "---\r\nmcpServers: {a: b}\r\n\xEF\xBB\xBF---\r\n",
+	    "byte order mark");
 	bad_len(SKILL, S("---\nname: \0\n---\n"), "YAML syntax");
 	/* nesting */
 	p += sprintf(p, "---\na: ");
