@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,8 +463,9 @@ static int top_key(struct scan *s, struct walk *w, const yaml_event_t *ev)
 }
 
 /* Moves the end of a removed value past ev when ev is visible text: a
- * non-empty or quoted scalar, or a flow bracket. Block collection ends and
- * empty plain scalars carry the position of what follows instead. */
+ * non-empty or quoted scalar, or a flow bracket. Block collection ends
+ * (and, in some libyaml versions, empty plain scalars) carry the position
+ * of what follows instead. */
 static void track_content(struct scan *s, struct walk *w, const yaml_event_t *ev,
 			  bool flow_bracket)
 {

@@ -75,13 +75,14 @@ bool settings_key_is_stripped(const char *key);
 bool settings_env_name_refused(const char *name);
 
 /* Frontmatter of a skill's SKILL.md (kind TRANSFORM_SKILL_FM) or an agent
- * file (TRANSFORM_AGENT_FM). A file has frontmatter when it starts (after an
- * optional UTF-8 BOM) with a "---" line and a later "---" line closes it
- * (trailing blanks allowed, LF or CRLF). The top-level keys `hooks`, and for
- * agents `mcpServers` and `permissionMode`, are removed by cutting their
- * exact lines; every other byte (other keys, comments, quoting, line ends,
- * the body) is kept, so a file with nothing to remove comes back
- * byte-identical. No frontmatter: the bytes unchanged.
+ * file (TRANSFORM_AGENT_FM), found as Claude Code finds it: the file starts
+ * (after an optional UTF-8 BOM) with "---" and whitespace up to a line
+ * feed, and the frontmatter runs to the next "---", wherever it is. The
+ * top-level keys `hooks`, and for agents `mcpServers` and `permissionMode`,
+ * are removed by cutting their exact lines; every other byte (other keys,
+ * comments, quoting, line ends, the body) is kept, so a file with nothing
+ * to remove comes back byte-identical. No frontmatter: the bytes
+ * unchanged.
  *
  * Returns 0 with *out (malloc'd, NUL-terminated) and *out_len; -EINVAL with
  * a reason ("frontmatter line 4: YAML syntax: ...", "frontmatter is not a
