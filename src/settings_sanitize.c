@@ -156,25 +156,70 @@ static bool json_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The end of the JSON number starting at in[i] ('-' or a digit):
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, not followed by another
+ * number character; 0 if it is not one. */
+static size_t number_end(const unsigned char *in, size_t len, size_t i)
+{
+	if (in[i] == '-')
+		i++;
+	if (i < len && in[i] == '0')
+		i++;
+	else if (i < len && is_digit(in[i]))
+		while (i < len && is_digit(in[i]))
+			i++;
+	else
+		return 0;
+	if (i < len && in[i] == '.') {
+		if (++i >= len || !is_digit(in[i]))
+			return 0;
+		while (i < len && is_digit(in[i]))
+			i++;
+	}
+	if (i < len && (in[i] == 'e' || in[i] == 'E')) {
+		if (++i < len && (in[i] == '+' || in[i] == '-'))
+			i++;
+		if (i >= len || !is_digit(in[i]))
+			return 0;
+		while (i < len && is_digit(in[i]))
+			i++;
+	}
+	if (i < len && strchr("0123456789.eE+-", in[i]))
+		return 0;
+	return i;
+}
+
 /* Outside strings JSON has only structure, numbers and true/false/null;
  * inside, no raw control characters. json-c (even strict) also takes
- * single quotes, NaN, Infinity and raw newlines in strings, which
- * JSON.parse refuses; and it cuts a key at an escaped NUL, which would
- * make it see another key than Claude Code does. Returns NULL or the
- * problem, with *at its byte offset. */
+ * single quotes, NaN, Infinity, raw newlines in strings and numbers such
+ * as "1.", "1.e5", "00.5" and "-01", which JSON.parse refuses (and the
+ * first three would be copied to the output as they are); and it cuts a
+ * key at an escaped NUL, which would make it see another key than Claude
+ * Code does. Returns NULL or the problem, with *at its byte offset. */
 static const char *lex_check(const unsigned char *in, size_t len, size_t *at)
 {
-	static const char outside[] = " \t\n\r{}[],:-+.0123456789eEtrufalsn";
+	static const char outside[] = " \t\n\r{}[],:etrufalsn";
 	bool in_string = false;
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = in[i];
 		*at = i;
 		if (!in_string) {
-			if (c == '"')
+			if (c == '"') {
 				in_string = true;
-			else if (c == '\0' || !strchr(outside, c))
+			} else if (c == '-' || is_digit(c)) {
+				size_t end = number_end(in, len, i);
+				if (!end)
+					return "invalid number";
+				i = end - 1;
+			} else if (c == '\0' || !strchr(outside, c)) {
 				return "unexpected character";
+			}
 			continue;
 		}
 		if (c < 0x20)

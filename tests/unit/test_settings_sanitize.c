@@ -392,6 +392,33 @@ static void test_invalid_json(void **state)
 	bad("null", "top level is not an object");
 }
 
+/* Found by tests/fuzz/fuzz_settings: json-c (strict) takes numbers that
+ * JSON.parse refuses, and "1.", "1.e5" and "00.5" were copied to the
+ * output as they are, which made it invalid JSON. */
+static void test_numbers_as_json_parse_reads_them(void **state)
+{
+	char *out;
+
+	(void)state;
+	bad("{\"model\": 1.}", "invalid JSON at line 1: invalid number");
+	bad("{\"model\": 1.e5}", "invalid number");
+	bad("{\"model\": 00.5}", "invalid number");
+	bad("{\"model\": 00002403557961439490620.778}", "invalid number");
+	bad("{\"model\": -01}", "invalid number");
+	bad("{\"model\": +1}", "invalid JSON");
+	bad("{\"model\": .5}", "invalid JSON");
+	bad("{\"model\": 1e}", "invalid number");
+	bad("{\"model\": 1e+}", "invalid number");
+	bad("{\"model\": -}", "invalid number");
+	bad("{\"model\": 1E5E5}", "invalid number");
+	bad("{\"model\": 0x10}", "invalid JSON");
+	bad("{\"model\": [1,-]}", "invalid number");
+	out = ok("{\"model\": [0, -0, 1.5e3, 1E5, -0.0e+1, 10, 2.50, 1e-2]}");
+	assert_non_null(strstr(out, "1.5e3"));
+	assert_non_null(strstr(out, "-0.0e+1"));
+	free(out);
+}
+
 static void test_size_cap(void **state)
 {
 	size_t len = SETTINGS_MAX_BYTES;
@@ -542,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_values_round_trip),
 		cmocka_unit_test(test_exact_format),
 		cmocka_unit_test(test_invalid_json),
+		cmocka_unit_test(test_numbers_as_json_parse_reads_them),
 		cmocka_unit_test(test_size_cap),
 		cmocka_unit_test(test_depth_cap),
 		cmocka_unit_test(test_huge_valid_output_is_capped),
