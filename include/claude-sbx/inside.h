@@ -5,6 +5,8 @@
  * argv that carries them. Every value reaches a script as a positional
  * argument ("$1", "$2", …); no value is ever pasted into script text.
  * Also the non-secret /etc/profile.d text and the managed settings. Pure.
+ * Reading and writing settings.json inside (for the merge) go through
+ * scripts here too; file contents travel on stdin/stdout only.
  */
 #ifndef CLAUDE_SBX_INSIDE_H
 #define CLAUDE_SBX_INSIDE_H
@@ -38,13 +40,22 @@ int sbx_inside_check_argv(struct strv *argv, const char *view, const char *dest,
  * atomically, creating the directory. */
 int sbx_inside_write_argv(struct strv *argv, const char *path, const char *content);
 
+/* argv after "sbx exec NAME": sh -c READ sh FIRST SECOND. Prints FIRST's
+ * bytes (nothing when absent), a NUL byte, then SECOND's. */
+int sbx_inside_read_pair_argv(struct strv *argv, const char *first,
+			      const char *second);
+/* argv after "sbx exec -i NAME": sh -c PUT sh PATH. Writes stdin to PATH
+ * (through PATH.claude-sbx.tmp and a rename), creating the directory. */
+int sbx_inside_put_argv(struct strv *argv, const char *path);
+
 /* Appends s to out as one single-quoted shell word. */
 int sbx_sh_quote(struct strv *out, const char *s);
 /* The /etc/profile.d/claude-sbx.sh text (malloc'd): a TERM fallback,
  * the view path, the model, and ~/.local/bin on PATH for agent shell. No
  * secrets. */
 char *sbx_profile_text(const char *view, const char *model, bool local_bin);
-/* The managed-settings.json text (static). */
-const char *sbx_managed_settings_text(void);
+/* The managed-settings.json text (static): with lock_hooks,
+ * "allowManagedHooksOnly": true; without (settings=raw), no keys. */
+const char *sbx_managed_settings_text(bool lock_hooks);
 
 #endif

@@ -1,6 +1,7 @@
 /* cli.c — claude-sbx argument parsing and usage (see cli.h). */
 #include "claude-sbx/cli.h"
 #include "claude-sbx/allowlist.h"
+#include "claude-sbx/settings.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -42,7 +43,8 @@ const char *sbx_usage(void)
 "  stop              remove the sandbox, then unmount the view (idempotent)\n"
 "  status            sandbox state, the view, egress rules and any drift\n"
 "  reload-allowlist  make the egress allow rules equal to the allowlists\n"
-"  sync-config       re-link the view's entries inside the sandbox\n"
+"  sync-config       re-link the view's entries inside the sandbox and merge\n"
+"                    its settings.json again\n"
 "\n"
 "Options:\n"
 "  --config FILE       a YAML layer on top of ~/.config/claude-sbx/config.yaml\n"
@@ -55,7 +57,8 @@ const char *sbx_usage(void)
 "                      separate (under $XDG_RUNTIME_DIR, shared as PATH:ro)\n"
 "  --allowlist LIST    add an allowlist by name or file (repeatable)\n"
 "  --allow HOST        allow one more host pattern (repeatable)\n"
-"  --with GROUP        enable a seed rules group, e.g. settings (repeatable)\n"
+"  --with GROUP        enable a seed rules group, e.g. settings (repeatable);\n"
+"                      settings=raw serves settings.json unfiltered\n"
 "  --force             stop: remove the sandbox even with a session attached\n"
 "  -h, --help          show this help and exit\n"
 "  --version           show the version and exit\n"
@@ -188,13 +191,10 @@ int sbx_cli_apply(const struct sbx_cli *cli, struct sbx_config *c,
 			goto oom;
 	}
 	for (size_t i = 0; i < cli->with.n; i++) {
-		for (const char *p = cli->with.v[i]; *p; p++) {
-			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')) {
-				strv_free(&hosts);
-				return sbx_err_set(err, 2, "--with: invalid group name \"%s\"",
-						   cli->with.v[i]);
-			}
+		if (!sbx_with_entry_valid(cli->with.v[i])) {
+			strv_free(&hosts);
+			return sbx_err_set(err, 2, "--with: invalid group name \"%s\" (GROUP or GROUP=MODE)",
+					   cli->with.v[i]);
 		}
 	}
 	if (cli->workspace) {

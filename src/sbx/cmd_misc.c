@@ -1,4 +1,5 @@
-/* cmd_misc.c — `shell`, `reload-allowlist` and `sync-config`. */
+/* cmd_misc.c — `shell`, `reload-allowlist` and `sync-config` (links and
+ * the settings.json merge again). */
 #include "launcher.h"
 
 #include <errno.h>
@@ -91,6 +92,9 @@ int sbx_cmd_sync_config(struct sbx_ctx *x, struct sbx_err *err)
 	if (sbx_sandbox_link(&x->sbx, c, mp, &rels, x->out, err) < 0)
 		goto out;
 	fprintf(x->out, "%zu entries linked into /home/agent/.claude from %s\n", rels.n, mp);
+	if (sbx_sandbox_settings(&x->sbx, c, mp, strv_contains(&tops, "settings.json"),
+				 x->out, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	fflush(x->out);

@@ -3,6 +3,7 @@
 #include "launcher.h"
 #include "claude-sbx/gitexclude.h"
 #include "claude-sbx/inside.h"
+#include "claude-sbx/settings.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 	/* everything that can be checked before changing anything */
 	if (sbx_net_wanted(c, &wanted, err) < 0)
 		return -1;
+	if (sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_RAW)
+		fprintf(stderr, "claude-sbx: warning: settings=raw: the host's settings.json is served unfiltered "
+			"and merged into the sandbox's (hooks, env and all), and allowManagedHooksOnly is not set\n");
 	if (!(mp = sbx_view_mountpoint(c, c->placement, err)))
 		goto out;
 	if (!proc_on_path("fusermount3")) {
@@ -102,14 +106,21 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 
 	if (stop_here(err, 5))
 		goto undo;
-	step(x->out, 5, "inside the sandbox: links, profile, managed settings");
+	step(x->out, 5, "inside the sandbox: links, profile, managed settings, settings.json");
 	if (sbx_sandbox_link(&x->sbx, c, mp, &rels, NULL, err) < 0 ||
 	    sbx_sandbox_files(&x->sbx, c, mp, err) < 0) {
 		sbx_err_prefix(err, "step 5/%d (inside the sandbox)", NSTEPS);
 		goto undo;
 	}
-	fprintf(x->out, "  %zu entries linked into %s; %s; %s\n", rels.n, SBX_AGENT_CLAUDE,
-		SBX_PROFILE_PATH, SBX_MANAGED_PATH);
+	fprintf(x->out, "  %zu entries linked into %s; %s; %s%s\n", rels.n, SBX_AGENT_CLAUDE,
+		SBX_PROFILE_PATH, SBX_MANAGED_PATH,
+		sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_RAW ?
+		" (no hook lock: settings=raw)" : "");
+	if (sbx_sandbox_settings(&x->sbx, c, mp, strv_contains(&tops, "settings.json"),
+				 x->out, err) < 0) {
+		sbx_err_prefix(err, "step 5/%d (inside the sandbox: settings.json)", NSTEPS);
+		goto undo;
+	}
 	if (strcmp(c->agent, "shell") == 0 &&
 	    sbx_install_claude_code(&x->sbx, c, x->out, err) < 0) {
 		sbx_err_prefix(err, "step 5/%d (installing Claude Code)", NSTEPS);

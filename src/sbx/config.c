@@ -2,6 +2,7 @@
  * (see config.h). */
 #include "claude-sbx/config.h"
 #include "claude-sbx/allowlist.h"
+#include "claude-sbx/settings.h"
 #include "yamltree.h"
 
 #include <ctype.h>
@@ -179,8 +180,8 @@ static int add_list(struct ctx *x, const struct ynode *n, const char *key,
 			v = expand_path(it->str, x->basedir, x->home);
 			break;
 		case L_GROUP:
-			if (!chars_ok(it->str, "-_")) {
-				bad(x, it, "%s: invalid group name", key);
+			if (!sbx_with_entry_valid(it->str)) {
+				bad(x, it, "%s: invalid group name (GROUP or GROUP=MODE)", key);
 				goto fail;
 			}
 			v = strdup(it->str);

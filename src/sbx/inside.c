@@ -71,6 +71,24 @@ static const char write_script[] =
 	"chmod 0644 \"$1.claude-sbx.tmp\"\n"
 	"mv -f \"$1.claude-sbx.tmp\" \"$1\"\n";
 
+/* $1 settings.json, $2 the merge record: prints the first (if any), a
+ * NUL byte, then the second (if any). */
+static const char read_pair_script[] =
+	"set -u\n"
+	"if [ -e \"$1\" ]; then cat -- \"$1\" || exit 1; fi\n"
+	"printf '\\000'\n"
+	"if [ -e \"$2\" ]; then cat -- \"$2\" || exit 1; fi\n"
+	"exit 0\n";
+
+/* $1 path: stdin becomes the file, replaced in one rename. */
+static const char put_script[] =
+	"set -e\n"
+	"umask 022\n"
+	"mkdir -p -- \"${1%/*}\"\n"
+	"t=$1.claude-sbx.tmp\n"
+	"cat > \"$t\"\n"
+	"mv -f -- \"$t\" \"$1\"\n";
+
 bool sbx_link_skip(const char *top)
 {
 	return strcmp(top, "settings.json") == 0 || strcmp(top, ".claude.json") == 0;
@@ -109,6 +127,22 @@ int sbx_inside_write_argv(struct strv *argv, const char *path, const char *conte
 {
 	if (script_head(argv, write_script) < 0 || strv_push(argv, path) < 0 ||
 	    strv_push(argv, content) < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_inside_read_pair_argv(struct strv *argv, const char *first,
+			      const char *second)
+{
+	if (script_head(argv, read_pair_script) < 0 || strv_push(argv, first) < 0 ||
+	    strv_push(argv, second) < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_inside_put_argv(struct strv *argv, const char *path)
+{
+	if (script_head(argv, put_script) < 0 || strv_push(argv, path) < 0)
 		return -1;
 	return 0;
 }
@@ -164,7 +198,7 @@ char *sbx_profile_text(const char *view, const char *model, bool local_bin)
 	return r < 0 ? NULL : text;
 }
 
-const char *sbx_managed_settings_text(void)
+const char *sbx_managed_settings_text(bool lock_hooks)
 {
-	return "{\n  \"allowManagedHooksOnly\": true\n}\n";
+	return lock_hooks ? "{\n  \"allowManagedHooksOnly\": true\n}\n" : "{\n}\n";
 }

@@ -2,8 +2,8 @@
  *
  * One section per file: the sbx client (sbxcli.c), paths and lookups
  * (paths.c), the egress steps (network.c), the seed view (view.c), the
- * sandbox steps (sandbox.c), installing Claude Code (install_cc.c) and the
- * commands (cmd_*.c). The pure parts these build on live in
+ * sandbox steps (sandbox.c), the settings.json merge (settings_sync.c),
+ * installing Claude Code (install_cc.c) and the commands (cmd_*.c). The pure parts these build on live in
  * include/claude-sbx/.
  */
 #ifndef CLAUDE_SBX_LAUNCHER_H
@@ -45,6 +45,11 @@ int sbx_sandbox_exists(struct sbx_client *c, const char *name, bool *exists,
  * command's status, -1 when sbx could not be run at all. */
 int sbx_exec(struct sbx_client *c, const char *name, bool root,
 	     const struct strv *cmd, struct proc_result *res, struct sbx_err *err);
+/* `sbx exec -i NAME CMD...` as the agent, with len bytes of input on the
+ * command's stdin; same contract as sbx_exec. */
+int sbx_exec_input(struct sbx_client *c, const char *name, const struct strv *cmd,
+		   const char *input, size_t len, struct proc_result *res,
+		   struct sbx_err *err);
 
 /* ---- paths.c ---------------------------------------------------------- */
 const char *sbx_home(void);
@@ -104,6 +109,15 @@ int sbx_sandbox_files(struct sbx_client *sbx, const struct sbx_config *c,
 int sbx_sandbox_check(struct sbx_client *sbx, const struct sbx_config *c,
 		      const char *mp, const struct strv *rels,
 		      const struct strv *hidden, struct sbx_err *err);
+
+/* ---- settings_sync.c: step 5's settings.json merge ----------------------- */
+/* Merges the keys of the view's settings.json (view_serves: the view lists
+ * it) into /home/agent/.claude/settings.json, and takes back what an
+ * earlier merge added that the view no longer serves. Prints what it did
+ * to out (may be NULL). */
+int sbx_sandbox_settings(struct sbx_client *sbx, const struct sbx_config *c,
+			 const char *mp, bool view_serves, FILE *out,
+			 struct sbx_err *err);
 
 /* ---- install_cc.c ------------------------------------------------------ */
 /* agent: shell — Claude Code at a pinned version, packed on the host,

@@ -2,6 +2,7 @@
  * /home/agent/.claude, write the non-secret files, check from inside. */
 #include "launcher.h"
 #include "claude-sbx/inside.h"
+#include "claude-sbx/settings.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +100,11 @@ int sbx_sandbox_files(struct sbx_client *sbx, const struct sbx_config *c,
 		return sbx_err_set(err, 1, "out of memory");
 	int rc = write_file(sbx, c->name, SBX_PROFILE_PATH, profile, err);
 	free(profile);
+	/* settings=raw: the user asked for their hooks to run inside */
+	bool lock = sbx_settings_mode_of(&c->seed_with) != SBX_SETTINGS_RAW;
 	if (rc == 0)
-		rc = write_file(sbx, c->name, SBX_MANAGED_PATH, sbx_managed_settings_text(), err);
+		rc = write_file(sbx, c->name, SBX_MANAGED_PATH,
+				sbx_managed_settings_text(lock), err);
 	return rc;
 }
 

@@ -128,25 +128,28 @@ int sbx_sandbox_exists(struct sbx_client *c, const char *name, bool *exists,
 	return 0;
 }
 
-int sbx_exec(struct sbx_client *c, const char *name, bool root,
-	     const struct strv *cmd, struct proc_result *res, struct sbx_err *err)
+static int exec_common(const char *name, bool root, const struct strv *cmd,
+		       const char *input, size_t inlen, struct proc_result *res,
+		       struct sbx_err *err)
 {
 	struct strv argv = {0};
 	int rc = strv_push(&argv, "sbx");
 	rc |= strv_push(&argv, "exec");
+	if (input)
+		rc |= strv_push(&argv, "-i");
 	if (root) {
 		rc |= strv_push(&argv, "-u");
 		rc |= strv_push(&argv, "root");
 	}
 	rc |= strv_push(&argv, name);
 	rc |= strv_extend(&argv, cmd);
-	(void)c;
 	if (rc < 0) {
 		strv_free(&argv);
 		memset(res, 0, sizeof(*res));
 		return sbx_err_set(err, 1, "out of memory");
 	}
-	rc = proc_run((const char *const *)argv.v, true, res);
+	rc = input ? proc_run_input((const char *const *)argv.v, input, inlen, res)
+		   : proc_run((const char *const *)argv.v, true, res);
 	strv_free(&argv);
 	if (rc < 0 && res->spawn_errno == ENOENT)
 		return sbx_err_set(err, 1, SBX_INSTALL_HINT);
@@ -154,4 +157,19 @@ int sbx_exec(struct sbx_client *c, const char *name, bool root,
 		return sbx_err_set(err, 1, "cannot run sbx exec: %s",
 				   strerror(res->spawn_errno));
 	return 0;
+}
+
+int sbx_exec(struct sbx_client *c, const char *name, bool root,
+	     const struct strv *cmd, struct proc_result *res, struct sbx_err *err)
+{
+	(void)c;
+	return exec_common(name, root, cmd, NULL, 0, res, err);
+}
+
+int sbx_exec_input(struct sbx_client *c, const char *name, const struct strv *cmd,
+		   const char *input, size_t len, struct proc_result *res,
+		   struct sbx_err *err)
+{
+	(void)c;
+	return exec_common(name, false, cmd, input ? input : "", len, res, err);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,9 +55,39 @@ static char *buf_take(struct buf *b, size_t *len)
 	return b->p;
 }
 
-int proc_run(const char *const argv[], bool capture, struct proc_result *res)
+/* The child's stdin: the bytes in an anonymous memory file, so that no
+ * writer has to interleave with the capture loop. Returns the descriptor
+ * (positioned at 0) or -1 with errno. */
+static int input_fd(const char *input, size_t len)
 {
-	int po[2] = {-1, -1}, pe[2] = {-1, -1};
+	int fd = memfd_create("claude-sbx-stdin", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, input + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int run(const char *const argv[], bool capture, const char *input,
+	       size_t inlen, struct proc_result *res)
+{
+	int po[2] = {-1, -1}, pe[2] = {-1, -1}, in = -1;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	pid_t pid;
@@ -64,6 +95,10 @@ int proc_run(const char *const argv[], bool capture, struct proc_result *res)
 	memset(res, 0, sizeof(*res));
 	res->status = -1;
 	if (capture && (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)) {
+		res->spawn_errno = errno;
+		goto fail_pipes;
+	}
+	if (input && (in = input_fd(input, inlen)) < 0) {
 		res->spawn_errno = errno;
 		goto fail_pipes;
 	}
@@ -78,14 +113,21 @@ int proc_run(const char *const argv[], bool capture, struct proc_result *res)
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &all);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	if (capture) {
+	if (in >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in, 0);
+	else if (capture)
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (capture) {
 		posix_spawn_file_actions_adddup2(&fa, po[1], 1);
 		posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
 	}
 	int r = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
+	if (in >= 0) {
+		close(in);
+		in = -1;
+	}
 	if (r != 0) {
 		res->spawn_errno = r;
 		goto fail_pipes;
@@ -137,7 +179,20 @@ fail_pipes:
 		if (pe[i] >= 0)
 			close(pe[i]);
 	}
+	if (in >= 0)
+		close(in);
 	return -1;
+}
+
+int proc_run(const char *const argv[], bool capture, struct proc_result *res)
+{
+	return run(argv, capture, NULL, 0, res);
+}
+
+int proc_run_input(const char *const argv[], const char *input, size_t len,
+		   struct proc_result *res)
+{
+	return run(argv, true, input ? input : "", input ? len : 0, res);
 }
 
 void proc_result_free(struct proc_result *res)

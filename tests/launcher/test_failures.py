@@ -17,7 +17,8 @@ STEPS = [
     ("exec@1", "step 5/7 (inside the sandbox)", True),   # linking
     ("exec@2", "step 5/7 (inside the sandbox)", True),   # profile.d
     ("exec@3", "step 5/7 (inside the sandbox)", True),   # managed settings
-    ("exec@4", "step 6/7 (check from inside)", True),
+    ("exec@4", "step 5/7 (inside the sandbox: settings.json)", True),  # reading it
+    ("exec@5", "step 6/7 (check from inside)", True),
 ]
 
 

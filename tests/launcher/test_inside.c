@@ -190,6 +190,77 @@ static void test_write_script(void **state)
 	strv_free(&argv);
 }
 
+/* Runs argv with input on stdin; stdout (raw bytes) to buf, length in *got. */
+static int run_io(const struct strv *argv, const char *input, char *buf, size_t len,
+		  size_t *got)
+{
+	int in[2], outp[2];
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(outp), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(outp[1], 1);
+		close(in[1]);
+		close(outp[0]);
+		execvp(argv->v[0], argv->v);
+		_exit(127);
+	}
+	close(in[0]);
+	close(outp[1]);
+	assert_int_equal(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+	close(in[1]);
+	ssize_t r;
+	*got = 0;
+	while ((r = read(outp[0], buf + *got, len - *got)) > 0)
+		*got += (size_t)r;
+	close(outp[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	return WEXITSTATUS(st);
+}
+
+static void test_settings_scripts(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/sbx-settings-XXXXXX", a[PATH_MAX], b[PATH_MAX], out[512];
+	size_t got;
+	assert_non_null(mkdtemp(root));
+	/* hostile names: values only ever arrive as arguments */
+	sub(a, root, "dir $(touch PWNED)/settings 'x'.json");
+	sub(b, root, "cache `id`/record.json");
+	struct strv put = {0}, get = {0};
+	const char text[] = "{\"a\": \"$(touch PWNED) \\n '\"\n}\n";
+	assert_int_equal(sbx_inside_put_argv(&put, a), 0);
+	assert_int_equal(run_io(&put, text, out, sizeof(out), &got), 0);
+	assert_int_equal(sbx_inside_read_pair_argv(&get, a, b), 0);
+	/* the second file absent: first, NUL, nothing */
+	assert_int_equal(run_io(&get, "", out, sizeof(out), &got), 0);
+	assert_int_equal(got, strlen(text) + 1);
+	assert_memory_equal(out, text, strlen(text));
+	assert_int_equal(out[strlen(text)], '\0');
+	strv_free(&put);
+	assert_int_equal(sbx_inside_put_argv(&put, b), 0);
+	assert_int_equal(run_io(&put, "rec", out, sizeof(out), &got), 0);
+	assert_int_equal(run_io(&get, "", out, sizeof(out), &got), 0);
+	assert_int_equal(got, strlen(text) + 4);
+	assert_memory_equal(out + strlen(text) + 1, "rec", 3);
+	/* both absent: a lone NUL */
+	unlink(a);
+	unlink(b);
+	assert_int_equal(run_io(&get, "", out, sizeof(out), &got), 0);
+	assert_int_equal(got, 1);
+	struct stat st;
+	assert_int_equal(stat("PWNED", &st), -1);
+	strv_free(&put);
+	strv_free(&get);
+	strv_push(&put, "rm");
+	strv_push(&put, "-rf");
+	strv_push(&put, root);
+	run(&put, out, sizeof(out));
+	strv_free(&put);
+}
+
 static void test_profile_quoting(void **state)
 {
 	(void)state;
@@ -215,7 +286,8 @@ static void test_profile_quoting(void **state)
 	assert_null(strstr(text, "ANTHROPIC_MODEL"));
 	assert_null(strstr(text, "PATH"));
 	free(text);
-	assert_non_null(strstr(sbx_managed_settings_text(), "\"allowManagedHooksOnly\": true"));
+	assert_non_null(strstr(sbx_managed_settings_text(true), "\"allowManagedHooksOnly\": true"));
+	assert_null(strstr(sbx_managed_settings_text(false), "allowManagedHooksOnly"));
 	assert_true(sbx_link_skip("settings.json"));
 	assert_false(sbx_link_skip("skills"));
 }
@@ -225,6 +297,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_link_and_check),
 		cmocka_unit_test(test_write_script),
+		cmocka_unit_test(test_settings_scripts),
 		cmocka_unit_test(test_profile_quoting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,8 +63,8 @@ class RealClient(LauncherCase):
             json.dump({"hooks": {"SessionStart": hook, "UserPromptSubmit": hook,
                                  "Stop": hook}}, f)
 
-    def run_client(self):
-        p = self.launch("--config", self.cfg, "shell", env=self.client_env, input="",
+    def run_client(self, cfg=None):
+        p = self.launch("--config", cfg or self.cfg, "shell", env=self.client_env, input="",
                         check=None)
         self.assertEqual(p.returncode, 0, "claude -p failed:\n%s\n%s" % (p.stdout, p.stderr))
         self.assertIn("Hello from the mock Messages API.", p.stdout)
@@ -72,15 +72,26 @@ class RealClient(LauncherCase):
         self.assertTrue(bodies, "Claude Code sent no /v1/messages request")
         return bodies
 
-    def assert_loaded_seed(self, bodies):
+    def assert_loaded_seed(self, bodies, model=MODEL):
         sent = "\n".join(bodies)
         for what, marker in MARKERS.items():
             self.assertIn(marker, sent, "%s did not reach the agent" % what)
         for name in NAMES:
             self.assertIn(name, sent)
-        self.assertIn(MODEL, [json.loads(b).get("model") for b in bodies])
-        everything = json.dumps(self.mock.requests)
-        self.assertNotIn(SECRET, everything, "a host secret reached the API")
+        self.assertIn(model, [json.loads(b).get("model") for b in bodies])
+        self.assertEqual(self.secret_sent(), [], "a host secret reached the API")
+
+    def secret_sent(self):
+        """Where in the recorded requests the secret appears (short, for
+        the failure message: the bodies are large)."""
+        where = []
+        for i, r in enumerate(self.mock.requests):
+            for k, v in r["headers"].items():
+                if SECRET in v:
+                    where.append("request %d %s header %s" % (i, r["path"], k))
+            if SECRET in r["body"]:
+                where.append("request %d %s body" % (i, r["path"]))
+        return where
 
     def test_agent_loaded_the_seed_and_no_hook_ran(self):
         self.launch("--config", self.cfg, "start")
@@ -98,15 +109,29 @@ class RealClient(LauncherCase):
                         "control failed: the project hook did not run unlocked")
         self.assertFalse(os.path.exists(self.hook_marker), "a host settings.json hook ran")
 
-    def test_settings_group_visible_but_host_hooks_still_out(self):
-        # --with settings puts the host settings.json in the view; the
-        # launcher leaves sbx's own settings.json in place, so its hooks,
-        # env and apiKeyHelper still never apply
-        self.launch("--config", self.cfg, "--with", "settings", "start")
+    def test_settings_merged_without_hooks_or_secrets(self):
+        # --with settings: the host settings.json carries a Stop hook (and
+        # SessionStart, UserPromptSubmit) that would touch a marker, an env
+        # secret, an apiKeyHelper printing it, and a model. The view serves
+        # it sanitized and the launcher merges it into sbx's own
+        # settings.json: the model reaches the API (no --model here), the
+        # hooks never run, and the secret is in nothing Claude Code sent.
+        host_model = "claude-host-settings-model-3"
+        settings = self.host_settings()
+        settings["model"] = host_model
+        self.write_source({"settings.json": json.dumps(settings, indent=2)})
+        cfg = os.path.join(self.tmp, "client-no-model.yaml")
+        with open(cfg, "w") as f:
+            f.write("claude_code:\n  flags: [-p, 'Say hello.']\n")
+        self.launch("--config", cfg, "--with", "settings", "start")
         r = self.inside('ls "$1"', self.view)
         self.assertIn("settings.json", r.stdout.split())
-        self.assert_loaded_seed(self.run_client())
+        r = self.inside('cat "$HOME/.claude/settings.json"')
+        self.assertEqual(json.loads(r.stdout)["model"], host_model, "the merge did not happen")
+        bodies = self.run_client(cfg)
         self.assertFalse(os.path.exists(self.hook_marker), "a host settings.json hook ran")
+        self.assertEqual(self.secret_sent(), [], "a host settings.json secret reached the API")
+        self.assert_loaded_seed(bodies, model=host_model)
 
     def test_sync_config_new_skill_reaches_the_agent(self):
         self.launch("--config", self.cfg, "start")

@@ -1,0 +1,184 @@
+/* settings_sync.c — step 5's settings.json merge (start, sync-config): the
+ * keys the view serves, read on the host, merged into the sandbox's own
+ * settings.json. The files travel through sbx exec's stdout and stdin; the
+ * scripts inside get only paths as arguments. */
+#include "launcher.h"
+#include "claude-sbx/inside.h"
+#include "claude-sbx/settings.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SBX_SETTINGS_PATH SBX_AGENT_CLAUDE "/settings.json"
+
+/* Reads the view's settings.json on the host. *text is NULL when the view
+ * does not serve it (any more). */
+static int read_served(const char *mp, char **text, size_t *len,
+		       struct sbx_err *err)
+{
+	char *path = NULL;
+	struct stat st;
+	int fd;
+
+	*text = NULL;
+	*len = 0;
+	if (asprintf(&path, "%s/settings.json", mp) < 0)
+		return sbx_err_set(err, 1, "out of memory");
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		free(path);
+		if (e == ENOENT)
+			return 0;
+		return sbx_err_set(err, 1, "reading settings.json in the view %s: %s", mp,
+				   strerror(e));
+	}
+	const char *bad = fstat(fd, &st) < 0 ? strerror(errno)
+			  : !S_ISREG(st.st_mode) ? "not a regular file"
+			  : st.st_size > SBX_SETTINGS_MAX_BYTES ? "larger than 1 MiB" : NULL;
+	if (bad) {
+		close(fd);
+		sbx_err_set(err, 1, "%s: %s", path, bad);
+		free(path);
+		return -1;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	if (!buf) {
+		close(fd);
+		free(path);
+		return sbx_err_set(err, 1, "out of memory");
+	}
+	for (;;) {
+		if (got == (size_t)st.st_size + 1)
+			break; /* grew while read: the cap below decides */
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size + 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			sbx_err_set(err, 1, "reading %s: %s", path, strerror(errno));
+			close(fd);
+			free(buf);
+			free(path);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	free(path);
+	if (got > (size_t)st.st_size) {
+		free(buf);
+		return sbx_err_set(err, 1, "settings.json in the view changed while it was read; run the command again");
+	}
+	buf[got] = '\0';
+	*text = buf;
+	*len = got;
+	return 0;
+}
+
+static int put_inside(struct sbx_client *sbx, const char *name, const char *path,
+		      const char *text, struct sbx_err *err)
+{
+	struct strv cmd = {0};
+	struct proc_result res;
+
+	if (sbx_inside_put_argv(&cmd, path) < 0) {
+		strv_free(&cmd);
+		return sbx_err_set(err, 1, "out of memory");
+	}
+	int rc = sbx_exec_input(sbx, name, &cmd, text, strlen(text), &res, err);
+	strv_free(&cmd);
+	if (rc < 0)
+		return -1;
+	if (res.status != 0) {
+		char *msg = sbx_message(&res);
+		sbx_err_set(err, 1, "writing %s: `sbx exec -i %s …` failed (exit %d): %s", path,
+			    name, res.status, msg && *msg ? msg : "(no message)");
+		free(msg);
+		rc = -1;
+	}
+	proc_result_free(&res);
+	return rc;
+}
+
+static void print_keys(FILE *out, const char *label, const struct strv *keys)
+{
+	if (!out || !keys->n)
+		return;
+	fprintf(out, "  settings.json: %s:", label);
+	for (size_t i = 0; i < keys->n; i++)
+		fprintf(out, " %s", keys->v[i]);
+	fputc('\n', out);
+}
+
+int sbx_sandbox_settings(struct sbx_client *sbx, const struct sbx_config *c,
+			 const char *mp, bool view_serves, FILE *out,
+			 struct sbx_err *err)
+{
+	enum sbx_settings_mode mode = sbx_settings_mode_of(&c->seed_with);
+	struct sbx_settings_merge m = {0};
+	struct strv cmd = {0};
+	struct proc_result res = {0};
+	char *served = NULL;
+	size_t slen = 0;
+	int rc = -1;
+
+	if (view_serves && read_served(mp, &served, &slen, err) < 0)
+		return -1;
+	if (sbx_inside_read_pair_argv(&cmd, SBX_SETTINGS_PATH, SBX_SETTINGS_RECORD) < 0) {
+		sbx_err_set(err, 1, "out of memory");
+		goto out;
+	}
+	if (sbx_exec(sbx, c->name, false, &cmd, &res, err) < 0)
+		goto out;
+	const char *nul = res.out ? memchr(res.out, '\0', res.outlen) : NULL;
+	if (res.status != 0 || !nul) {
+		char *msg = sbx_message(&res);
+		sbx_err_set(err, 1, "reading %s: `sbx exec %s …` failed (exit %d): %s",
+			    SBX_SETTINGS_PATH, c->name, res.status,
+			    msg && *msg ? msg : "(no message)");
+		free(msg);
+		goto out;
+	}
+	size_t curlen = (size_t)(nul - res.out);
+	size_t reclen = res.outlen - curlen - 1;
+	if (!served && !reclen) {
+		rc = 0; /* nothing served, nothing merged before */
+		goto out;
+	}
+	if (sbx_settings_merge(curlen ? res.out : NULL, curlen, served, slen,
+			       reclen ? nul + 1 : NULL, reclen, mode, &m, err) < 0)
+		goto out;
+	if (put_inside(sbx, c->name, SBX_SETTINGS_PATH, m.settings, err) < 0 ||
+	    put_inside(sbx, c->name, SBX_SETTINGS_RECORD, m.record, err) < 0)
+		goto out;
+	if (m.merged.n)
+		print_keys(out, "merged from the view", &m.merged);
+	else if (served && out)
+		fprintf(out, "  settings.json: the view serves no keys to merge\n");
+	print_keys(out, "kept the sandbox's own", &m.kept);
+	print_keys(out, "no longer served, put back", &m.reverted);
+	if (m.refused.n && mode == SBX_SETTINGS_RAW) {
+		print_keys(out, "not merged (sbx's proxy owns authentication)", &m.refused);
+	} else if (m.refused.n) {
+		/* a sanitized view never serves these: say so loudly */
+		fprintf(stderr, "claude-sbx: warning: settings.json in the view %s carries keys a sanitized view never serves; not merged:",
+			mp);
+		for (size_t i = 0; i < m.refused.n; i++)
+			fprintf(stderr, " %s", m.refused.v[i]);
+		fputc('\n', stderr);
+	}
+	rc = 0;
+out:
+	sbx_settings_merge_free(&m);
+	proc_result_free(&res);
+	strv_free(&cmd);
+	free(served);
+	return rc;
+}
