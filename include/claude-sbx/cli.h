@@ -21,6 +21,7 @@ enum sbx_cmd {
 	SBX_CMD_STATUS,
 	SBX_CMD_RELOAD_ALLOWLIST,
 	SBX_CMD_SYNC_CONFIG,
+	SBX_CMD_KIT_EXPORT,
 	SBX_CMD_HELP,
 	SBX_CMD_VERSION,
 };
@@ -35,7 +36,9 @@ struct sbx_cli {
 	struct strv allowlists;	/* --allowlist NAME|FILE */
 	struct strv allow;	/* --allow HOST */
 	struct strv with;	/* --with GROUP */
-	bool force;		/* stop --force: sbx rm -f */
+	bool force;		/* stop: sbx rm -f; kit export: replace DIR */
+	char *kit_dir;		/* kit export DIR */
+	int schema;		/* kit export --schema (1 or 2; 0: unset) */
 	bool no_user_config;	/* --no-user-config */
 };
 

@@ -18,11 +18,14 @@ static const struct {
 	{"status", SBX_CMD_STATUS},
 	{"reload-allowlist", SBX_CMD_RELOAD_ALLOWLIST},
 	{"sync-config", SBX_CMD_SYNC_CONFIG},
+	{"kit", SBX_CMD_KIT_EXPORT},
 	{"help", SBX_CMD_HELP},
 };
 
 const char *sbx_cmd_name(enum sbx_cmd cmd)
 {
+	if (cmd == SBX_CMD_KIT_EXPORT)
+		return "kit export";
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (verbs[i].cmd == cmd)
 			return verbs[i].name;
@@ -45,6 +48,9 @@ const char *sbx_usage(void)
 "  reload-allowlist  make the egress allow rules equal to the allowlists\n"
 "  sync-config       re-link the view's entries inside the sandbox and merge\n"
 "                    its settings.json again\n"
+"  kit export DIR    write a Docker Kit to DIR: spec.yaml (the egress\n"
+"                    allowlist), the seed copied from the view under\n"
+"                    files/home/.claude/, a README with the sbx run line\n"
 "\n"
 "Options:\n"
 "  --config FILE       a YAML layer on top of ~/.config/claude-sbx/config.yaml\n"
@@ -59,7 +65,9 @@ const char *sbx_usage(void)
 "  --allow HOST        allow one more host pattern (repeatable)\n"
 "  --with GROUP        enable a seed rules group, e.g. settings (repeatable);\n"
 "                      settings=raw serves settings.json unfiltered\n"
-"  --force             stop: remove the sandbox even with a session attached\n"
+"  --force             stop: remove the sandbox even with a session attached;\n"
+"                      kit export: replace a DIR that is not empty\n"
+"  --schema 1|2        kit export: the kit schema version (default 2)\n"
 "  -h, --help          show this help and exit\n"
 "  --version           show the version and exit\n"
 "\n"
@@ -69,7 +77,7 @@ const char *sbx_usage(void)
 
 enum {
 	OPT_CONFIG = 256, OPT_NAME, OPT_AGENT, OPT_PLACEMENT, OPT_ALLOWLIST,
-	OPT_ALLOW, OPT_WITH, OPT_FORCE, OPT_NO_USER_CONFIG, OPT_VERSION,
+	OPT_ALLOW, OPT_WITH, OPT_FORCE, OPT_NO_USER_CONFIG, OPT_VERSION, OPT_SCHEMA,
 };
 
 static int set_once(char **dst, const char *v)
@@ -91,6 +99,7 @@ int sbx_cli_parse(int argc, char *const argv[], struct sbx_cli *cli,
 		{"allow", required_argument, NULL, OPT_ALLOW},
 		{"with", required_argument, NULL, OPT_WITH},
 		{"force", no_argument, NULL, OPT_FORCE},
+		{"schema", required_argument, NULL, OPT_SCHEMA},
 		{"no-user-config", no_argument, NULL, OPT_NO_USER_CONFIG},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -112,6 +121,12 @@ int sbx_cli_parse(int argc, char *const argv[], struct sbx_cli *cli,
 		case OPT_ALLOW: rc = strv_push(&cli->allow, optarg); break;
 		case OPT_WITH: rc = strv_push(&cli->with, optarg); break;
 		case OPT_FORCE: cli->force = true; break;
+		case OPT_SCHEMA:
+			if (strcmp(optarg, "1") && strcmp(optarg, "2"))
+				return sbx_err_set(err, 2, "--schema: \"%s\" is not one of: 1, 2",
+						   optarg);
+			cli->schema = optarg[0] - '0';
+			break;
 		case OPT_NO_USER_CONFIG: cli->no_user_config = true; break;
 		case 'h': cli->cmd = SBX_CMD_HELP; break;
 		case OPT_VERSION: cli->cmd = SBX_CMD_VERSION; break;
@@ -131,18 +146,31 @@ int sbx_cli_parse(int argc, char *const argv[], struct sbx_cli *cli,
 	if (cli->cmd == SBX_CMD_HELP || cli->cmd == SBX_CMD_VERSION)
 		return 0;
 	if (optind >= argc)
-		return sbx_err_set(err, 2, "no command given (start, shell, stop, status, reload-allowlist, sync-config); see --help");
+		return sbx_err_set(err, 2, "no command given (start, shell, stop, status, reload-allowlist, sync-config, kit export); see --help");
 	const char *verb = argv[optind++];
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verbs[i].name, verb) == 0)
 			cli->cmd = verbs[i].cmd;
 	if (cli->cmd == SBX_CMD_NONE)
 		return sbx_err_set(err, 2, "unknown command \"%s\"; see --help", verb);
+	if (cli->cmd == SBX_CMD_KIT_EXPORT) {
+		if (optind >= argc || strcmp(argv[optind], "export") != 0)
+			return sbx_err_set(err, 2, "kit: expected `kit export DIR`");
+		if (++optind >= argc)
+			return sbx_err_set(err, 2, "kit export: no DIR given");
+		if (!argv[optind][0])
+			return sbx_err_set(err, 2, "kit export: DIR is empty");
+		if (set_once(&cli->kit_dir, argv[optind++]) < 0)
+			return sbx_err_set(err, 1, "out of memory");
+		verb = "kit export";
+	}
 	if (optind < argc)
 		return sbx_err_set(err, 2, "%s: unexpected argument \"%s\"",
 				   verb, argv[optind]);
-	if (cli->force && cli->cmd != SBX_CMD_STOP)
-		return sbx_err_set(err, 2, "--force only applies to stop");
+	if (cli->force && cli->cmd != SBX_CMD_STOP && cli->cmd != SBX_CMD_KIT_EXPORT)
+		return sbx_err_set(err, 2, "--force only applies to stop and kit export");
+	if (cli->schema && cli->cmd != SBX_CMD_KIT_EXPORT)
+		return sbx_err_set(err, 2, "--schema only applies to kit export");
 	return 0;
 }
 
@@ -243,4 +271,5 @@ void sbx_cli_free(struct sbx_cli *cli)
 	strv_free(&cli->allowlists);
 	strv_free(&cli->allow);
 	strv_free(&cli->with);
+	free(cli->kit_dir);
 }

@@ -144,5 +144,6 @@ int sbx_cmd_status(struct sbx_ctx *x, struct sbx_err *err);
 int sbx_cmd_shell(struct sbx_ctx *x, struct sbx_err *err);
 int sbx_cmd_reload_allowlist(struct sbx_ctx *x, struct sbx_err *err);
 int sbx_cmd_sync_config(struct sbx_ctx *x, struct sbx_err *err);
+int sbx_cmd_kit_export(struct sbx_ctx *x, struct sbx_err *err);
 
 #endif

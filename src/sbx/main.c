@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 		case SBX_CMD_STATUS: rc = sbx_cmd_status(&x, &err); break;
 		case SBX_CMD_RELOAD_ALLOWLIST: rc = sbx_cmd_reload_allowlist(&x, &err); break;
 		case SBX_CMD_SYNC_CONFIG: rc = sbx_cmd_sync_config(&x, &err); break;
+		case SBX_CMD_KIT_EXPORT: rc = sbx_cmd_kit_export(&x, &err); break;
 		default: rc = sbx_err_set(&err, 2, "no command"); break;
 		}
 	}

@@ -97,7 +97,13 @@ static void test_usage_errors(void **state)
 	expect_usage((char *[]){"claude-sbx", NULL}, 1, "no command given");
 	expect_usage(ARGV("--bogus", "start"), 2, "--bogus");
 	expect_usage(ARGV("start", "extra"), 2, "unexpected argument \"extra\"");
-	expect_usage(ARGV("start", "--force"), 2, "--force only applies to stop");
+	expect_usage(ARGV("start", "--force"), 2, "--force only applies to stop and kit export");
+	expect_usage(ARGV("kit"), 1, "expected `kit export DIR`");
+	expect_usage(ARGV("kit", "import", "d"), 3, "expected `kit export DIR`");
+	expect_usage(ARGV("kit", "export"), 2, "no DIR given");
+	expect_usage(ARGV("kit", "export", "a", "b"), 4, "kit export: unexpected argument \"b\"");
+	expect_usage(ARGV("kit", "export", "d", "--schema", "3"), 5, "--schema: \"3\" is not one of: 1, 2");
+	expect_usage(ARGV("--schema", "1", "start"), 3, "--schema only applies to kit export");
 	expect_usage(ARGV("start", "-C"), 2, "-C");
 
 	struct sbx_cli cli;
@@ -113,7 +119,35 @@ static void test_usage_errors(void **state)
 		assert_non_null(strstr(err.msg, bad[i][0]));
 		sbx_cli_free(&cli);
 	}
+	/* GROUP=MODE passes through to the view */
+	char **w = ARGV("--with", "settings=raw", "start");
+	assert_int_equal(parse(w, 3, &cli, &err), 0);
+	assert_int_equal(sbx_cli_apply(&cli, &c, "/", &err), 0);
+	assert_string_equal(c.seed_with.v[0], "settings=raw");
+	sbx_cli_free(&cli);
 	sbx_config_free(&c);
+}
+
+static void test_kit_export(void **state)
+{
+	(void)state;
+	struct sbx_cli cli;
+	struct sbx_err err = {0};
+	/* options may follow the operands */
+	assert_int_equal(parse(ARGV("kit", "export", "out dir", "--force", "--schema", "1"), 6,
+			       &cli, &err), 0);
+	assert_int_equal(cli.cmd, SBX_CMD_KIT_EXPORT);
+	assert_string_equal(cli.kit_dir, "out dir");
+	assert_true(cli.force);
+	assert_int_equal(cli.schema, 1);
+	assert_string_equal(sbx_cmd_name(cli.cmd), "kit export");
+	sbx_cli_free(&cli);
+	assert_int_equal(parse(ARGV("--with", "settings", "kit", "export", "k"), 5, &cli, &err), 0);
+	assert_int_equal(cli.schema, 0); /* the command's default: 2 */
+	assert_false(cli.force);
+	sbx_cli_free(&cli);
+	assert_non_null(strstr(sbx_usage(), "kit export DIR"));
+	assert_non_null(strstr(sbx_usage(), "--schema 1|2"));
 }
 
 static void test_help_version(void **state)
@@ -143,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_verbs),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_kit_export),
 		cmocka_unit_test(test_help_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
