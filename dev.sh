@@ -14,7 +14,7 @@ cd "$here"
 packages=(
 	build-essential pkg-config meson ninja-build
 	libfuse3-dev fuse3 libyaml-dev libxxhash-dev libcmocka-dev libjson-c-dev
-	python3 python3-pytest bubblewrap bindfs valgrind attr git
+	python3 python3-pytest python3-yaml bubblewrap bindfs valgrind attr git
 )
 
 log() { printf '\n==> %s\n' "$*"; }
