@@ -194,13 +194,47 @@ static size_t number_end(const unsigned char *in, size_t len, size_t i)
 	return i;
 }
 
+/* The length of the well-formed UTF-8 sequence at in[i] (a byte >= 0x80):
+ * no overlong forms, no surrogates, nothing past U+10FFFF; 0 if it is not
+ * one. json-c's VALIDATE_UTF8 lets all three through. */
+static size_t utf8_len(const unsigned char *in, size_t len, size_t i)
+{
+	unsigned char c = in[i], lo = 0x80, hi = 0xBF;
+	size_t n;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0; /* overlong */
+	else if (c == 0xED)
+		hi = 0x9F; /* surrogates */
+	else if (c == 0xF0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xF4)
+		hi = 0x8F; /* past U+10FFFF */
+	if (i + n > len || in[i + 1] < lo || in[i + 1] > hi)
+		return 0;
+	for (size_t k = 2; k < n; k++)
+		if (in[i + k] < 0x80 || in[i + k] > 0xBF)
+			return 0;
+	return n;
+}
+
 /* Outside strings JSON has only structure, numbers and true/false/null;
  * inside, no raw control characters. json-c (even strict) also takes
- * single quotes, NaN, Infinity, raw newlines in strings and numbers such
- * as "1.", "1.e5", "00.5" and "-01", which JSON.parse refuses (and the
- * first three would be copied to the output as they are); and it cuts a
- * key at an escaped NUL, which would make it see another key than Claude
- * Code does. Returns NULL or the problem, with *at its byte offset. */
+ * single quotes, NaN, Infinity, raw newlines in strings, numbers such as
+ * "1.", "1.e5", "00.5" and "-01", which JSON.parse refuses (and the first
+ * three would be copied to the output as they are), and ill-formed UTF-8
+ * (overlong forms, surrogates), which RFC 8259 does not allow and which
+ * would be copied too; and it cuts a key at an escaped NUL, which would
+ * make it see another key than Claude Code does. Returns NULL or the
+ * problem, with *at its byte offset. */
 static const char *lex_check(const unsigned char *in, size_t len, size_t *at)
 {
 	static const char outside[] = " \t\n\r{}[],:etrufalsn";
@@ -224,6 +258,13 @@ static const char *lex_check(const unsigned char *in, size_t len, size_t *at)
 		}
 		if (c < 0x20)
 			return "control character in a string";
+		if (c >= 0x80) {
+			size_t n = utf8_len(in, len, i);
+			if (!n)
+				return "invalid UTF-8";
+			i += n - 1;
+			continue;
+		}
 		if (c == '"') {
 			in_string = false;
 		} else if (c == '\\' && i + 1 < len) {

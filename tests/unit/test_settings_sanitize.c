@@ -419,6 +419,29 @@ static void test_numbers_as_json_parse_reads_them(void **state)
 	free(out);
 }
 
+/* Found by tests/fuzz/fuzz_settings: json-c's UTF-8 check lets overlong
+ * forms, surrogates and code points past U+10FFFF through, and strings are
+ * copied to the output as they are. */
+static void test_ill_formed_utf8_refused(void **state)
+{
+	char *out;
+
+	(void)state;
+	bad("{\"model\": \"\xc0\x90\"}", "invalid JSON at line 1: invalid UTF-8");
+	bad("{\"model\": \"\xc1\xbf\"}", "invalid UTF-8");
+	bad("{\"model\": \"\xe0\x80\x80\"}", "invalid UTF-8");
+	bad("{\"model\": \"\xed\xa0\x80\"}", "invalid UTF-8");
+	bad("{\"model\": \"\xf0\x80\x80\x80\"}", "invalid UTF-8");
+	bad("{\"model\": \"\xf4\x90\x80\x80\"}", "invalid UTF-8");
+	bad("{\"model\": \"\xf5\x80\x80\x80\"}", "invalid UTF-8");
+	bad("{\"model\": \"\xc3\"}", "invalid UTF-8");
+	bad("{\"mo\xc3\"}", "invalid UTF-8");
+	out = ok("{\"model\": \"\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
+		 "\xed\x9f\xbf \xee\x80\x80 \xf4\x8f\xbf\xbf\"}");
+	assert_non_null(strstr(out, "\xf4\x8f\xbf\xbf"));
+	free(out);
+}
+
 static void test_size_cap(void **state)
 {
 	size_t len = SETTINGS_MAX_BYTES;
@@ -570,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_exact_format),
 		cmocka_unit_test(test_invalid_json),
 		cmocka_unit_test(test_numbers_as_json_parse_reads_them),
+		cmocka_unit_test(test_ill_formed_utf8_refused),
 		cmocka_unit_test(test_size_cap),
 		cmocka_unit_test(test_depth_cap),
 		cmocka_unit_test(test_huge_valid_output_is_capped),
