@@ -299,6 +299,13 @@ static void test_claude_code_delimiters(void **state)
 	expect(SKILL, "---\n\n  \nhooks: x\n---\n", "---\n\n  \n---\n");
 	same(SKILL, "---x\nhooks: x\n---\n");
 	same(SKILL, "--- x\nhooks: x\n---\n");
+	/* E2 80 followed by a byte below 0x80 is no whitespace (found by
+	 * tests/fuzz/fuzz_frontmatter: U+2000-U+200A were matched by their
+	 * last byte's upper bound only), so there is no frontmatter */
+	same(SKILL, "---\xe2\x80?\nhooks: x\n---\n");
+	same(SKILL, "--- \xe2\x80\x85\xe2\x80-\nhooks: x\n---\n");
+	expect(SKILL, "---\xe2\x80\x80\xe2\x80\x8a\nhooks: x\n---\n",
+	       "---\xe2\x80\x80\xe2\x80\x8a\n---\n");
 }
 
 /* A removed key spelled inside another value: YAML reads text, but Claude
