@@ -29,10 +29,14 @@
 #include "claude-sbx/err.h"
 #include "claude-sbx/strv.h"
 
+/* A failed property: say which, then crash (libFuzzer saves the input). */
 #define CHECK(c)                                                            \
 	do {                                                                \
-		if (!(c))                                                   \
+		if (!(c)) {                                                 \
+			fprintf(stderr, "%s:%d: property failed: %s\n",    \
+				__FILE__, __LINE__, #c);                    \
 			__builtin_trap();                                   \
+		}                                                           \
 	} while (0)
 
 static const char *const before[] = { "example.com", "*.foo.org:443",

@@ -35,15 +35,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "seedfs/pattern.h"
 
+/* A failed property: say which, then crash (libFuzzer saves the input). */
 #define CHECK(c)                                                            \
 	do {                                                                \
-		if (!(c))                                                   \
+		if (!(c)) {                                                 \
+			fprintf(stderr, "%s:%d: property failed: %s\n",    \
+				__FILE__, __LINE__, #c);                    \
 			__builtin_trap();                                   \
+		}                                                           \
 	} while (0)
 
 #define REF_MAX_PAT 200
