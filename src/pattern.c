@@ -8,6 +8,8 @@
  */
 #include "seedfs/pattern.h"
 
+#include "pattern_key.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,8 +63,11 @@ struct pattern {
 	size_t nclasses;
 	char *lits; /* unescaped literal bytes of all segments and ops */
 	size_t nlits;
-	char *path_lit; /* SHAPE_LITERAL_PATH: the whole unescaped path */
+	/* The leading literal segments joined with '/', unescaped (NULL if
+	 * there are none): for SHAPE_LITERAL_PATH the whole path. */
+	char *path_lit;
 	size_t path_lit_len;
+	size_t head_segs; /* how many segments path_lit holds */
 };
 
 /* At most one segment per two bytes, plus one for a trailing '**'. */
@@ -364,27 +369,29 @@ static void normalize_any_depth(struct pattern *p)
 	}
 }
 
-/* Joins the literal segments into path_lit if every segment is literal. */
-static int build_literal_path(struct pattern *p)
+/* Joins the leading literal segments into path_lit (the literal head, for
+ * the rules index); the pattern is SHAPE_LITERAL_PATH if they are all. */
+static int build_literal_head(struct pattern *p)
 {
-	size_t n = 0;
+	size_t n = 0, k = 0;
 
-	for (size_t i = 0; i < p->nsegs; i++) {
-		if (p->segs[i].kind != SEG_LITERAL)
-			return 0;
-		n += p->segs[i].len + 1;
-	}
+	while (k < p->nsegs && p->segs[k].kind == SEG_LITERAL)
+		n += p->segs[k++].len + 1;
+	if (k == 0)
+		return 0;
 	p->path_lit = malloc(n);
 	if (!p->path_lit)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->nsegs; i++) {
+	for (size_t i = 0; i < k; i++) {
 		const struct segment *s = &p->segs[i];
 		if (i > 0)
 			p->path_lit[p->path_lit_len++] = '/';
 		memcpy(p->path_lit + p->path_lit_len, p->lits + s->off, s->len);
 		p->path_lit_len += s->len;
 	}
-	p->shape = SHAPE_LITERAL_PATH;
+	p->head_segs = k;
+	if (k == p->nsegs)
+		p->shape = SHAPE_LITERAL_PATH;
 	return 0;
 }
 
@@ -454,7 +461,7 @@ int pattern_compile(const char *src, size_t len, struct pattern **out,
 	} else {
 		p->shape = SHAPE_SEGMENTS;
 		normalize_any_depth(p);
-		r = build_literal_path(p);
+		r = build_literal_head(p);
 		if (r)
 			goto out_nomem;
 	}
@@ -730,4 +737,99 @@ bool pattern_may_match_below(const struct pattern *p, const char *dir,
 		return false;
 	}
 	return false;
+}
+
+/* ---- keys for the rules index (pattern_key.h) ---------------------------- */
+
+/* A literal prefix or suffix a glob segment's component must have: the
+ * longer of its leading and trailing literal ops. */
+static struct pattern_key glob_affix(const struct pattern *p,
+				     const struct segment *seg)
+{
+	const struct glob_op *first = &p->ops[seg->off];
+	const struct glob_op *last = &p->ops[seg->off + seg->len - 1];
+	struct pattern_key k = { PKEY_NONE, NULL, 0, 0, false };
+
+	if (first->kind == OP_LITERAL)
+		k = (struct pattern_key){ PKEY_NAME_PREFIX,
+					  p->lits + first->off, first->len, 0,
+					  false };
+	if (last->kind == OP_LITERAL && last->len > k.len)
+		k = (struct pattern_key){ PKEY_NAME_SUFFIX, p->lits + last->off,
+					  last->len, 0, false };
+	return k;
+}
+
+static struct pattern_key literal_key(const struct pattern *p,
+				      const struct segment *seg)
+{
+	return (struct pattern_key){ PKEY_NAME, p->lits + seg->off, seg->len,
+				     0, false };
+}
+
+static struct pattern_key head_key(const struct pattern *p)
+{
+	return (struct pattern_key){ PKEY_HEAD, p->path_lit, p->path_lit_len,
+				     p->head_segs,
+				     p->shape == SHAPE_LITERAL_PATH };
+}
+
+/* An affix at least this long is preferred to the literal head or a
+ * literal component; a shorter one (".md") only comes last. */
+#define AFFIX_OVER_HEAD 4
+
+struct pattern_key pattern_match_key(const struct pattern *p)
+{
+	const struct segment *last = &p->segs[p->nsegs - 1];
+	struct pattern_key affix = { PKEY_NONE, NULL, 0, 0, false };
+	struct pattern_key comp = affix;
+
+	switch (p->shape) {
+	case SHAPE_BASENAME:
+		/* the one segment matches the component after the last '/' */
+		if (last->kind == SEG_LITERAL)
+			return literal_key(p, last);
+		return glob_affix(p, last);
+	case SHAPE_LITERAL_PATH:
+		return (struct pattern_key){ PKEY_PATH, p->path_lit,
+					     p->path_lit_len, 0, false };
+	case SHAPE_SEGMENTS:
+		/* Only the last segment leads to the final state, and only by
+		 * matching the last component (a final '**' is normalized to
+		 * any-one + '**', which gives no key). The leading literal
+		 * segments are the only way past the first components, and
+		 * every literal segment matches some component. */
+		if (last->kind == SEG_LITERAL)
+			return literal_key(p, last);
+		if (last->kind == SEG_GLOB)
+			affix = glob_affix(p, last);
+		if (affix.len >= AFFIX_OVER_HEAD)
+			return affix;
+		if (p->head_segs > 0)
+			return head_key(p);
+		for (size_t i = 0; i < p->nsegs; i++)
+			if (p->segs[i].kind == SEG_LITERAL &&
+			    p->segs[i].len > comp.len)
+				comp = (struct pattern_key){
+					PKEY_COMPONENT,
+					p->lits + p->segs[i].off,
+					p->segs[i].len, 0, false
+				};
+		return comp.kind != PKEY_NONE ? comp : affix;
+	}
+	return affix;
+}
+
+struct pattern_key pattern_below_key(const struct pattern *p)
+{
+	switch (p->shape) {
+	case SHAPE_BASENAME:
+		return (struct pattern_key){ PKEY_ALL, NULL, 0, 0, false };
+	case SHAPE_LITERAL_PATH:
+	case SHAPE_SEGMENTS:
+		if (p->head_segs > 0)
+			return head_key(p);
+		break;
+	}
+	return (struct pattern_key){ PKEY_NONE, NULL, 0, 0, false };
 }
