@@ -7,10 +7,14 @@
  * per-component decision rules_decide, and the settings for computed files
  * (the settings group's mode, the settings.json policy, frontmatter
  * defusing, rules_transform). docs/rules.md is the user-facing description
- * of all of this; keep the two in step.
+ * of all of this; keep the two in step. The decisions go through indexes
+ * of the pattern lists (rules_index.h) built once at load: the same
+ * answers as scanning every pattern, at a cost that does not grow with
+ * the number of patterns that cannot match.
  */
 #include "seedfs/rules.h"
 
+#include "rules_index.h"
 #include "seedfs/pattern.h"
 
 #include <errno.h>
@@ -62,6 +66,7 @@ struct layer {
 	char *file;
 	uint64_t fingerprint;
 	struct rule_list include, exclude, never;
+	struct match_index *never_ix; /* over never (rules and exceptions) */
 	struct group_def *groups;
 	size_t ngroups, cap_groups;
 	struct group_ref *with;
@@ -74,9 +79,11 @@ struct rules {
 	/* include and exclude rules in evaluation order (docs/rules.md) */
 	const struct rule **decide;
 	size_t ndecide;
+	struct match_index *decide_ix;
 	/* the include rules among them, for the container test */
 	const struct rule **includes;
 	size_t nincludes;
+	struct below_index *includes_ix;
 	/* enabled group names (owned by their first definition) */
 	const char **groups;
 	size_t ngroups, cap_groups;
@@ -1294,6 +1301,51 @@ static size_t collect_decide(const struct rules *rs, const struct rule **out)
 	return n;
 }
 
+/* The patterns of rules[0..n), for an index. */
+static const struct pattern **rule_patterns(const struct rule *const *rules,
+					    size_t n)
+{
+	const struct pattern **pats = calloc(n ? n : 1, sizeof(*pats));
+
+	if (pats)
+		for (size_t i = 0; i < n; i++)
+			pats[i] = rules[i]->pat;
+	return pats;
+}
+
+/* The indexes: each layer's never list, the decide order, the includes. */
+static int build_indexes(struct rules *rs)
+{
+	const struct pattern **pats;
+	int r;
+
+	for (size_t i = 0; i < rs->nlayers; i++) {
+		struct layer *l = &rs->layers[i];
+		pats = calloc(l->never.n ? l->never.n : 1, sizeof(*pats));
+		if (!pats)
+			return -ENOMEM;
+		for (size_t j = 0; j < l->never.n; j++)
+			pats[j] = l->never.v[j].pat;
+		r = match_index_build(pats, l->never.n, &l->never_ix);
+		free(pats);
+		if (r)
+			return r;
+	}
+	pats = rule_patterns(rs->decide, rs->ndecide);
+	if (!pats)
+		return -ENOMEM;
+	r = match_index_build(pats, rs->ndecide, &rs->decide_ix);
+	free(pats);
+	if (r)
+		return r;
+	pats = rule_patterns(rs->includes, rs->nincludes);
+	if (!pats)
+		return -ENOMEM;
+	r = below_index_build(pats, rs->nincludes, &rs->includes_ix);
+	free(pats);
+	return r;
+}
+
 static int build_order(struct rules *rs)
 {
 	size_t n = collect_decide(rs, NULL);
@@ -1306,7 +1358,7 @@ static int build_order(struct rules *rs)
 	for (size_t i = 0; i < rs->ndecide; i++)
 		if (rs->decide[i]->kind == RULE_INCLUDE)
 			rs->includes[rs->nincludes++] = rs->decide[i];
-	return 0;
+	return build_indexes(rs);
 }
 
 /* ---- public: loading ---------------------------------------------------- */
@@ -1355,6 +1407,7 @@ fail:
 static void layer_free(struct layer *l)
 {
 	free(l->file);
+	match_index_free(l->never_ix);
 	rule_list_free(&l->include);
 	rule_list_free(&l->exclude);
 	rule_list_free(&l->never);
@@ -1377,6 +1430,8 @@ void rules_free(struct rules *rs)
 	for (size_t i = 0; i < rs->nlayers; i++)
 		layer_free(&rs->layers[i]);
 	free(rs->layers);
+	match_index_free(rs->decide_ix);
+	below_index_free(rs->includes_ix);
 	free(rs->decide);
 	free(rs->includes);
 	free(rs->groups);
@@ -1408,12 +1463,11 @@ void rules_error_format(const struct rules_error *err, char *buf, size_t len)
 static const struct rule *layer_never(const struct layer *l, const char *path,
 				      size_t len, bool is_dir)
 {
-	for (size_t i = l->never.n; i-- > 0;) {
-		const struct owned_rule *o = &l->never.v[i];
-		if (pattern_match(o->pat, path, len, is_dir))
-			return o->rule.kind == RULE_NEVER ? &o->rule : NULL;
-	}
-	return NULL;
+	size_t i = match_index_last(l->never_ix, path, len, is_dir);
+
+	if (i == SIZE_MAX || l->never.v[i].rule.kind != RULE_NEVER)
+		return NULL;
+	return &l->never.v[i].rule;
 }
 
 static const struct rule *any_never(const struct rules *rs, const char *path,
@@ -1438,27 +1492,24 @@ struct verdict rules_decide(const struct rules *rs, struct verdict parent,
 			    const char *path, size_t len, bool is_dir)
 {
 	const struct rule *r;
+	size_t i;
 
 	if (parent.vis == VIS_HIDDEN)
 		return parent;
 	r = any_never(rs, path, len, is_dir);
 	if (r)
 		return (struct verdict){ VIS_HIDDEN, r };
-	for (size_t i = rs->ndecide; i-- > 0;) {
+	i = match_index_last(rs->decide_ix, path, len, is_dir);
+	if (i != SIZE_MAX) {
 		r = rs->decide[i];
-		if (pattern_match(r->pat, path, len, is_dir))
-			return (struct verdict){
-				r->kind == RULE_INCLUDE ? VIS_INCLUDED : VIS_HIDDEN,
-				r
-			};
+		return (struct verdict){
+			r->kind == RULE_INCLUDE ? VIS_INCLUDED : VIS_HIDDEN, r
+		};
 	}
 	if (parent.vis == VIS_INCLUDED)
 		return parent;
-	if (is_dir)
-		for (size_t i = 0; i < rs->nincludes; i++)
-			if (pattern_may_match_below(rs->includes[i]->pat, path,
-						    len))
-				return (struct verdict){ VIS_CONTAINER, NULL };
+	if (is_dir && below_index_any(rs->includes_ix, path, len))
+		return (struct verdict){ VIS_CONTAINER, NULL };
 	return (struct verdict){ VIS_HIDDEN, NULL };
 }
 
