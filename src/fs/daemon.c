@@ -179,14 +179,20 @@ static bool reverdict(struct daemon *d, struct node *n)
 	    atomic_load(&n->dead)) {
 		/* Nodes reached through symlinks are re-resolved by a fresh
 		 * lookup. */
-		atomic_store(&n->dead, true);
+		node_kill_locked(&d->nodes, n);
 		n->verdict = (struct verdict){ VIS_HIDDEN, NULL };
 		return false;
 	}
 	n->verdict = rules_decide(d->rules, n->parent->verdict, n->path,
 				  n->pathlen, n->type == S_IFDIR);
-	if (n->verdict.vis == VIS_HIDDEN) {
-		atomic_store(&n->dead, true);
+	/* Served differently now (settings raw → sanitized, frontmatter
+	 * keep → defuse): a fresh lookup computes it the new way. */
+	if (n->verdict.vis == VIS_HIDDEN ||
+	    (n->type == S_IFREG &&
+	     rules_transform(d->rules, n->path, n->pathlen) != n->transform)) {
+		/* Unhashed, so the next lookup makes a fresh node (and the
+		 * kernel a fresh inode, without the old cached pages). */
+		node_kill_locked(&d->nodes, n);
 		return false;
 	}
 	return true;
@@ -201,13 +207,22 @@ struct dirfds {
 struct reverdict_arg {
 	struct daemon *d;
 	struct dirfds *df;
+	struct inval_list files; /* computed files to drop from the cache */
 };
 
 static void collect_dir(struct node *n, void *arg)
 {
 	struct reverdict_arg *a = arg;
 	struct dirfds *df = a->df;
-	reverdict(a->d, n);
+	bool live = reverdict(a->d, n);
+	if (n->type == S_IFREG && (n->blob || !live)) {
+		/* The policy (env allowlist, safe keys) may have changed:
+		 * computed bytes are rebuilt, and the kernel's copy dropped;
+		 * a retired file's cached pages go too. */
+		blob_put(n->blob);
+		n->blob = NULL;
+		inval_push(&a->files, node_ino(&a->d->nodes, n), NULL, 0);
+	}
 	if (n->type != S_IFDIR || n->fd < 0)
 		return;
 	if (df->n == df->cap) {
@@ -354,9 +369,10 @@ static void reload(struct daemon *d)
 	d->sv.nfollow = nfds;
 	d->rules_gen++;
 	struct dirfds df = { 0 };
-	struct reverdict_arg a = { d, &df };
+	struct reverdict_arg a = { d, &df, { 0 } };
 	node_for_each(&d->nodes, collect_dir, &a);
 	pthread_rwlock_unlock(&d->rules_lock);
+	issue(d, &a.files);
 
 	rules_free(old);
 	for (size_t i = 0; i < noldfds; i++)

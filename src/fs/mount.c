@@ -153,6 +153,14 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 	if (!def || !*def)
 		def = SEEDFS_DEFAULT_RULES;
 	p->files = dup_list(def, cfg->rules, cfg->nrules);
+	/* The daemon runs in "/": reload must find the same files. */
+	for (size_t i = 0; p->files && i <= cfg->nrules; i++) {
+		char *abs = realpath(p->files[i], NULL);
+		if (abs) {
+			free(p->files[i]);
+			p->files[i] = abs;
+		}
+	}
 	p->with = dup_list(NULL, cfg->with, cfg->nwith);
 	p->input.home = home ? strdup(home) : NULL;
 	if (!p->files || !p->with || (home && !p->input.home)) {

@@ -31,24 +31,25 @@ static void unescape_octal(char *s)
 	*o = '\0';
 }
 
-/* Splits one mountinfo line into its mount point and fstype. */
-static bool parse_mountinfo(char *line, char **mp, char **fstype)
+/* Splits one mountinfo line into its mount point, fstype and super
+ * options. */
+static bool parse_mountinfo(char *line, char **mp, char **fstype,
+			    char **super)
 {
 	char *save = NULL, *tok;
-	int field = 0;
-	bool after_sep = false;
+	int field = 0, after = -1;
 
-	*mp = *fstype = NULL;
+	*mp = *fstype = *super = NULL;
 	for (tok = strtok_r(line, " \n", &save); tok;
 	     tok = strtok_r(NULL, " \n", &save), field++) {
 		if (field == 4)
 			*mp = tok;
-		else if (field > 5 && !after_sep && strcmp(tok, "-") == 0)
-			after_sep = true;
-		else if (after_sep) {
+		else if (field > 5 && after < 0 && strcmp(tok, "-") == 0)
+			after = field;
+		else if (after >= 0 && field == after + 1)
 			*fstype = tok;
-			break;
-		}
+		else if (after >= 0 && field == after + 3)
+			*super = tok;
 	}
 	if (!*mp || !*fstype)
 		return false;
@@ -57,7 +58,7 @@ static bool parse_mountinfo(char *line, char **mp, char **fstype)
 }
 
 static int mountinfo_scan(bool (*fn)(const char *mp, const char *fstype,
-				     void *arg),
+				     const char *super, void *arg),
 			  void *arg)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -66,8 +67,9 @@ static int mountinfo_scan(bool (*fn)(const char *mp, const char *fstype,
 	char *line = NULL;
 	size_t cap = 0;
 	while (getline(&line, &cap, f) > 0) {
-		char *mp, *fstype;
-		if (parse_mountinfo(line, &mp, &fstype) && !fn(mp, fstype, arg))
+		char *mp, *fstype, *super;
+		if (parse_mountinfo(line, &mp, &fstype, &super) &&
+		    !fn(mp, fstype, super ? super : "", arg))
 			break;
 	}
 	free(line);
@@ -82,7 +84,8 @@ struct lookup_arg {
 	int found;
 };
 
-static bool lookup_one(const char *mp, const char *fstype, void *arg)
+static bool lookup_one(const char *mp, const char *fstype, const char *super,
+		       void *arg)
 {
 	struct lookup_arg *a = arg;
 	if (strcmp(mp, a->mp) == 0) {
@@ -104,10 +107,21 @@ struct each_arg {
 	void *arg;
 };
 
-static bool each_one(const char *mp, const char *fstype, void *arg)
+/* FUSE records the mounting user as user_id= in the super options. */
+static bool mounted_by_me(const char *super)
+{
+	uid_t me = geteuid();
+	if (me == 0)
+		return true;
+	const char *u = strstr(super, "user_id=");
+	return u && (uid_t)strtoul(u + 8, NULL, 10) == me;
+}
+
+static bool each_one(const char *mp, const char *fstype, const char *super,
+		     void *arg)
 {
 	struct each_arg *a = arg;
-	if (strcmp(fstype, SEEDFS_FSTYPE) == 0)
+	if (strcmp(fstype, SEEDFS_FSTYPE) == 0 && mounted_by_me(super))
 		a->fn(mp, a->arg);
 	return true;
 }

@@ -394,6 +394,11 @@ bool node_kill_child(struct node_table *t, struct node *parent,
 	return n != NULL;
 }
 
+void node_kill_locked(struct node_table *t, struct node *n)
+{
+	kill_locked(t, n);
+}
+
 void node_kill(struct node_table *t, struct node *n)
 {
 	pthread_mutex_lock(&t->lock);

@@ -99,6 +99,8 @@ void node_forget(struct node_table *t, struct node *n, uint64_t nlookup);
 bool node_kill_child(struct node_table *t, struct node *parent,
 		     const char *name, size_t namelen);
 void node_kill(struct node_table *t, struct node *n);
+/* The same, for a caller already holding t->lock (node_for_each). */
+void node_kill_locked(struct node_table *t, struct node *n);
 
 /* A kernel cache invalidation to issue once the table lock is dropped
  * (notify calls can wait on requests that need the lock). */

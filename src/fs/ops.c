@@ -23,7 +23,7 @@
 #define SHORT_TIMEOUT 1.0    /* for entries of directories without a watch,
 				and for the root's attributes, so that a dead
 				daemon shows as ENOTCONN at the mountpoint */
-/* Negative entries (hidden or absent, indistinguishable) are kept only a
+/* Negative entries (hidden or absent, indistinguishable) are kept half a
  * second: a name can become visible without any event on its directory
  * (a hard link elsewhere dropped, taking its link count back to 1). */
 #define NEGATIVE_TIMEOUT 0.5
@@ -42,6 +42,18 @@ static void count(struct daemon *d, enum stat_op op)
 static double timeout_for(const struct node *dir)
 {
 	return dir->wd >= 0 ? LONG_TIMEOUT : SHORT_TIMEOUT;
+}
+
+/* How long the kernel may keep n's attributes. A directory without a watch
+ * of its own (inotify limit reached) gets a second: the kernel keeps its
+ * listing until it sees the directory's mtime change, so its attributes
+ * must be asked for again. The root: a second, so that a dead daemon shows
+ * as ENOTCONN. */
+static double attr_timeout(const struct node *n)
+{
+	if (!n->parent || (n->type == S_IFDIR && n->wd < 0))
+		return SHORT_TIMEOUT;
+	return timeout_for(n->parent);
 }
 
 /* Attributes as the view presents them: no write or set-id bits, our own
@@ -142,6 +154,8 @@ static int do_lookup(struct daemon *d, struct node *parent, const char *name,
 	}
 	fe->ino = node_ino(&d->nodes, n);
 	fe->generation = n->generation;
+	if (n->type == S_IFDIR && n->wd < 0)
+		fe->attr_timeout = SHORT_TIMEOUT; /* no watch: see dir_timeout */
 	if (n->transform != TRANSFORM_NONE) {
 		struct blob *b = node_blob_take(&d->nodes, n);
 		if (b)
@@ -277,8 +291,7 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	view_attr(&st, ino, &attr);
-	fuse_reply_attr(req, &attr, n->parent ? timeout_for(n->parent)
-					      : SHORT_TIMEOUT);
+	fuse_reply_attr(req, &attr, attr_timeout(n));
 }
 
 /* Opens n's file for reading: first an O_PATH handle, checked to be the

@@ -2,8 +2,8 @@
  *
  * Owns: one directory per user ($XDG_RUNTIME_DIR/claude-seedfs, or
  * /run/claude-seedfs for root, else /tmp/claude-seedfs-UID, 0700 and owned
- * by the user), holding for each view a state file written atomically by its
- * daemon (mountpoint, source, pid, rule layers with fingerprints, groups,
+ * by the user), holding for each view a state file its daemon rewrites in place
+ * through a descriptor (with an end marker against torn reads) (mountpoint, source, pid, rule layers with fingerprints, groups,
  * reload outcome) and a stats page of request counters. Files are named by
  * an XXH3 of the canonical mountpoint. Values are escaped, so hostile paths
  * (newlines, tabs) round-trip.

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -122,7 +124,16 @@ int seedfs_view_list(struct seedfs_view ***out, size_t *n)
 				continue;
 			char path[PATH_MAX + 300];
 			struct seedfs_view *v;
+			struct stat st;
 			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			/* A daemon killed before its first write leaves an
+			 * empty file: gone once it is old enough not to be a
+			 * daemon still starting. */
+			if (stat(path, &st) == 0 && st.st_size == 0) {
+				if (st.st_mtime + 10 < time(NULL))
+					unlink(path);
+				continue;
+			}
 			if (state_read(path, &v) < 0)
 				continue;
 			fill_running(v);

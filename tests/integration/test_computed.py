@@ -107,3 +107,21 @@ def test_file_turning_invalid_disappears_and_comes_back(source, mount):
     U.write(src.src("settings.json"), b'{"model": "back"}')
     U.wait_for(lambda: b"back" in U.read_bytes(v.p("settings.json")), timeout=2.0,
                what="valid settings.json to come back")
+
+
+def test_reload_from_raw_to_sanitized_reaches_cached_files(source, mount, tmp_path):
+    """A reload that changes how a file is computed must not leave the old
+    bytes in the kernel's cache, even with the file held open."""
+    src = _tree(source)
+    rules = U.write(tmp_path / "mode.yaml", "with: [settings=raw]\n")
+    v = mount(src, rules=[rules])
+    held = open(v.p("settings.json"), "rb")
+    try:
+        assert b"PWNED" in held.read()
+        U.write(rules, "with: [settings]\n")
+        assert U.run(["reload", v.mp]).returncode == 0
+        U.wait_for(lambda: b"PWNED" not in U.read_bytes(v.p("settings.json")), timeout=2.0,
+                   what="settings.json served sanitized after the reload")
+        assert b'"model": "opus"' in U.read_bytes(v.p("settings.json"))
+    finally:
+        held.close()
