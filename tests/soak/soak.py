@@ -232,12 +232,14 @@ def visible_dirs(m):
             and not m.frozen(d)]
 
 
-def writer_step(m, stats):
+OPS = {"edit": 30, "inplace": 10, "create": 10, "delete": 8, "rename": 8,
+       "hide": 5, "dirmove": 3, "dirhide": 2, "link": 3, "mkdir": 3, "chmod": 4}
+
+
+def writer_step(m, stats, ops=None):
     rng = m.rng
-    op = rng.choices(
-        ["edit", "inplace", "create", "delete", "rename", "hide", "dirmove",
-         "dirhide", "link", "mkdir", "chmod"],
-        weights=[30, 10, 10, 8, 8, 5, 3, 2, 3, 3, 4])[0]
+    names = [o for o in OPS if ops is None or o in ops]
+    op = rng.choices(names, weights=[OPS[o] for o in names])[0]
     # files the writer may change: inside the visible directories (never
     # a top-level file: those hold secrets), not never-hidden, not in place
     atomic_files = [f for f in m.files if "/" in f and f not in m.inplace
@@ -366,6 +368,21 @@ def read_all(path):
         os.close(fd)
 
 
+def is_inplace(rel):
+    return rel == "CLAUDE.md" or rel.startswith("rules/live-")
+
+
+def read_once(path):
+    """One read() call: a file rewritten in place can show one state per
+    call, so a loop of reads could join the start of one version to the
+    rest of another, as on any file system."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.pread(fd, 65536, 0)
+    finally:
+        os.close(fd)
+
+
 def reader_main(mp, stop, res, seed):
     rng = random.Random(seed)
 
@@ -399,7 +416,10 @@ def reader_main(mp, stop, res, seed):
                 walk(crel)
             else:
                 try:
-                    data = read_all(os.path.join(mp, crel))
+                    if is_inplace(crel):
+                        data = read_once(os.path.join(mp, crel))
+                    else:
+                        data = read_all(os.path.join(mp, crel))
                 except OSError as e:
                     fail_clean(e, "read", crel)
                     continue
@@ -539,6 +559,9 @@ def main():
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--write-interval", type=float, default=0.005,
                     help="seconds between writer operations")
+    ap.add_argument("--ops", type=lambda v: set(v.split(",")), default=None,
+                    help="only these writer operations (comma-separated: "
+                         + ",".join(OPS) + ")")
     ap.add_argument("--no-drop-caches", action="store_true",
                     help="do not drop the kernel's dentry/inode caches after the run")
     ap.add_argument("--keep", action="store_true", help="keep the temporary tree")
@@ -668,7 +691,7 @@ def load_and_check(args, seed, m, src, mp, layer, daemon, problems):
     def writer():
         try:
             while not stop.is_set():
-                writer_step(m, wstats)
+                writer_step(m, wstats, args.ops)
                 time.sleep(args.write_interval)
         except Exception as e:  # a writer bug must not pass silently
             werr.append(repr(e))
