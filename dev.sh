@@ -142,6 +142,16 @@ test_all() {
 		failed=$((failed + 1))
 	fi
 	rm -rf "$sanlogs"
+	log "fuzzing: every parser 30 s under ASan+UBSan (tests/fuzz)"
+	local fuzzout
+	fuzzout=$(mktemp)
+	FUZZ_BUILD=$here/build-fuzz tests/fuzz/run.sh 30 2>&1 | tee "$fuzzout" || true
+	local fp ff
+	fp=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$fuzzout" | tail -1)
+	ff=$(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$fuzzout" | tail -1)
+	passed=$((passed + ${fp:-0}))
+	failed=$((failed + ${ff:-1}))
+	rm -f "$fuzzout"
 	run_suite "valgrind: unit tests" build --suite unit \
 		--wrap='valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99'
 	echo
