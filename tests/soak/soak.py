@@ -507,6 +507,52 @@ def run_cli(args, timeout=60):
                           capture_output=True, timeout=timeout, env=env)
 
 
+class Detached:
+    """A daemon started the usual way (mount detaches it; its stderr is
+    /dev/null and it logs to syslog), with the Popen calls soak uses: poll()
+    is None while it lives, then -1 (its exit status is not ours to read)."""
+
+    def __init__(self, argv, mp, env, errf):
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=errf,
+                           stderr=errf, env=env, timeout=60)
+        self.pid = None
+        self.returncode = None
+        if r.returncode == 0:
+            s = run_cli(["status", "--json", mp], timeout=30)
+            try:
+                self.pid = json.loads(s.stdout)["views"][0]["pid"]
+            except (ValueError, KeyError, IndexError):
+                pass
+        if self.pid is None:
+            self.returncode = r.returncode or -1
+
+    def poll(self):
+        if self.returncode is None and not pid_alive(self.pid):
+            self.returncode = -1
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = time.monotonic() + (timeout or 1e9)
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("daemon", timeout)
+            time.sleep(0.05)
+        return 0
+
+    def kill(self):
+        if self.pid and self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def pid_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return False
+    return data[data.rindex(b")") + 2:data.rindex(b")") + 3] not in (b"Z", b"X")
+
+
 def wait_mounted(mp, proc, timeout=20):
     deadline = time.monotonic() + timeout
     dev = os.stat(os.path.dirname(mp)).st_dev
@@ -562,6 +608,9 @@ def main():
     ap.add_argument("--ops", type=lambda v: set(v.split(",")), default=None,
                     help="only these writer operations (comma-separated: "
                          + ",".join(OPS) + ")")
+    ap.add_argument("--detached", action="store_true",
+                    help="mount as users do (detached daemon, stderr /dev/null, "
+                         "syslog) instead of -f; the exit status is then unknown")
     ap.add_argument("--no-drop-caches", action="store_true",
                     help="do not drop the kernel's dentry/inode caches after the run")
     ap.add_argument("--keep", action="store_true", help="keep the temporary tree")
@@ -594,9 +643,12 @@ def main():
     env = dict(os.environ, CLAUDE_SEEDFS_DEFAULT_RULES=DEFAULT_RULES)
     env.pop("CLAUDE_CONFIG_DIR", None)
     errf = open(errfile, "wb")
-    daemon = subprocess.Popen([BIN, "mount", "-f", "--rules", layer, src, mp],
-                              stdin=subprocess.DEVNULL, stdout=errf, stderr=errf,
-                              env=env)
+    if args.detached:
+        daemon = Detached([BIN, "mount", "--rules", layer, src, mp], mp, env, errf)
+    else:
+        daemon = subprocess.Popen([BIN, "mount", "-f", "--rules", layer, src, mp],
+                                  stdin=subprocess.DEVNULL, stdout=errf, stderr=errf,
+                                  env=env)
     try:
         load_and_check(args, seed, m, src, mp, layer, daemon, problems)
     finally:
