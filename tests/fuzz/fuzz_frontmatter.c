@@ -355,8 +355,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(yaml_top_keys(o + os, oe - os, &ko));
 		for (size_t k = 0; k < ko.n; k++)
 			CHECK(!key_removed(agent, ko.v[k]));
-		if (yaml_top_keys(in + is, ie - is, &ki) && !ki.overflow &&
-		    !ko.overflow) {
+		bool in_ok = yaml_top_keys(in + is, ie - is, &ki);
+		if (in_ok && !ki.overflow && !ko.overflow) {
 			size_t m = 0, nrem = 0;
 			for (size_t k = 0; k < ki.n; k++) {
 				if (key_removed(agent, ki.v[k])) {
@@ -370,8 +370,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* F5 */
 			if (nrem == 0)
 				CHECK(out_len == len && memcmp(out, in, len) == 0);
-			keys_free(&ki);
 		}
+		if (in_ok)
+			keys_free(&ki);
 		keys_free(&ko);
 		/* F4 */
 		CHECK(!line_looks_removed(agent, o + os, oe - os));
