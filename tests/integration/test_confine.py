@@ -158,3 +158,57 @@ def test_exec_runs_without_confinement(source, tmp_path):
                                                  "CLAUDE_SEEDFS_NO_CONFINE": "1"})
     assert "selftest: exec /bin/true" in err, err
     assert rc == 0, (rc, err)
+
+
+def test_non_root_view_is_confined_and_sigterm_unmounts(tmp_path):
+    """As an ordinary user a confined daemon can neither umount nor exec:
+    its unmount helper (forked before confinement) runs fusermount3."""
+    import pwd
+    import shutil
+    import stat as st_
+    if not shutil.which("setpriv") or not shutil.which("fusermount3"):
+        pytest.skip("needs setpriv and fusermount3")
+    import tempfile
+    from pathlib import Path
+    nobody = pwd.getpwnam("nobody")
+    # pytest's tmp_path is root's alone: the user needs a path it can walk.
+    base = Path(tempfile.mkdtemp(prefix="seedfs-user.", dir="/tmp"))
+    os.chmod(base, 0o755)
+    for d in ("src/skills/a", "mnt", "xdg"):
+        (base / d).mkdir(parents=True)
+    (base / "src/CLAUDE.md").write_text("hi\n")
+    (base / "src/.credentials.json").write_text("secret\n")
+    for root, dirs, files in os.walk(base):
+        for n in dirs + files + [""]:
+            os.chown(os.path.join(root, n), nobody.pw_uid, nobody.pw_gid)
+    os.chmod(base / "xdg", 0o700)
+    fuse_mode = os.stat("/dev/fuse").st_mode
+    os.chmod("/dev/fuse", 0o666)  # Debian's default; this container has 0600
+    env = U.cli_env({"XDG_RUNTIME_DIR": str(base / "xdg"), "HOME": str(base)})
+    asuser = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+              "--clear-groups", "--"]
+    try:
+        r = subprocess.run(asuser + [U.BIN, "mount", str(base / "src"), str(base / "mnt")],
+                           env=env, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r
+        r = subprocess.run(asuser + [U.BIN, "status", str(base / "mnt")], env=env,
+                           capture_output=True, text=True, timeout=30)
+        assert "state:   running" in r.stdout, r
+        confined = [l for l in r.stdout.splitlines() if "confined:" in l]
+        assert confined and "seccomp" in confined[0] or "sanitizer" in confined[0], r
+        # Without allow_other only the user may look, not even root.
+        r = subprocess.run(asuser + ["ls", "-A", str(base / "mnt")], env=env,
+                           capture_output=True, text=True, timeout=30)
+        assert r.stdout.split() == ["CLAUDE.md", "skills"], r
+        pids = U.daemon_pids(base / "mnt")
+        assert len(pids) == 1, pids
+        os.kill(pids[0], signal.SIGTERM)
+        assert U.wait_pid_gone(pids[0], 5.0)
+        U.wait_for(lambda: not U.is_mounted(base / "mnt"), timeout=5.0,
+                   what="the user's view to be unmounted after SIGTERM")
+        assert os.listdir(base / "xdg" / "claude-seedfs") == []
+    finally:
+        os.chmod("/dev/fuse", st_.S_IMODE(fuse_mode))
+        if U.is_mounted(base / "mnt"):
+            U.force_unmount(base / "mnt")
+        shutil.rmtree(base, ignore_errors=True)
