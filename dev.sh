@@ -104,6 +104,24 @@ count() {
 	failed=$((failed + ${fail:-0}))
 }
 
+# Runs a pytest-based runner and adds its "N passed" / "N failed" (and a
+# "valgrind: N passed, N failed" line, when it prints one) to the totals.
+run_counted() {
+	local title=$1
+	shift
+	local out p f rc=0
+	out=$(mktemp)
+	log "$title"
+	"$@" 2>&1 | tee "$out" || rc=1
+	p=$(grep -oE '[0-9]+ passed' "$out" | tail -1 | grep -oE '[0-9]+' || true)
+	f=$(grep -oE '[0-9]+ failed' "$out" | tail -1 | grep -oE '[0-9]+' || true)
+	# A runner that failed counts at least one failure, whatever it printed.
+	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then f=1; fi
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	rm -f "$out"
+}
+
 run_suite() {
 	local title=$1 dir=$2
 	shift 2
@@ -143,6 +161,14 @@ test_all() {
 		failed=$((failed + 1))
 	fi
 	rm -rf "$sanlogs"
+	local bin=$here/build/src/fs/claude-seedfs
+	export CLAUDE_SEEDFS_DEFAULT_RULES=$here/rules/default.yaml
+	for fault in no-openat2 openat2-eperm; do
+		SEEDFS_BIN=$bin run_counted "faults: integration suite with $fault" \
+			tests/faults/run.sh "$fault"
+	done
+	SEEDFS_BIN=$bin run_counted "valgrind: the daemon on the integration suite" \
+		tests/valgrind/run.sh
 	log "fuzzing: every parser 30 s under ASan+UBSan (tests/fuzz)"
 	local fuzzout
 	fuzzout=$(mktemp)
