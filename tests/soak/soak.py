@@ -110,6 +110,7 @@ class Model:
         self.moved_at = {}       # rel dir -> monotonic time it moved there
         self.counter = 0
         self.hidden_links = {}   # link rel -> target rel
+        self.nfiles0 = None      # files when the load started
 
     def p(self, rel):
         assert rel and not rel.startswith("/") and ".." not in rel.split("/"), rel
@@ -238,13 +239,23 @@ OPS = {"edit": 30, "inplace": 10, "create": 10, "delete": 8, "rename": 8,
 
 def writer_step(m, stats, ops=None):
     rng = m.rng
-    names = [o for o in OPS if ops is None or o in ops]
-    op = rng.choices(names, weights=[OPS[o] for o in names])[0]
     # files the writer may change: inside the visible directories (never
     # a top-level file: those hold secrets), not never-hidden, not in place
     atomic_files = [f for f in m.files if "/" in f and f not in m.inplace
                     and f.split("/")[0] in TOP_VISIBLE
                     and not is_never(f) and not m.frozen(f)]
+    names = [o for o in OPS if ops is None or o in ops]
+    op = rng.choices(names, weights=[OPS[o] for o in names])[0]
+    # keep the visible tree about its first size, so that memory and
+    # descriptors are judged against a steady load, not a growing tree
+    if m.nfiles0 is None:
+        m.nfiles0 = len(atomic_files)
+    if op == "create" and len(atomic_files) >= m.nfiles0 + 20 and \
+            (ops is None or "delete" in ops):
+        op = "delete"
+    elif op in ("delete", "hide") and len(atomic_files) <= m.nfiles0 - 20 and \
+            (ops is None or "create" in ops):
+        op = "create"
     if op == "edit" and atomic_files:
         f = rng.choice(atomic_files)
         m.put_atomic(f, m.content(f))
@@ -316,13 +327,14 @@ def writer_step(m, stats, ops=None):
             # the target may not be edited while linked: an in-place change
             # is not made, an atomic one just replaces the name
     elif op == "mkdir":
-        made = [d for d in m.dirs if os.path.basename(d).startswith("d")
-                and not m.frozen(d) and not m.below(d)[0] and not m.below(d)[1]]
-        if made and rng.random() < 0.5:
-            d = rng.choice(made)
+        made = [d for d in m.dirs if os.path.basename(d).startswith("d")]
+        empty = [d for d in made if not m.frozen(d) and not m.below(d)[0]
+                 and not m.below(d)[1]]
+        if empty and (rng.random() < 0.5 or len(made) >= 20):
+            d = rng.choice(empty)
             os.rmdir(m.p(d))
             m.dirs.discard(d)
-        else:
+        elif len(made) < 20:
             dirs = visible_dirs(m)
             if dirs:
                 m.mkdir(f"{rng.choice(dirs)}/d{m.counter}")
