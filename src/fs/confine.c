@@ -151,7 +151,7 @@ static const int allowed_syscalls[] = {
 static int apply_seccomp(char *note, size_t len)
 {
 	/* arch check, load nr, the list, socket(AF_UNIX) special case. */
-	struct sock_filter prog[8 + NALLOWED + 8];
+	struct sock_filter prog[10 + NALLOWED + 8];
 	size_t n = 0;
 #define ADD(...) (prog[n++] = (struct sock_filter)__VA_ARGS__)
 	ADD(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -165,6 +165,10 @@ static int apply_seccomp(char *note, size_t len)
 	ADD(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1));
 	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
 #endif
+	/* ioctl answers ENOTTY: glibc's stdio asks isatty() of a stderr on
+	 * /dev/null before libfuse's perror(); the daemon needs no ioctl. */
+	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 1));
+	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOTTY & SECCOMP_RET_DATA)));
 	/* socket(AF_UNIX, …) only: syslog reconnects after a restart. */
 	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 4));
 	ADD(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,

@@ -17,6 +17,7 @@
 	 IN_EXCL_UNLINK)
 
 static void watch_add(struct node_table *t, struct node *n);
+static void kill_locked(struct node_table *t, struct node *n);
 
 static size_t name_hash(const struct node *parent, const char *name,
 			size_t len)
@@ -100,8 +101,12 @@ void node_table_destroy(struct node_table *t)
 			n = next;
 		}
 	}
-	/* Unhashed (dead) nodes still referenced by the kernel are freed
-	 * with the process; the root's fd belongs to the daemon. */
+	while (t->limbo) {
+		struct node *n = t->limbo;
+		t->limbo = n->hnext;
+		free_node(n);
+	}
+	/* The root's fd belongs to the daemon. */
 	if (t->root) {
 		t->root->fd = -1;
 		free_node(t->root);
@@ -277,19 +282,63 @@ void node_for_each(struct node_table *t, void (*fn)(struct node *n, void *arg),
 		   void *arg)
 {
 	pthread_mutex_lock(&t->lock);
-	fn(t->root, arg);
-	for (size_t i = 0; i < t->nbyname; i++)
-		for (struct node *n = t->byname[i]; n; n = n->hnext)
-			fn(n, arg);
+	/* fn may retire nodes, which unlinks them from the chains being
+	 * walked: take the set first (nothing is freed under the lock). */
+	struct node **all = malloc((t->count + 1) * sizeof(*all));
+	size_t n = 0;
+	if (all) {
+		all[n++] = t->root;
+		for (size_t i = 0; i < t->nbyname; i++)
+			for (struct node *x = t->byname[i]; x; x = x->hnext)
+				all[n++] = x;
+		for (size_t i = 0; i < n; i++)
+			fn(all[i], arg);
+	} else {
+		/* No memory to do it right: retire every node, so that each
+		 * name is looked up afresh under the new rules. */
+		for (size_t i = 0; i < t->nbyname; i++)
+			while (t->byname[i])
+				kill_locked(t, t->byname[i]);
+	}
 	pthread_mutex_unlock(&t->lock);
+	free(all);
 }
 
 /* ---- lifetime ---- */
+
+/* Retired nodes (out of both indexes) reuse hnext as next and wnext as
+ * prev, so that teardown can free them and freeing one is O(1). */
+static void limbo_add(struct node_table *t, struct node *n)
+{
+	if (n->in_limbo)
+		return;
+	n->in_limbo = true;
+	n->wnext = NULL;
+	n->hnext = t->limbo;
+	if (t->limbo)
+		t->limbo->wnext = n;
+	t->limbo = n;
+}
+
+static void limbo_remove(struct node_table *t, struct node *n)
+{
+	if (!n->in_limbo)
+		return;
+	if (n->wnext)
+		n->wnext->hnext = n->hnext;
+	else
+		t->limbo = n->hnext;
+	if (n->hnext)
+		n->hnext->wnext = n->wnext;
+	n->in_limbo = false;
+	n->hnext = n->wnext = NULL;
+}
 
 static void maybe_free(struct node_table *t, struct node *n)
 {
 	while (n && n != t->root && n->nlookup == 0 && n->children == 0) {
 		struct node *parent = n->parent;
+		limbo_remove(t, n);
 		hash_remove(t, n);
 		watch_remove(t, n);
 		free_node(n);
@@ -319,8 +368,7 @@ struct node *node_link(struct node_table *t, struct node *parent,
 		  n->type != (e->st.st_mode & S_IFMT) ||
 		  n->via_link != e->via_link)) {
 		/* The name now holds another object: retire the old node. */
-		atomic_store(&n->dead, true);
-		hash_remove(t, n);
+		kill_locked(t, n);
 		n = NULL;
 	}
 	if (n) {
@@ -374,13 +422,12 @@ void node_forget(struct node_table *t, struct node *n, uint64_t nlookup)
 
 static void kill_locked(struct node_table *t, struct node *n)
 {
-	if (n == t->root) {
-		atomic_store(&n->dead, true);
-		return;
-	}
 	atomic_store(&n->dead, true);
+	if (n == t->root || n->in_limbo)
+		return;
 	hash_remove(t, n);
 	watch_remove(t, n);
+	limbo_add(t, n);
 }
 
 bool node_kill_child(struct node_table *t, struct node *parent,

@@ -42,6 +42,7 @@ struct node {
 	dev_t dev; /* source identity */
 	ino_t ino;
 	uint64_t generation;
+	_Atomic uint64_t size_told; /* st_size last given to the kernel */
 
 	/* under node_table.lock */
 	uint64_t nlookup;
@@ -59,6 +60,8 @@ struct node {
 	uint8_t transform;     /* enum transform: computed when not NONE */
 	bool via_link;
 	bool hashed;	       /* under the lock */
+	bool in_limbo;	       /* dead, unhashed, still referenced: on
+				  node_table.limbo through hnext/wnext */
 	atomic_bool dead;
 };
 
@@ -71,6 +74,7 @@ struct node_table {
 	size_t nbywd;
 	uint64_t next_generation;
 	uint64_t ino_key; /* see node_of */
+	struct node *limbo; /* retired nodes the kernel still holds */
 	int inotify_fd; /* -1: no watches */
 };
 

@@ -163,6 +163,8 @@ static int do_lookup(struct daemon *d, struct node *parent, const char *name,
 		blob_put(b);
 	}
 	view_attr(&e.st, fe->ino, &fe->attr);
+	atomic_store_explicit(&n->size_told, (uint64_t)fe->attr.st_size,
+			      memory_order_relaxed);
 	entry_release(&e);
 	return 0;
 }
@@ -291,6 +293,8 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	view_attr(&st, ino, &attr);
+	atomic_store_explicit(&n->size_told, (uint64_t)attr.st_size,
+			      memory_order_relaxed);
 	fuse_reply_attr(req, &attr, attr_timeout(n));
 }
 
@@ -343,6 +347,19 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
+/* A read that would end before the size the kernel was last told (the
+ * source was truncated and is being rewritten in place) would come back
+ * zero-filled by the kernel up to that size: bytes the source never held.
+ * Fail it cleanly instead; the kernel asks for fresh attributes next. */
+static bool short_of_told(struct node *n, off_t off, size_t size,
+			  uint64_t now_size)
+{
+	uint64_t told = atomic_load_explicit(&n->size_told, memory_order_relaxed);
+	uint64_t end = (uint64_t)off + size;
+	uint64_t have = now_size > (uint64_t)off ? now_size : (uint64_t)off;
+	return have < end && have < told;
+}
+
 static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
@@ -366,6 +383,12 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			fuse_reply_err(req, -rc);
 			return;
 		}
+		if (short_of_told(n, off, size, b->len)) {
+			blob_put(b);
+			daemon_defer_forget(d, n);
+			fuse_reply_err(req, ESTALE);
+			return;
+		}
 		size_t start = (size_t)off < b->len ? (size_t)off : b->len;
 		size_t len = b->len - start < size ? b->len - start : size;
 		fuse_reply_buf(req, b->data + start, len);
@@ -379,6 +402,14 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			daemon_defer_forget(d, n);
 		}
 		fuse_reply_err(req, -fd);
+		return;
+	}
+	struct stat now;
+	if (fstat(fd, &now) == 0 &&
+	    short_of_told(n, off, size, (uint64_t)now.st_size)) {
+		close(fd);
+		daemon_defer_forget(d, n);
+		fuse_reply_err(req, ESTALE);
 		return;
 	}
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);

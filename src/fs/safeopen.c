@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,15 +38,32 @@ static int sys_openat2(int dirfd, const char *path, int flags)
 	}
 }
 
+/* The mount a descriptor is on: a bind mount shares st_dev with the
+ * filesystem it shows, so only the mount id tells them apart. */
+static int mount_id(int fd, uint64_t *id)
+{
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID,
+		  &sx) < 0)
+		return -errno;
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return -ENOSYS;
+	*id = sx.stx_mnt_id;
+	return 0;
+}
+
 /* One component with openat(O_NOFOLLOW): cannot traverse anything, so the
- * only property left to enforce is "no mount point crossed". */
+ * only property left to enforce is "no mount point crossed" — same device
+ * and, where the kernel tells (5.8+), the same mount. */
 static int fallback_openat(int dirfd, const char *name, int flags)
 {
 	struct stat dst, st;
+	uint64_t dmnt = 0, mnt = 0;
 	int fd;
 
 	if (fstat(dirfd, &dst) < 0)
 		return -errno;
+	bool have_mnt = mount_id(dirfd, &dmnt) == 0;
 	do
 		fd = openat(dirfd, name, flags);
 	while (fd < 0 && errno == EINTR);
@@ -56,7 +74,8 @@ static int fallback_openat(int dirfd, const char *name, int flags)
 		close(fd);
 		return err;
 	}
-	if (st.st_dev != dst.st_dev) {
+	if (st.st_dev != dst.st_dev ||
+	    (have_mnt && (mount_id(fd, &mnt) < 0 || mnt != dmnt))) {
 		close(fd);
 		return -EXDEV;
 	}
