@@ -100,3 +100,26 @@ void view_args_free(struct view_args *a)
 	free(a->follow);
 	free(a->options);
 }
+
+int view_cmd_begin(int argc, char **argv, enum view_cmd cmd, const char *help,
+		   int min, int max, const char *missing, struct view_args *a)
+{
+	int rc = parse_view_args(argc, argv, cmd, a);
+
+	if (rc < 0) {
+		fputs(help, stdout);
+		view_args_free(a);
+		return SEEDFS_EXIT_OK;
+	}
+	if (rc > 0) {
+		view_args_free(a);
+		return rc;
+	}
+	if (a->npos < min || a->npos > max) {
+		cli_error(argv[0], a->npos < min ? missing : "too many arguments");
+		usage_brief(argv[0]);
+		view_args_free(a);
+		return SEEDFS_EXIT_USAGE;
+	}
+	return -1;
+}

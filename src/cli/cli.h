@@ -28,6 +28,13 @@ int parse_view_args(int argc, char **argv, enum view_cmd cmd,
 		    struct view_args *a);
 void view_args_free(struct view_args *a);
 
+/* The preamble of mount, explain and manifest: options, --help (printed to
+ * stdout), and between min and max operands (missing names the first one
+ * when there are too few). Returns -1 to go on with *a filled, else the
+ * exit status to return at once (*a is then freed). */
+int view_cmd_begin(int argc, char **argv, enum view_cmd cmd, const char *help,
+		   int min, int max, const char *missing, struct view_args *a);
+
 /* "claude-seedfs CMD: msg" on stderr. */
 void cli_error(const char *cmd, const char *msg);
 void usage_brief(const char *cmd);

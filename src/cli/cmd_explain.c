@@ -20,22 +20,11 @@ int cmd_explain(int argc, char **argv)
 {
 	struct view_args a;
 	struct seedfs_error err;
-	int rc = parse_view_args(argc, argv, VIEW_EXPLAIN, &a);
+	int rc = view_cmd_begin(argc, argv, VIEW_EXPLAIN, help, 1, 2,
+				"missing PATH", &a);
 
-	if (rc < 0) {
-		fputs(help, stdout);
-		view_args_free(&a);
-		return SEEDFS_EXIT_OK;
-	}
-	if (rc > 0)
+	if (rc >= 0)
 		return rc;
-	if (a.npos < 1 || a.npos > 2) {
-		cli_error("explain", a.npos < 1 ? "missing PATH"
-						: "too many arguments");
-		usage_brief("explain");
-		view_args_free(&a);
-		return SEEDFS_EXIT_USAGE;
-	}
 	a.cfg.source = a.npos == 2 ? a.pos[0] : NULL;
 	char *reason = calloc(1, 16384);
 	if (!reason) {

@@ -189,21 +189,10 @@ int cmd_manifest(int argc, char **argv)
 	struct view_args a;
 	struct seedfs_error err;
 	struct list now = { 0 }, saved = { 0 };
-	int rc = parse_view_args(argc, argv, VIEW_MANIFEST, &a);
+	int rc = view_cmd_begin(argc, argv, VIEW_MANIFEST, help, 0, 1, NULL, &a);
 
-	if (rc < 0) {
-		fputs(help, stdout);
-		view_args_free(&a);
-		return SEEDFS_EXIT_OK;
-	}
-	if (rc > 0)
+	if (rc >= 0)
 		return rc;
-	if (a.npos > 1) {
-		cli_error("manifest", "too many arguments");
-		usage_brief("manifest");
-		view_args_free(&a);
-		return SEEDFS_EXIT_USAGE;
-	}
 	if (a.check && (rc = load_saved(a.check, &saved)) != 0)
 		goto out;
 	if (seedfs_manifest(&a.cfg, a.npos ? a.pos[0] : NULL, collect,

@@ -28,22 +28,11 @@ int cmd_mount(int argc, char **argv)
 {
 	struct view_args a;
 	struct seedfs_error err;
-	int rc = parse_view_args(argc, argv, VIEW_MOUNT, &a);
+	int rc = view_cmd_begin(argc, argv, VIEW_MOUNT, help, 1, 2,
+				"missing MOUNTPOINT", &a);
 
-	if (rc < 0) {
-		fputs(help, stdout);
-		view_args_free(&a);
-		return SEEDFS_EXIT_OK;
-	}
-	if (rc > 0)
+	if (rc >= 0)
 		return rc;
-	if (a.npos < 1 || a.npos > 2) {
-		cli_error("mount", a.npos < 1 ? "missing MOUNTPOINT"
-					      : "too many arguments");
-		usage_brief("mount");
-		view_args_free(&a);
-		return SEEDFS_EXIT_USAGE;
-	}
 	a.cfg.source = a.npos == 2 ? a.pos[0] : NULL;
 	a.cfg.mountpoint = a.pos[a.npos - 1];
 	rc = seedfs_mount(&a.cfg, &err) < 0 ? err.status : SEEDFS_EXIT_OK;

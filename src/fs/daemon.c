@@ -255,42 +255,17 @@ static void invalidate_listed(struct daemon *d, struct dirfds *df)
 		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 		if (dir) {
 			struct dirent *de;
-			while ((de = readdir(dir)) != NULL) {
-				if (!strcmp(de->d_name, ".") ||
-				    !strcmp(de->d_name, ".."))
-					continue;
-				struct inval iv = { .ino = df->ino[i],
-						    .entry = true,
-						    .namelen = strlen(de->d_name) };
-				iv.name = strdup(de->d_name);
-				if (!iv.name)
-					continue;
-				if (l.n == l.cap) {
-					size_t cap = l.cap ? l.cap * 2 : 64;
-					struct inval *v = realloc(l.v, cap * sizeof(*v));
-					if (!v) {
-						free(iv.name);
-						continue;
-					}
-					l.v = v;
-					l.cap = cap;
-				}
-				l.v[l.n++] = iv;
-			}
+			while ((de = readdir(dir)) != NULL)
+				if (strcmp(de->d_name, ".") &&
+				    strcmp(de->d_name, ".."))
+					inval_push(&l, df->ino[i], de->d_name,
+						   strlen(de->d_name));
 			closedir(dir);
 		} else if (fd >= 0) {
 			close(fd);
 		}
 		close(df->fd[i]);
-		if (l.n == l.cap) {
-			size_t cap = l.cap ? l.cap * 2 : 64;
-			struct inval *v = realloc(l.v, cap * sizeof(*v));
-			if (!v)
-				continue;
-			l.v = v;
-			l.cap = cap;
-		}
-		l.v[l.n++] = (struct inval){ .ino = df->ino[i] };
+		inval_push(&l, df->ino[i], NULL, 0);
 	}
 	issue(d, &l);
 }

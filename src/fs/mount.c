@@ -376,7 +376,6 @@ static bool pid_is_daemon(pid_t pid)
 	return ok;
 }
 
-bool seedfs_daemon_alive(pid_t pid);
 bool seedfs_daemon_alive(pid_t pid)
 {
 	return pid > 0 && pid_is_daemon(pid);

@@ -11,7 +11,9 @@
 #ifndef SEEDFS_STATE_H
 #define SEEDFS_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "seedfs/seedfs.h"
 #include "stats.h"
@@ -33,6 +35,10 @@ int state_write_fd(int fd, const struct seedfs_view *v);
 /* Reads the state file at path. */
 int state_read(const char *path, struct seedfs_view **out);
 int state_remove(const char *mountpoint);
+
+/* True when pid is a live claude-seedfs daemon (not a zombie, not a
+ * recycled pid of another program). mount.c. */
+bool seedfs_daemon_alive(pid_t pid);
 
 /* Maps the stats page of a view, creating it when create is set. */
 struct stats_page *stats_map(const char *mountpoint, bool create);

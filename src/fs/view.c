@@ -14,8 +14,6 @@
 #include "seedfs/seedfs.h"
 #include "state.h"
 
-bool seedfs_daemon_alive(pid_t pid);
-
 void seedfs_view_free(struct seedfs_view *v)
 {
 	if (!v)

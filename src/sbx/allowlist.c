@@ -1,6 +1,7 @@
 /* allowlist.c — host pattern validation and allowlist files (see
  * allowlist.h). */
 #include "claude-sbx/allowlist.h"
+#include "claude-sbx/readfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -186,36 +187,11 @@ int sbx_allowlist_parse(const char *file, const char *text, size_t len,
 
 int sbx_allowlist_load(const char *path, struct strv *set, struct sbx_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sbx_err_set(err, 2, "%s: cannot open allowlist: %s", path,
-				   strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return sbx_err_set(err, 2, "%s: not a regular file", path);
-	}
-	if (st.st_size > SBX_ALLOWLIST_MAX_BYTES) {
-		close(fd);
-		return sbx_err_set(err, 2, "%s: larger than %d bytes", path,
-				   SBX_ALLOWLIST_MAX_BYTES);
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	if (!buf) {
-		close(fd);
-		return sbx_err_set(err, 1, "out of memory");
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	buf[got] = '\0';
+	char *buf;
+	size_t got;
+	if (sbx_read_file(path, SBX_ALLOWLIST_MAX_BYTES, "allowlist", false, &buf,
+			  &got, err) < 0)
+		return -1;
 	int rc = sbx_allowlist_parse(path, buf, got, set, err);
 	free(buf);
 	return rc;

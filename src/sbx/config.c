@@ -1,6 +1,7 @@
 /* config.c — the launcher's configuration schema, layering and defaults
  * (see config.h). */
 #include "claude-sbx/config.h"
+#include "claude-sbx/readfile.h"
 #include "claude-sbx/allowlist.h"
 #include "claude-sbx/settings.h"
 #include "yamltree.h"
@@ -441,39 +442,13 @@ int sbx_config_load_text(struct sbx_config *c, const char *name,
 int sbx_config_load_file(struct sbx_config *c, const char *path,
 			 const char *home, bool optional, struct sbx_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (optional && errno == ENOENT)
-			return 0;
-		return sbx_err_set(err, 2, "%s: cannot open config: %s", path,
-				   strerror(errno));
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return sbx_err_set(err, 2, "%s: not a regular file", path);
-	}
-	if (st.st_size > SBX_CONFIG_MAX_BYTES) {
-		close(fd);
-		return sbx_err_set(err, 2, "%s: larger than %d bytes", path,
-				   SBX_CONFIG_MAX_BYTES);
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	if (!buf) {
-		close(fd);
-		return sbx_err_set(err, 1, "out of memory");
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	buf[got] = '\0';
+	char *buf;
+	size_t got;
+	if (sbx_read_file(path, SBX_CONFIG_MAX_BYTES, "config", optional, &buf,
+			  &got, err) < 0)
+		return -1;
+	if (!buf)
+		return 0; /* optional and absent */
 
 	char *dir = NULL;
 	char *abs = realpath(path, NULL);
