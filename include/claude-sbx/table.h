@@ -3,7 +3,8 @@
  *
  * Owns: splitting a header into column names (separated by two or more
  * blanks, so "APPLIES TO" stays one name) and slicing each row at the
- * header's column starts. Cells are trimmed; "-" reads as empty. Pure.
+ * header's column starts. Cells are trimmed; "-" reads as empty. Leading
+ * "Governance: …" lines (organisation accounts) are skipped. Pure.
  */
 #ifndef CLAUDE_SBX_TABLE_H
 #define CLAUDE_SBX_TABLE_H

@@ -92,7 +92,7 @@ static int egress_state(struct sbx_ctx *x, const struct strv *wanted,
 	sbx_rules_free(&rules);
 	if (rc < 0)
 		return sbx_err_set(err, 1, "out of memory");
-	bool drift = plan.add.n || plan.remove_ids.n || plan.remove_res.n;
+	bool drift = plan.add.n || plan.remove_ids.n;
 	fprintf(x->out, "egress:   %zu host patterns wanted, %zu local allow rules: %s\n",
 		wanted->n, managed, drift ? "DRIFT (`claude-sbx reload-allowlist` fixes it)"
 					  : "in sync");
@@ -100,9 +100,9 @@ static int egress_state(struct sbx_ctx *x, const struct strv *wanted,
 		fprintf(x->out, "  drift: missing %s\n", plan.add.v[i]);
 	for (size_t i = 0; i < plan.removed_hosts.n; i++)
 		fprintf(x->out, "  drift: stale %s\n", plan.removed_hosts.v[i]);
-	if (drift && !plan.removed_hosts.n && (plan.remove_ids.n || plan.remove_res.n))
-		fprintf(x->out, "  drift: %zu duplicate rules\n",
-			plan.remove_ids.n + plan.remove_res.n);
+	if (drift && !plan.removed_hosts.n && plan.remove_ids.n)
+		fprintf(x->out, "  drift: %zu duplicate rules\n", plan.remove_ids.n);
+	sbx_net_report_left(x->out, &plan);
 	sbx_policy_plan_free(&plan);
 	return 0;
 }

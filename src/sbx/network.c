@@ -79,7 +79,7 @@ int sbx_net_list(struct sbx_client *sbx, struct sbx_rules *rules,
 		proc_result_free(&res);
 		return -1;
 	}
-	int rc = sbx_rules_parse_table(res.out, rules, err);
+	int rc = sbx_rules_parse_table(res.out, "sbx policy ls", rules, err);
 	proc_result_free(&res);
 	if (rc == 0)
 		return 0;
@@ -88,9 +88,25 @@ int sbx_net_list(struct sbx_client *sbx, struct sbx_rules *rules,
 		proc_result_free(&res);
 		return -1;
 	}
-	rc = sbx_rules_parse_table(res.out, rules, err);
+	rc = sbx_rules_parse_table(res.out, "sbx policy ls --wide", rules, err);
 	proc_result_free(&res);
 	return rc;
+}
+
+void sbx_net_report_left(FILE *out, const struct sbx_policy_plan *plan)
+{
+	if (plan->presets)
+		fprintf(out, "  %zu sbx preset rules left as they are (created_via default)\n",
+			plan->presets);
+	if (!plan->unclassified.n)
+		return;
+	fprintf(out, "  left alone: %zu rules the launcher cannot classify (not proven user-added local network allow rules):",
+		plan->unclassified.n);
+	for (size_t i = 0; i < plan->unclassified.n && i < 8; i++)
+		fprintf(out, " %s", plan->unclassified.v[i]);
+	if (plan->unclassified.n > 8)
+		fprintf(out, " ...");
+	fputc('\n', out);
 }
 
 static void print_list(FILE *out, const char *label, const struct strv *s)
@@ -139,13 +155,6 @@ int sbx_net_apply(struct sbx_client *sbx, const struct strv *wanted, FILE *out,
 		proc_result_free(&res);
 		strv_pushf(&done, "-%s", plan.remove_ids.v[i]);
 	}
-	for (size_t i = 0; i < plan.remove_res.n; i++) {
-		if (sbx_callv(sbx, &res, err, "policy", "rm", "network", "--resource",
-			      plan.remove_res.v[i], NULL) < 0)
-			goto fail;
-		proc_result_free(&res);
-		strv_pushf(&done, "-%s", plan.remove_res.v[i]);
-	}
 	for (size_t i = 0; i < plan.add.n; i++) {
 		if (sbx_callv(sbx, &res, err, "policy", "allow", "network",
 			      plan.add.v[i], NULL) < 0)
@@ -165,18 +174,19 @@ int sbx_net_apply(struct sbx_client *sbx, const struct strv *wanted, FILE *out,
 		goto out;
 	}
 	sbx_rules_free(&rules);
-	if (again.add.n || again.remove_ids.n || again.remove_res.n) {
+	if (again.add.n || again.remove_ids.n) {
 		sbx_err_set(err, 1, "egress rules still differ from the allowlists after applying: %zu missing, %zu stale",
-			    again.add.n, again.remove_ids.n + again.remove_res.n);
+			    again.add.n, again.remove_ids.n);
 		applied_note(err, &done);
 		sbx_policy_plan_free(&again);
 		goto out;
 	}
-	sbx_policy_plan_free(&again);
 	fprintf(out, "  %zu host patterns allowed (%zu added, %zu removed, %zu unchanged)\n",
 		wanted->n, plan.add.n, plan.removed_hosts.n, plan.kept.n);
 	print_list(out, "added", &plan.add);
 	print_list(out, "removed", &plan.removed_hosts);
+	sbx_net_report_left(out, &again);
+	sbx_policy_plan_free(&again);
 	rc = 0;
 	goto out;
 fail:

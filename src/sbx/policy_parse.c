@@ -1,13 +1,18 @@
 /* policy_parse.c — `sbx policy ls` output to struct sbx_rules, by header
- * name for tables and by key name for --json; never by column number. */
+ * name for tables and by key name for --json (json-c, strict), and the
+ * classification of a rule (see policy.h). Never by column number. */
 #include "claude-sbx/policy.h"
-#include "claude-sbx/json.h"
 #include "claude-sbx/table.h"
 
 #include <ctype.h>
+#include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#define JSON_DEPTH 64
+#define JSON_MAX_BYTES (16u << 20)
 
 static char *lower_dup(const char *s, size_t n)
 {
@@ -24,6 +29,9 @@ static void rule_free(struct sbx_rule *r)
 	free(r->type);
 	free(r->decision);
 	free(r->origin);
+	free(r->created_via);
+	free(r->scope);
+	free(r->status);
 	strv_free(&r->resources);
 }
 
@@ -68,13 +76,80 @@ static int split_resources(struct strv *out, const char *s, size_t n)
 	return 0;
 }
 
-static char *opt_lower(const char *s)
+/* A lower-cased copy in *dst, NULL for "". 0, or -1 out of memory. */
+static int set_lower(char **dst, const char *s)
 {
-	return *s ? lower_dup(s, strlen(s)) : NULL;
+	*dst = NULL;
+	if (!*s)
+		return 0;
+	*dst = lower_dup(s, strlen(s));
+	return *dst ? 0 : -1;
 }
 
-int sbx_rules_parse_table(const char *text, struct sbx_rules *out,
-			  struct sbx_err *err)
+static bool one_of(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return true;
+	return false;
+}
+
+static const char *const via_user[] = {"added", "approval", "provisioned", NULL};
+static const char *const origins_known[] = {"local", "kit", "org", "scoped",
+					     "default", NULL};
+
+/* ---- tables ------------------------------------------------------------- */
+
+static int first_col(const struct sbx_table *t, const char *const *names)
+{
+	for (; *names; names++) {
+		int c = sbx_table_col(t, *names);
+		if (c >= 0)
+			return c;
+	}
+	return -1;
+}
+
+static const char *const col_id[] = {"RULE_ID", "RULE ID", "NAME", "ID", NULL};
+static const char *const col_origin[] = {"ORIGIN", "SOURCE", NULL};
+static const char *const col_prov[] = {"CREATED_VIA", "CREATED VIA", "PROVENANCE", NULL};
+static const char *const col_scope[] = {"SCOPE", "APPLIES TO", "APPLIES_TO", NULL};
+
+/* A PROVENANCE cell (0.32–0.34, reported) may hold how the rule was made
+ * or where it comes from: sort the value into the right field. */
+static int table_provenance(struct sbx_rule *rule, const char *cell, bool have_origin)
+{
+	char *v = NULL;
+	if (set_lower(&v, cell) < 0)
+		return -1;
+	if (!v)
+		return 0;
+	if (one_of(v, via_user) || strcmp(v, "default") == 0) {
+		rule->created_via = v;
+		return 0;
+	}
+	if (!have_origin && one_of(v, origins_known)) {
+		rule->origin = v;
+		return 0;
+	}
+	free(v);
+	return 0;
+}
+
+static int table_scope(struct sbx_rule *rule, const char *cell)
+{
+	if (!*cell)
+		return 0;
+	if (strcasecmp(cell, "all sandboxes") == 0 || strcasecmp(cell, "all") == 0 ||
+	    strcasecmp(cell, "global") == 0)
+		rule->scope = strdup("global");
+	else
+		rule->scope = strdup(cell);
+	return rule->scope ? 0 : -1;
+}
+
+int sbx_rules_parse_table(const char *text, const char *cmd,
+			  struct sbx_rules *out, struct sbx_err *err)
 {
 	struct sbx_table t;
 
@@ -85,13 +160,13 @@ int sbx_rules_parse_table(const char *text, struct sbx_rules *out,
 		return 0; /* empty output: no rules */
 	int c_dec = sbx_table_col(&t, "DECISION");
 	int c_res = sbx_table_col(&t, "RESOURCES");
-	int c_id = sbx_table_col(&t, "RULE_ID");
+	int c_id = first_col(&t, col_id);
 	int c_type = sbx_table_col(&t, "TYPE");
-	int c_origin = sbx_table_col(&t, "ORIGIN");
-	if (c_id < 0)
-		c_id = sbx_table_col(&t, "NAME");
-	if (c_origin < 0)
-		c_origin = sbx_table_col(&t, "SOURCE");
+	int c_origin = first_col(&t, col_origin);
+	int c_prov = first_col(&t, col_prov);
+	int c_scope = first_col(&t, col_scope);
+	int c_status = sbx_table_col(&t, "STATUS");
+	bool named = c_id >= 0 && strcmp(t.cols[c_id], "NAME") == 0;
 	if (c_dec < 0 || c_res < 0) {
 		char head[256] = "";
 		for (size_t c = 0; c < t.ncols; c++) {
@@ -101,21 +176,27 @@ int sbx_rules_parse_table(const char *text, struct sbx_rules *out,
 		}
 		sbx_table_free(&t);
 		return sbx_err_set(err, 1,
-			"unrecognised `sbx policy ls` output: no DECISION and RESOURCES columns (header: %s)",
-			head);
+			"unrecognised `%s` output: expected a table with one row per rule and DECISION and RESOURCES columns (header: %s)",
+			cmd, head);
 	}
 	for (size_t r = 0; r < t.nrows; r++) {
 		struct sbx_rule *rule = rules_add(out);
+		if (!rule)
+			goto oom;
 		const char *id = sbx_table_cell(&t, r, c_id);
 		const char *res = sbx_table_cell(&t, r, c_res);
-		if (!rule || (*id && !(rule->id = strdup(id))))
+		if ((*id && !(rule->id = strdup(id))) ||
+		    set_lower(&rule->type, sbx_table_cell(&t, r, c_type)) < 0 ||
+		    set_lower(&rule->origin, sbx_table_cell(&t, r, c_origin)) < 0 ||
+		    set_lower(&rule->decision, sbx_table_cell(&t, r, c_dec)) < 0 ||
+		    set_lower(&rule->status, sbx_table_cell(&t, r, c_status)) < 0 ||
+		    table_provenance(rule, sbx_table_cell(&t, r, c_prov), c_origin >= 0) < 0 ||
+		    table_scope(rule, sbx_table_cell(&t, r, c_scope)) < 0 ||
+		    split_resources(&rule->resources, res, strlen(res)) < 0)
 			goto oom;
-		rule->type = opt_lower(sbx_table_cell(&t, r, c_type));
-		rule->origin = opt_lower(sbx_table_cell(&t, r, c_origin));
-		rule->decision = lower_dup(sbx_table_cell(&t, r, c_dec),
-					   strlen(sbx_table_cell(&t, r, c_dec)));
-		if (!rule->decision || split_resources(&rule->resources, res, strlen(res)) < 0)
-			goto oom;
+		rule->legacy_local_name = named && rule->id && rule->origin &&
+					  strncmp(rule->id, "local:", 6) == 0 && rule->id[6] &&
+					  strcmp(rule->origin, "local") == 0;
 	}
 	sbx_table_free(&t);
 	return 0;
@@ -125,98 +206,217 @@ oom:
 	return sbx_err_set(err, 1, "out of memory");
 }
 
-static const char *jstr(const struct json *o, const char *const *keys)
+/* ---- JSON --------------------------------------------------------------- */
+
+static json_object *member(json_object *obj, const char *key)
 {
-	for (; *keys; keys++) {
-		const struct json *v = json_get(o, *keys);
-		if (v && v->kind == JSON_STR)
-			return v->str;
-	}
-	return NULL;
+	json_object *v = NULL;
+	if (!json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v;
 }
 
-static const char *const k_id[] = {"rule_id", "ruleId", "id", "name", NULL};
-static const char *const k_type[] = {"type", NULL};
-static const char *const k_decision[] = {"decision", NULL};
-static const char *const k_origin[] = {"origin", "source", NULL};
-
-static int json_walk(const struct json *j, const char *origin, const char *type,
-		     struct sbx_rules *out)
+/* A string field: absent or null leaves *dst NULL; another type marks the
+ * rule malformed. 0, or -1 out of memory. */
+static int json_field(struct sbx_rule *r, json_object *obj, const char *key,
+		      char **dst, bool lower)
 {
-	if (j->kind == JSON_ARR) {
-		for (size_t i = 0; i < j->n; i++)
-			if (json_walk(j->items[i], origin, type, out) < 0)
-				return -1;
+	json_object *v = member(obj, key);
+	*dst = NULL;
+	if (!v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string)) {
+		r->malformed = true;
 		return 0;
 	}
-	if (j->kind != JSON_OBJ)
+	const char *s = json_object_get_string(v);
+	size_t n = (size_t)json_object_get_string_len(v);
+	if (memchr(s, '\0', n)) {
+		r->malformed = true;
 		return 0;
-	const char *o = jstr(j, k_origin);
-	const char *t = jstr(j, k_type);
-	if (o)
-		origin = o;
-	if (t)
-		type = t;
-	const char *decision = jstr(j, k_decision);
-	const struct json *res = json_get(j, "resources");
-	if (!res)
-		res = json_get(j, "resource");
-	if (decision && res) {
-		struct sbx_rule *r = rules_add(out);
-		if (!r)
-			return -1;
-		const char *id = jstr(j, k_id);
-		if (id && !(r->id = strdup(id)))
-			return -1;
-		if (!(r->decision = lower_dup(decision, strlen(decision))))
-			return -1;
-		if (type && !(r->type = lower_dup(type, strlen(type))))
-			return -1;
-		if (origin && !(r->origin = lower_dup(origin, strlen(origin))))
-			return -1;
-		if (res->kind == JSON_STR) {
-			if (split_resources(&r->resources, res->str, strlen(res->str)) < 0)
-				return -1;
-		} else if (res->kind == JSON_ARR) {
-			for (size_t i = 0; i < res->n; i++)
-				if (res->items[i]->kind == JSON_STR &&
-				    split_resources(&r->resources, res->items[i]->str,
-						    strlen(res->items[i]->str)) < 0)
-					return -1;
+	}
+	if (!n)
+		return 0;
+	*dst = lower ? lower_dup(s, n) : strndup(s, n);
+	return *dst ? 0 : -1;
+}
+
+static int json_resources(struct sbx_rule *r, json_object *obj)
+{
+	json_object *v = member(obj, "resources");
+	if (!v)
+		return 0;
+	if (json_object_is_type(v, json_type_string))
+		return split_resources(&r->resources, json_object_get_string(v),
+				       (size_t)json_object_get_string_len(v));
+	if (!json_object_is_type(v, json_type_array)) {
+		r->malformed = true;
+		return 0;
+	}
+	size_t n = json_object_array_length(v);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_string) ||
+		    memchr(json_object_get_string(e), '\0',
+			   (size_t)json_object_get_string_len(e))) {
+			r->malformed = true;
+			continue;
 		}
-		return 0;
-	}
-	for (size_t i = 0; i < j->n; i++)
-		if (json_walk(j->items[i], origin, type, out) < 0)
+		if (split_resources(&r->resources, json_object_get_string(e),
+				    (size_t)json_object_get_string_len(e)) < 0)
 			return -1;
+	}
 	return 0;
+}
+
+static int json_rule(struct sbx_rule *r, json_object *o)
+{
+	if (json_field(r, o, "id", &r->id, false) < 0 ||
+	    json_field(r, o, "resource_type", &r->type, true) < 0 ||
+	    json_field(r, o, "decision", &r->decision, true) < 0 ||
+	    json_field(r, o, "origin", &r->origin, true) < 0 ||
+	    json_field(r, o, "scope", &r->scope, false) < 0 ||
+	    json_field(r, o, "status", &r->status, true) < 0 ||
+	    json_resources(r, o) < 0)
+		return -1;
+	json_object *prov = member(o, "provenance");
+	if (prov && json_object_is_type(prov, json_type_object))
+		return json_field(r, prov, "created_via", &r->created_via, true);
+	if (prov && !json_object_is_type(prov, json_type_null))
+		r->malformed = true;
+	return 0;
+}
+
+#define JSON_CMD "sbx policy ls --json"
+#define JSON_EXPECT "expected a JSON object with a \"rules\" array of rule objects"
+
+/* One JSON value, then only blanks, or blanks up to a line break and then
+ * anything (sbx's update banner). NULL and *why when not. */
+static json_object *parse_value(const char *text, const char **why)
+{
+	size_t len = strlen(text);
+	json_tokener *tok;
+	json_object *o;
+
+	*why = "out of memory";
+	if (len > JSON_MAX_BYTES) {
+		*why = "larger than 16 MiB";
+		return NULL;
+	}
+	if (!(tok = json_tokener_new_ex(JSON_DEPTH)))
+		return NULL;
+	/* strict, but what follows the value is checked below */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	enum json_tokener_error e = json_tokener_get_error(tok);
+	if (!o) {
+		*why = e == json_tokener_continue ? "unexpected end of input"
+						   : json_tokener_error_desc(e);
+		if (e == json_tokener_success)
+			*why = "a JSON null";
+		json_tokener_free(tok);
+		return NULL;
+	}
+	/* json-c stops after the blanks that follow the value */
+	size_t end = json_tokener_get_parse_end(tok), i = end;
+	bool line_break = false;
+	while (i > 0 && strchr(" \t\r\n", text[i - 1]) && text[i - 1]) {
+		line_break |= text[i - 1] == '\n';
+		i--;
+	}
+	for (i = end; i < len; i++) {
+		if (text[i] == '\n') {
+			line_break = true;
+			continue;
+		}
+		if (strchr(" \t\r", text[i]))
+			continue;
+		/* a banner is prose; a second JSON document is not tolerated */
+		if (!line_break || text[i] == '{' || text[i] == '[') {
+			*why = line_break ? "a second JSON value after the first"
+					  : "text after the JSON value on the same line";
+			json_object_put(o);
+			o = NULL;
+		}
+		break;
+	}
+	json_tokener_free(tok);
+	return o;
 }
 
 int sbx_rules_parse_json(const char *text, struct sbx_rules *out,
 			 struct sbx_err *err)
 {
-	size_t pos = 0;
+	const char *why;
+
 	memset(out, 0, sizeof(*out));
-	struct json *j = json_parse(text, strlen(text), &pos);
+	json_object *j = parse_value(text, &why);
 	if (!j)
-		return sbx_err_set(err, 1,
-			"unrecognised `sbx policy ls --json` output: invalid JSON at byte %zu", pos);
-	int rc = json_walk(j, NULL, NULL, out);
-	json_free(j);
-	if (rc < 0) {
-		sbx_rules_free(out);
-		return sbx_err_set(err, 1, "out of memory");
+		return sbx_err_set(err, 1, "unrecognised `" JSON_CMD "` output: %s (" JSON_EXPECT ")", why);
+	json_object *rules = NULL;
+	bool is_obj = json_object_is_type(j, json_type_object);
+	bool has = is_obj && json_object_object_get_ex(j, "rules", &rules);
+	/* "rules": null (rules == NULL) is how a Go client prints an empty list */
+	if (!has || (rules && !json_object_is_type(rules, json_type_array))) {
+		const char *got = !is_obj ? "not an object"
+			: !has		  ? "no \"rules\" member"
+					  : "\"rules\" is not an array";
+		json_object_put(j);
+		return sbx_err_set(err, 1, "unrecognised `" JSON_CMD "` output: %s (" JSON_EXPECT ")", got);
 	}
+	size_t n = rules ? json_object_array_length(rules) : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(rules, i);
+		if (!json_object_is_type(e, json_type_object)) {
+			json_object_put(j);
+			sbx_rules_free(out);
+			return sbx_err_set(err, 1, "unrecognised `" JSON_CMD "` output: rule %zu is not an object (" JSON_EXPECT ")",
+					   i + 1);
+		}
+		struct sbx_rule *r = rules_add(out);
+		if (!r || json_rule(r, e) < 0) {
+			json_object_put(j);
+			sbx_rules_free(out);
+			return sbx_err_set(err, 1, "out of memory");
+		}
+	}
+	json_object_put(j);
 	return 0;
+}
+
+/* ---- classification ----------------------------------------------------- */
+
+enum sbx_rule_class sbx_rule_classify(const struct sbx_rule *r)
+{
+	if (r->malformed || !r->decision)
+		return SBX_RULE_UNCLASSIFIED;
+	/* what proves a rule is not ours */
+	if (strcmp(r->decision, "deny") == 0)
+		return SBX_RULE_FOREIGN;
+	if (strcmp(r->decision, "allow") != 0)
+		return SBX_RULE_UNCLASSIFIED;
+	if (r->type && strcmp(r->type, "network") != 0)
+		return SBX_RULE_FOREIGN;
+	if (r->created_via && strcmp(r->created_via, "default") == 0)
+		return SBX_RULE_FOREIGN;
+	if (r->origin && strcmp(r->origin, "local") != 0)
+		return one_of(r->origin, origins_known) ? SBX_RULE_FOREIGN
+							: SBX_RULE_UNCLASSIFIED;
+	if (r->scope && strcasecmp(r->scope, "global") != 0)
+		return strncasecmp(r->scope, "sandbox", 7) == 0 ? SBX_RULE_FOREIGN
+								: SBX_RULE_UNCLASSIFIED;
+	if (r->status && strcmp(r->status, "active") != 0)
+		return strcmp(r->status, "inactive") == 0 ? SBX_RULE_FOREIGN
+							  : SBX_RULE_UNCLASSIFIED;
+	/* what proves it is: every fact present */
+	if (!r->type || !r->origin || !r->id || !r->resources.n)
+		return SBX_RULE_UNCLASSIFIED;
+	if (r->created_via ? !one_of(r->created_via, via_user) : !r->legacy_local_name)
+		return SBX_RULE_UNCLASSIFIED;
+	return SBX_RULE_MANAGED;
 }
 
 bool sbx_rule_is_managed(const struct sbx_rule *r)
 {
-	if (!r->decision || strcmp(r->decision, "allow") != 0)
-		return false;
-	if (r->type && strcmp(r->type, "network") != 0)
-		return false;
-	if (r->origin && strcasecmp(r->origin, "local") == 0)
-		return true;
-	return r->id && strncmp(r->id, "local:", 6) == 0;
+	return sbx_rule_classify(r) == SBX_RULE_MANAGED;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_COLS 64
 
@@ -73,6 +74,11 @@ int sbx_table_parse(const char *text, struct sbx_table *t)
 		while (k < len && isspace((unsigned char)line[k]))
 			k++;
 		if (k == len)
+			continue;
+		/* under organisation governance sbx prints a
+		 * "Governance: Managed by <org> | …" line before the table */
+		if (!t->ncols && len - k >= 11 &&
+		    strncasecmp(line + k, "governance:", 11) == 0)
 			continue;
 		if (!t->ncols) {
 			size_t n = header_cols(line, len, starts, ends);
