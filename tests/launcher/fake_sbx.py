@@ -1,7 +1,7 @@
 """A stand-in for Docker Sandboxes' `sbx` CLI, for the launcher tests.
 
 It speaks the surface described in shared/docs/sbx-cli.md, in the flavour
-of the version given by SBX_FAKE_VERSION (0.31 or 0.45 formats), keeps its
+of the version given by SBX_FAKE_VERSION (0.31, 0.38, 0.45 or 0.55 formats), keeps its
 state under SBX_FAKE_STATE, and runs `exec`/`run` commands inside
 bubblewrap: every workspace path bound at its own absolute path (read-only
 for PATH:ro), a per-sandbox /home/agent, /usr and friends read-only, and
@@ -9,7 +9,11 @@ nothing else of the host. The agent runs as uid 1000 (root with -u root).
 
 Test hooks (environment):
   SBX_FAKE_STATE    state directory (required)
-  SBX_FAKE_VERSION  e.g. 0.31, 0.45 (default 0.45)
+  SBX_FAKE_VERSION  e.g. 0.31, 0.38, 0.45, 0.55 (default 0.55)
+  SBX_FAKE_GOVERNANCE=ORG  an organisation account: `Governance: Managed by
+                    ORG | …` before tables, "organization" in policy JSON
+  SBX_FAKE_BANNER=0 no update banner after JSON at 0.55
+  SBX_FAKE_POLICY_LS_OUTPUT=FILE  `policy ls` (any flags) prints FILE as it is
   SBX_FAKE_FAIL     comma list of steps that fail, optionally @N for the
                     N-th call of that step: create, exec@2, policy-allow,
                     policy-rm, policy-init, policy-ls, rm, ls, version, run
@@ -29,7 +33,7 @@ import sys
 import uuid
 
 STATE = os.environ.get("SBX_FAKE_STATE")
-VERSION = os.environ.get("SBX_FAKE_VERSION", "0.45")
+VERSION = os.environ.get("SBX_FAKE_VERSION", "0.55")
 VMAJ, VMIN = (int(x) for x in VERSION.split(".")[:2])
 
 
@@ -83,12 +87,45 @@ def table(headers, rows):
 
 
 # ---- policy ---------------------------------------------------------------
+# A rule in the state: id, type ("network", "filesystem:read", …), decision,
+# resource (comma-joined when a preset has several), origin ("local" for the
+# user's rules, "default" for the baseline's presets, "kit", "org",
+# "scoped"), and optionally created_via and "raw" (fields merged into the
+# --json rendering, a None value deleting one: for odd rules in tests).
 
 BASELINES = {
     "deny-all": [("deny", "**")],
     "balanced": [("allow", "*.docker.io"), ("allow", "*.ubuntu.com")],
     "allow-all": [("allow", "**")],
 }
+
+# Since about 0.45 a baseline brings named presets, listed with origin
+# "local" and told apart only by provenance.created_via "default".
+PRESETS = {
+    "deny-all": [("default-fs-read-allow-all", "filesystem:read", "allow", "**")],
+    "balanced": [
+        ("default-ai-services", "network", "allow",
+         "api.anthropic.com:443,statsig.anthropic.com:443,*.openai.com:443"),
+        ("default-package-managers", "network", "allow",
+         "registry.npmjs.org,pypi.org,files.pythonhosted.org,*.docker.io"),
+        ("default-fs-read-allow-all", "filesystem:read", "allow", "**"),
+    ],
+    "allow-all": [("default-allow-all", "network", "allow", "**"),
+                  ("default-fs-read-allow-all", "filesystem:read", "allow", "**")],
+}
+
+BANNER = "\nA new version of sbx is available: 0.56.0 (you have %s.0). Run `sbx update`.\n"
+
+
+def governance():
+    org = os.environ.get("SBX_FAKE_GOVERNANCE")
+    return ("Governance: Managed by %s | policies enforced: network\n" % org) if org else ""
+
+
+def banner():
+    """0.55 may print an update notice after JSON on stdout (reported)."""
+    if ver_ge(0, 55) and os.environ.get("SBX_FAKE_BANNER", "1") != "0":
+        sys.stdout.write(BANNER % VERSION)
 
 
 def policy(st, args):
@@ -106,9 +143,14 @@ def policy(st, args):
         if st["default"]:
             die('default policy is already set; use "sbx policy reset" first to change it')
         st["default"] = rest[0]
-        for i, (dec, res) in enumerate(BASELINES[rest[0]]):
-            st["rules"].append({"id": "default-%d" % i, "type": "network",
-                                "decision": dec, "resource": res, "origin": "default"})
+        if ver_ge(0, 45):
+            for rid, typ, dec, res in PRESETS[rest[0]]:
+                st["rules"].append({"id": rid, "type": typ, "decision": dec,
+                                    "resource": res, "origin": "default"})
+        else:
+            for i, (dec, res) in enumerate(BASELINES[rest[0]]):
+                st["rules"].append({"id": "default-%d" % i, "type": "network",
+                                    "decision": dec, "resource": res, "origin": "default"})
         save(st)
         print("Default policy set to %s" % rest[0])
         return 0
@@ -132,7 +174,11 @@ def policy(st, args):
         if len(rest) != 3 or rest[1] not in ("--resource", "--id"):
             die("usage: sbx policy rm network --resource RES | --id ID")
         if rest[1] == "--id":
-            want = rest[2].split(":", 1)[-1]
+            want = rest[2].split(":", 1)[-1] if not ver_ge(0, 32) else rest[2]
+            for r in st["rules"]:
+                if r["id"] == want and (r["origin"] != "local" or r["type"] != "network"):
+                    die("rule %s is not a local network rule and cannot be removed "
+                        "with `policy rm network`" % want)
             keep = [r for r in st["rules"] if r["id"] != want]
         else:
             ress = rest[2].split(",")
@@ -161,14 +207,39 @@ def policy(st, args):
         return 0
     if cmd == "check":
         host = rest[-1]
-        allowed = any(r["decision"] == "allow" and r["resource"] in (host, "**")
+        allowed = any(r["decision"] == "allow" and r["type"] == "network" and
+                      (host in r["resource"].split(",") or r["resource"] == "**")
                       for r in st["rules"])
         print(("Allowed: " if allowed else "Denied: ") + host)
         return 0
     die('unknown command "%s" for "sbx policy"' % cmd)
 
 
+def rule_json(r):
+    preset = r["origin"] == "default"
+    o = {"id": r["id"], "name": r["id"] if preset else "rule-" + r["id"][:8],
+         "policy_id": "local-policy" if r["origin"] in ("local", "default") else "pol-" + r["origin"],
+         "scope": "global", "applies_to": "all sandboxes",
+         "resource_type": r["type"], "decision": r["decision"],
+         "resources": r["resource"].split(","),
+         "origin": "local" if preset else r["origin"],
+         "status": "active", "editable": not preset,
+         "provenance": {"created_via": r.get("created_via") or ("default" if preset else "added")},
+         "actions": ["view"] if preset else ["view", "remove"]}
+    for k, v in r.get("raw", {}).items():
+        if v is None:
+            o.pop(k, None)
+        else:
+            o[k] = v
+    return o
+
+
 def policy_ls(st, wide, js):
+    canned = os.environ.get("SBX_FAKE_POLICY_LS_OUTPUT")
+    if canned:
+        with open(canned) as f:
+            sys.stdout.write(f.read())
+        return 0
     rules = st["rules"]
     if not ver_ge(0, 32):
         rows = []
@@ -176,22 +247,19 @@ def policy_ls(st, wide, js):
             name = ("local:" + r["id"]) if r["origin"] == "local" else r["id"]
             rows.append([name, r["type"], r["origin"], r["decision"], "active",
                          r["resource"]])
-        sys.stdout.write(table(["NAME", "TYPE", "ORIGIN", "DECISION", "STATUS",
-                                "RESOURCES"], rows))
+        sys.stdout.write(governance() + table(["NAME", "TYPE", "ORIGIN", "DECISION", "STATUS",
+                                               "RESOURCES"], rows))
+        return 0
+    if js:
+        doc = {"rules": [rule_json(r) for r in rules] or None}
+        if os.environ.get("SBX_FAKE_GOVERNANCE"):
+            doc["organization"] = {"name": os.environ["SBX_FAKE_GOVERNANCE"]}
+        print(json.dumps(doc, indent=2))
+        banner()
         return 0
     groups = {}
     for r in rules:
-        groups.setdefault(r["origin"], []).append(r)
-    if js:
-        pols = []
-        for origin, rs in groups.items():
-            pols.append({"policy": origin + "-policy", "policy_id": "pol-" + origin,
-                         "source": origin, "applies_to": "all sandboxes",
-                         "rules": [{"rule_id": r["id"], "type": r["type"],
-                                    "decision": r["decision"],
-                                    "resources": [r["resource"]]} for r in rs]})
-        print(json.dumps({"policies": pols}, indent=2))
-        return 0
+        groups.setdefault("local" if r["origin"] == "default" else r["origin"], []).append(r)
     if wide:
         rows = []
         for origin, rs in groups.items():
@@ -199,15 +267,16 @@ def policy_ls(st, wide, js):
                 rows.append([origin, "all sandboxes", origin + "-policy", "pol-" + origin,
                              "rule-%d" % i, r["id"], r["type"], r["decision"],
                              r["resource"]])
-        sys.stdout.write(table(["SOURCE", "APPLIES TO", "POLICY", "POLICY_ID", "RULE",
-                                "RULE_ID", "TYPE", "DECISION", "RESOURCES"], rows))
+        sys.stdout.write(governance() + table(["SOURCE", "APPLIES TO", "POLICY", "POLICY_ID",
+                                               "RULE", "RULE_ID", "TYPE", "DECISION",
+                                               "RESOURCES"], rows))
         return 0
     rows = []
     for origin, rs in groups.items():
-        summary = "%d allow, %d deny" % (sum(r["decision"] == "allow" for r in rs),
-                                         sum(r["decision"] == "deny" for r in rs))
-        rows.append([origin + "-policy", origin, "all sandboxes", summary])
-    sys.stdout.write(table(["POLICY", "SOURCE", "APPLIES TO", "SUMMARY"], rows))
+        summary = "network: %d allow, %d deny" % (
+            sum(r["decision"] == "allow" for r in rs), sum(r["decision"] == "deny" for r in rs))
+        rows.append([origin + "-policy", origin, "all", summary])
+    sys.stdout.write(governance() + table(["POLICY", "SOURCE", "APPLIES TO", "SUMMARY"], rows))
     return 0
 
 
@@ -287,13 +356,20 @@ def ls(st, args):
             print(n)
         return 0
     if "--json" in args:
-        arr = [{"name": n, "agent": s["agent"], "status": s["status"],
-                "workspace": s["mounts"][0]["path"]} for n, s in st["sandboxes"].items()]
+        arr = []
+        for n, s in st["sandboxes"].items():
+            e = {"name": n, "agent": s["agent"], "status": s["status"],
+                 "workspace": s["mounts"][0]["path"] if s["mounts"] else ""}
+            if ver_ge(0, 43):
+                e.update({"created_at": "2026-11-30T10:00:00Z",
+                          "last_used_at": "2026-11-30T10:05:00Z", "cpus": 4, "memory": "8GiB"})
+            arr.append(e)
         print(json.dumps({"sandboxes": arr} if ver_ge(0, 38) else arr))
+        banner()
         return 0
-    rows = [[n, s["agent"], s["status"], "", s["mounts"][0]["path"]]
+    rows = [[n, s["agent"], s["status"], "", s["mounts"][0]["path"] if s["mounts"] else ""]
             for n, s in st["sandboxes"].items()]
-    sys.stdout.write(table(["SANDBOX", "AGENT", "STATUS", "PORTS", "WORKSPACE"], rows))
+    sys.stdout.write(governance() + table(["SANDBOX", "AGENT", "STATUS", "PORTS", "WORKSPACE"], rows))
     return 0
 
 
