@@ -1,35 +1,38 @@
 /* cmd_status.c — `claude-sbx status`: the sandbox, the view, and the egress
  * rules against the allowlists (drift listed). */
 #include "launcher.h"
-#include "claude-sbx/table.h"
+#include "claude-sbx/sbxls.h"
 #include "seedfs/seedfs.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* `sbx ls --json`, or the table where --json is not known. */
 static int sandbox_state(struct sbx_ctx *x, struct sbx_err *err)
 {
 	struct proc_result res;
-	struct sbx_table t;
+	struct sbx_sandboxes list;
+	int rc;
 
-	if (sbx_callv(&x->sbx, &res, err, "ls", NULL) < 0) {
+	if (sbx_callv(&x->sbx, &res, err, "ls", "--json", NULL) == 0) {
+		rc = sbx_sandboxes_parse_json(res.out, &list, err);
+	} else {
+		bool fallback = sbx_unknown_flag(&res);
 		proc_result_free(&res);
-		return -1;
+		if (!fallback || sbx_callv(&x->sbx, &res, err, "ls", NULL) < 0) {
+			proc_result_free(&res);
+			return -1;
+		}
+		rc = sbx_sandboxes_parse_table(res.out, &list, err);
 	}
-	int rc = sbx_table_parse(res.out, &t);
 	proc_result_free(&res);
 	if (rc < 0)
-		return sbx_err_set(err, 1, "out of memory");
-	int cn = sbx_table_col(&t, "SANDBOX"), cs = sbx_table_col(&t, "STATUS");
-	if (cn < 0)
-		cn = sbx_table_col(&t, "NAME");
-	const char *state = "absent";
-	for (size_t r = 0; r < t.nrows; r++)
-		if (strcmp(sbx_table_cell(&t, r, cn), x->cfg.name) == 0)
-			state = *sbx_table_cell(&t, r, cs) ? sbx_table_cell(&t, r, cs) : "present";
-	fprintf(x->out, "sandbox:  %s: %s\n", x->cfg.name, state);
-	sbx_table_free(&t);
+		return -1;
+	const struct sbx_sandbox *s = sbx_sandboxes_find(&list, x->cfg.name);
+	fprintf(x->out, "sandbox:  %s: %s\n", x->cfg.name,
+		!s ? "absent" : s->status ? s->status : "present");
+	sbx_sandboxes_free(&list);
 	return 0;
 }
 

@@ -72,6 +72,8 @@ int sbx_net_baseline(struct sbx_client *sbx, const char *mode, FILE *out,
 		     struct sbx_err *err);
 int sbx_net_list(struct sbx_client *sbx, struct sbx_rules *rules,
 		 struct sbx_err *err);
+/* sbx refused a flag it does not know (an older release): fall back. */
+bool sbx_unknown_flag(const struct proc_result *res);
 /* One line each: the sbx presets and the rules not classified, left alone. */
 void sbx_net_report_left(FILE *out, const struct sbx_policy_plan *plan);
 /* Makes managed allow rules equal to wanted; prints what changed. On a

@@ -51,7 +51,7 @@ int sbx_net_baseline(struct sbx_client *sbx, const char *mode, FILE *out,
 	return 0;
 }
 
-static bool unknown_flag(const struct proc_result *res)
+bool sbx_unknown_flag(const struct proc_result *res)
 {
 	char *msg = sbx_message(res);
 	bool u = msg && (strstr(msg, "unknown flag") || strstr(msg, "unknown shorthand"));
@@ -70,7 +70,7 @@ int sbx_net_list(struct sbx_client *sbx, struct sbx_rules *rules,
 			proc_result_free(&res);
 			return rc;
 		}
-		bool fallback = unknown_flag(&res);
+		bool fallback = sbx_unknown_flag(&res);
 		proc_result_free(&res);
 		if (!fallback)
 			return -1;

@@ -2,17 +2,14 @@
  * name for tables and by key name for --json (json-c, strict), and the
  * classification of a rule (see policy.h). Never by column number. */
 #include "claude-sbx/policy.h"
+#include "claude-sbx/sbxjson.h"
 #include "claude-sbx/table.h"
 
 #include <ctype.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define JSON_DEPTH 64
-#define JSON_MAX_BYTES (16u << 20)
 
 static char *lower_dup(const char *s, size_t n)
 {
@@ -290,67 +287,13 @@ static int json_rule(struct sbx_rule *r, json_object *o)
 #define JSON_CMD "sbx policy ls --json"
 #define JSON_EXPECT "expected a JSON object with a \"rules\" array of rule objects"
 
-/* One JSON value, then only blanks, or blanks up to a line break and then
- * anything (sbx's update banner). NULL and *why when not. */
-static json_object *parse_value(const char *text, const char **why)
-{
-	size_t len = strlen(text);
-	json_tokener *tok;
-	json_object *o;
-
-	*why = "out of memory";
-	if (len > JSON_MAX_BYTES) {
-		*why = "larger than 16 MiB";
-		return NULL;
-	}
-	if (!(tok = json_tokener_new_ex(JSON_DEPTH)))
-		return NULL;
-	/* strict, but what follows the value is checked below */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	enum json_tokener_error e = json_tokener_get_error(tok);
-	if (!o) {
-		*why = e == json_tokener_continue ? "unexpected end of input"
-						   : json_tokener_error_desc(e);
-		if (e == json_tokener_success)
-			*why = "a JSON null";
-		json_tokener_free(tok);
-		return NULL;
-	}
-	/* json-c stops after the blanks that follow the value */
-	size_t end = json_tokener_get_parse_end(tok), i = end;
-	bool line_break = false;
-	while (i > 0 && strchr(" \t\r\n", text[i - 1]) && text[i - 1]) {
-		line_break |= text[i - 1] == '\n';
-		i--;
-	}
-	for (i = end; i < len; i++) {
-		if (text[i] == '\n') {
-			line_break = true;
-			continue;
-		}
-		if (strchr(" \t\r", text[i]))
-			continue;
-		/* a banner is prose; a second JSON document is not tolerated */
-		if (!line_break || text[i] == '{' || text[i] == '[') {
-			*why = line_break ? "a second JSON value after the first"
-					  : "text after the JSON value on the same line";
-			json_object_put(o);
-			o = NULL;
-		}
-		break;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
 int sbx_rules_parse_json(const char *text, struct sbx_rules *out,
 			 struct sbx_err *err)
 {
 	const char *why;
 
 	memset(out, 0, sizeof(*out));
-	json_object *j = parse_value(text, &why);
+	json_object *j = sbx_json_parse_output(text, &why);
 	if (!j)
 		return sbx_err_set(err, 1, "unrecognised `" JSON_CMD "` output: %s (" JSON_EXPECT ")", why);
 	json_object *rules = NULL;

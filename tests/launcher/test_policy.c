@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "claude-sbx/policy.h"
+#include "claude-sbx/sbxls.h"
 #include "claude-sbx/table.h"
 
 static const char old_table[] =
@@ -337,6 +338,57 @@ static void test_table_cells(void **state)
 	sbx_table_free(&t);
 }
 
+static void test_ls(void **state)
+{
+	(void)state;
+	struct sbx_sandboxes l;
+	struct sbx_err err = {0};
+	const char tab[] = "Governance: Managed by Acme | x\n"
+			   "SANDBOX     AGENT    STATUS    PORTS   WORKSPACE\n"
+			   "claude-a    claude   running           /w/a b\n"
+			   "shell-b     shell    stopped   -       /w/b\n";
+	assert_int_equal(sbx_sandboxes_parse_table(tab, &l, &err), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(sbx_sandboxes_find(&l, "shell-b")->status, "stopped");
+	assert_string_equal(sbx_sandboxes_find(&l, "claude-a")->workspace, "/w/a b");
+	assert_null(sbx_sandboxes_find(&l, "claude"));
+	sbx_sandboxes_free(&l);
+	assert_int_equal(sbx_sandboxes_parse_table("", &l, &err), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(sbx_sandboxes_parse_table("No sandboxes found.\n", &l, &err), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(sbx_sandboxes_parse_table("ID  STATE\n1   up\n", &l, &err), -1);
+	assert_non_null(strstr(err.msg, "`sbx ls`"));
+	assert_non_null(strstr(err.msg, "expected"));
+	assert_null(l.v);
+
+	const char early[] = "[{\"name\": \"claude-a\", \"status\": \"running\", \"agent\": \"claude\"}]";
+	assert_int_equal(sbx_sandboxes_parse_json(early, &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].status, "running");
+	sbx_sandboxes_free(&l);
+	const char now[] = "{\"sandboxes\": [{\"name\": \"a\", \"created_at\": \"2026-11-30\", \"cpus\": 4,"
+			   " \"status\": 3}, {\"name\": \"b\", \"workspace\": \"/w\"}]}\n"
+			   "A new version of sbx is available.\n";
+	assert_int_equal(sbx_sandboxes_parse_json(now, &l, &err), 0);
+	assert_int_equal(l.n, 2);
+	assert_null(l.v[0].status); /* not a string: not read */
+	assert_string_equal(l.v[1].workspace, "/w");
+	sbx_sandboxes_free(&l);
+	assert_int_equal(sbx_sandboxes_parse_json("{\"sandboxes\": null}", &l, &err), 0);
+	assert_int_equal(l.n, 0);
+	const char *bad[] = {"", "{}", "{\"sandboxes\": {}}", "[1]", "[{\"agent\": \"x\"}]",
+			     "[{\"name\": \"a\"}, {\"name\": 2}]", "[] x", "\"a\"", "[]\n[]"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (sbx_sandboxes_parse_json(bad[i], &l, &err) != -1)
+			fail_msg("accepted %s", bad[i]);
+		assert_int_equal(l.n, 0);
+		assert_null(l.v);
+		if (!strstr(err.msg, "`sbx ls --json`") || !strstr(err.msg, "expected"))
+			fail_msg("%s: %s", bad[i], err.msg);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_json_balanced_plan),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_table_cells),
+		cmocka_unit_test(test_ls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
