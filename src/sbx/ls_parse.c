@@ -4,6 +4,7 @@
 #include "claude-sbx/sbxjson.h"
 #include "claude-sbx/table.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,14 @@ const struct sbx_sandbox *sbx_sandboxes_find(const struct sbx_sandboxes *s,
 	return NULL;
 }
 
+static bool has_blank(const char *s)
+{
+	for (; *s; s++)
+		if (isspace((unsigned char)*s))
+			return true;
+	return false;
+}
+
 #define TABLE_EXPECT "expected a table with a SANDBOX column"
 
 int sbx_sandboxes_parse_table(const char *text, struct sbx_sandboxes *out,
@@ -79,10 +88,10 @@ int sbx_sandboxes_parse_table(const char *text, struct sbx_sandboxes *out,
 	for (size_t r = 0; r < t.nrows; r++) {
 		const char *name = sbx_table_cell(&t, r, cn);
 		/* a name is one word: anything else is not a row of this table */
-		if (!*name || strpbrk(name, " \t")) {
+		if (!*name || has_blank(name) || t.cut[r]) {
 			sbx_table_free(&t);
 			sbx_sandboxes_free(out);
-			return sbx_err_set(err, 1, "unrecognised `sbx ls` output: row %zu has no sandbox name (" TABLE_EXPECT ")",
+			return sbx_err_set(err, 1, "unrecognised `sbx ls` output: row %zu has no sandbox name or does not line up with the header (" TABLE_EXPECT ")",
 					   r + 1);
 		}
 		struct sbx_sandbox *s = add(out);

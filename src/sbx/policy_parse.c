@@ -166,10 +166,12 @@ int sbx_rules_parse_table(const char *text, const char *cmd,
 	bool named = c_id >= 0 && strcmp(t.cols[c_id], "NAME") == 0;
 	if (c_dec < 0 || c_res < 0) {
 		char head[256] = "";
-		for (size_t c = 0; c < t.ncols; c++) {
-			strncat(head, t.cols[c], sizeof(head) - strlen(head) - 2);
-			if (c + 1 < t.ncols)
-				strncat(head, " ", sizeof(head) - strlen(head) - 1);
+		size_t hl = 0;
+		for (size_t c = 0; c < t.ncols && hl < sizeof(head); c++) {
+			int k = snprintf(head + hl, sizeof(head) - hl, "%s%s", c ? " " : "", t.cols[c]);
+			if (k < 0)
+				break;
+			hl += (size_t)k;
 		}
 		sbx_table_free(&t);
 		return sbx_err_set(err, 1,
@@ -191,6 +193,7 @@ int sbx_rules_parse_table(const char *text, const char *cmd,
 		    table_scope(rule, sbx_table_cell(&t, r, c_scope)) < 0 ||
 		    split_resources(&rule->resources, res, strlen(res)) < 0)
 			goto oom;
+		rule->malformed = t.cut[r];
 		rule->legacy_local_name = named && rule->id && rule->origin &&
 					  strncmp(rule->id, "local:", 6) == 0 && rule->id[6] &&
 					  strcmp(rule->origin, "local") == 0;

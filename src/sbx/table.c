@@ -19,6 +19,7 @@ void sbx_table_free(struct sbx_table *t)
 	for (size_t c = 0; c < t->ncols; c++)
 		free(t->cols[c]);
 	free(t->rows);
+	free(t->cut);
 	free(t->cols);
 	memset(t, 0, sizeof(*t));
 }
@@ -99,9 +100,19 @@ int sbx_table_parse(const char *text, struct sbx_table *t)
 		if (!rows)
 			goto oom;
 		t->rows = rows;
+		unsigned char *cut = realloc(t->cut, t->nrows + 1);
+		if (!cut)
+			goto oom;
+		t->cut = cut;
+		cut[t->nrows] = 0;
 		char **row = calloc(t->ncols, sizeof(*row));
 		if (!row)
 			goto oom;
+		for (size_t c = 0; c < t->ncols; c++)
+			if (starts[c] > 0 && starts[c] < len &&
+			    !isspace((unsigned char)line[starts[c] - 1]) &&
+			    !isspace((unsigned char)line[starts[c]]))
+				cut[t->nrows] = 1;
 		rows[t->nrows++] = row;
 		for (size_t c = 0; c < t->ncols; c++) {
 			size_t st = starts[c] < len ? starts[c] : len;

@@ -82,6 +82,20 @@ static void test_wide_table(void **state)
 	assert_non_null(strstr(err.msg, "expected"));
 	assert_int_equal(r.n, 0);
 	assert_null(r.v);
+	/* regress (fuzz_policy): a header longer than the message buffer */
+	char wide[2048] = "";
+	for (int i = 0; i < 100; i++)
+		strcat(wide, "COLUMN_NAME_X   ");
+	strcat(wide, "\n");
+	assert_int_equal(sbx_rules_parse_table(wide, "sbx policy ls", &r, &err), -1);
+	assert_non_null(strstr(err.msg, "header: COLUMN_NAME_X COLUMN_NAME_X"));
+	/* a row that does not line up with the header cannot be classified */
+	const char cut[] = "NAME       TYPE      ORIGIN   DECISION   RESOURCES\n"
+			   "local:abcdefgh network   local    allow      a.example\n";
+	assert_int_equal(sbx_rules_parse_table(cut, "sbx policy ls", &r, &err), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(sbx_rule_classify(&r.v[0]), SBX_RULE_UNCLASSIFIED);
+	sbx_rules_free(&r);
 	/* no output at all: no rules */
 	assert_int_equal(sbx_rules_parse_table("\n", "sbx policy ls", &r, &err), 0);
 	assert_int_equal(r.n, 0);
@@ -361,6 +375,13 @@ static void test_ls(void **state)
 	assert_non_null(strstr(err.msg, "`sbx ls`"));
 	assert_non_null(strstr(err.msg, "expected"));
 	assert_null(l.v);
+
+	/* regress (fuzz_ls): a row whose first cell starts left of the header's
+	 * first column was sliced into a name it does not hold */
+	assert_int_equal(sbx_sandboxes_parse_table(" SANDBOX  TA\nTshell-5b x\n", &l, &err), -1);
+	assert_null(l.v);
+	/* a carriage return inside a name is not a name */
+	assert_int_equal(sbx_sandboxes_parse_table("SANDBOX   STATUS\na\rb      up\n", &l, &err), -1);
 
 	const char early[] = "[{\"name\": \"claude-a\", \"status\": \"running\", \"agent\": \"claude\"}]";
 	assert_int_equal(sbx_sandboxes_parse_json(early, &l, &err), 0);
