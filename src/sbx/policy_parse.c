@@ -355,7 +355,8 @@ enum sbx_rule_class sbx_rule_classify(const struct sbx_rule *r)
 		return strcmp(r->status, "inactive") == 0 ? SBX_RULE_FOREIGN
 							  : SBX_RULE_UNCLASSIFIED;
 	/* what proves it is: every fact present */
-	if (!r->type || !r->origin || !r->id || !r->resources.n)
+	/* an id that reads as a flag is not passed to `policy rm --id` */
+	if (!r->type || !r->origin || !r->id || r->id[0] == '-' || !r->resources.n)
 		return SBX_RULE_UNCLASSIFIED;
 	if (r->created_via ? !one_of(r->created_via, via_user) : !r->legacy_local_name)
 		return SBX_RULE_UNCLASSIFIED;

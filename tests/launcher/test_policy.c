@@ -194,6 +194,13 @@ static void test_json(void **state)
 	sbx_policy_plan_free(&p);
 	strv_free(&wanted);
 	sbx_rules_free(&r);
+	/* an id that reads as a flag is never handed to `policy rm --id` */
+	const char dash[] = "{\"rules\":[{\"id\":\"-f\",\"resource_type\":\"network\","
+			    "\"decision\":\"allow\",\"resources\":[\"a.example\"],\"origin\":\"local\","
+			    "\"provenance\":{\"created_via\":\"added\"}}]}";
+	assert_int_equal(sbx_rules_parse_json(dash, &r, &err), 0);
+	assert_int_equal(sbx_rule_classify(&r.v[0]), SBX_RULE_UNCLASSIFIED);
+	sbx_rules_free(&r);
 	/* Go prints an empty list as null; trailing blanks are fine */
 	assert_int_equal(sbx_rules_parse_json("{\"rules\": null}  \n", &r, &err), 0);
 	assert_int_equal(r.n, 0);
