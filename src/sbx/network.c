@@ -93,6 +93,17 @@ int sbx_net_list(struct sbx_client *sbx, struct sbx_rules *rules,
 	return rc;
 }
 
+/* An id as sbx printed it, shown to a terminal: control bytes as '?',
+ * at most 64 bytes. */
+static void put_id(FILE *out, const char *id)
+{
+	fputc(' ', out);
+	for (size_t i = 0; id[i] && i < 64; i++)
+		fputc((unsigned char)id[i] < 0x20 || id[i] == 0x7f ? '?' : id[i], out);
+	if (strlen(id) > 64)
+		fputs("...", out);
+}
+
 void sbx_net_report_left(FILE *out, const struct sbx_policy_plan *plan)
 {
 	if (plan->presets)
@@ -103,7 +114,7 @@ void sbx_net_report_left(FILE *out, const struct sbx_policy_plan *plan)
 	fprintf(out, "  left alone: %zu rules the launcher cannot classify (not proven user-added local network allow rules):",
 		plan->unclassified.n);
 	for (size_t i = 0; i < plan->unclassified.n && i < 8; i++)
-		fprintf(out, " %s", plan->unclassified.v[i]);
+		put_id(out, plan->unclassified.v[i]);
 	if (plan->unclassified.n > 8)
 		fprintf(out, " ...");
 	fputc('\n', out);

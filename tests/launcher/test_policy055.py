@@ -73,6 +73,9 @@ class Policy055(LauncherCase):
             # a created_via this launcher does not know
             {"id": "odd-imported", "type": "network", "decision": "allow",
              "resource": "stale-b.example.com", "origin": "local", "created_via": "imported"},
+            # an id holding a terminal escape: reported, defused
+            {"id": "odd-\x1b[31mred", "type": "network", "decision": "allow",
+             "resource": "stale-d.example.com", "origin": "local", "raw": {"provenance": {}}},
             # a user-added stale rule: this one goes
             {"id": "user-stale", "type": "network", "decision": "allow",
              "resource": "stale-c.example.com", "origin": "local"},
@@ -84,9 +87,11 @@ class Policy055(LauncherCase):
         p = self.launch("start")
         line = [l for l in p.stdout.splitlines() if "cannot classify" in l]
         self.assertEqual(len(line), 1, p.stdout)
-        self.assertIn("2 rules", line[0])
+        self.assertIn("3 rules", line[0])
         self.assertIn("odd-noprov", line[0])
         self.assertIn("odd-imported", line[0])
+        self.assertIn("odd-?[31mred", line[0])
+        self.assertNotIn("\x1b", p.stdout)
         ids = {r["id"] for r in self.rules()}
         self.assertTrue({"odd-noprov", "odd-imported", "kit-rule"} <= ids)
         self.assertNotIn("user-stale", ids)
