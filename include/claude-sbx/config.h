@@ -53,9 +53,18 @@ int sbx_config_finish(struct sbx_config *c, const char *cwd,
 		      const char *home, const char *claude_config_dir,
 		      struct sbx_err *err);
 
-/* A valid sandbox name: letters, digits, '-', '.', '+', at most 63. */
+#define SBX_NAME_MAX 63
+
+/* A valid sandbox name (sbx 0.43+ rules, which older releases accept
+ * too): letters, digits, '-', '.', '+', not starting with '-', at most
+ * 63, not ending in '-' or '.'. */
 bool sbx_name_valid(const char *name);
-/* claude-<basename of workspace>, invalid characters mapped to '-'. */
+/* A valid name from any workspace path: claude-<basename>, every byte
+ * that is not an ASCII letter, digit, '.' or '+' mapped to '-' (runs
+ * collapsed), trailing '-' and '.' dropped; a basename too long for 63
+ * ends in -XXXXXXXX, a hash of the whole basename, so long names that
+ * share a prefix stay apart; nothing usable left: claude-workspace.
+ * Pure (malloc'd; NULL when out of memory). */
 char *sbx_default_name(const char *workspace);
 
 void sbx_config_free(struct sbx_config *c);

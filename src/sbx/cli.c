@@ -198,7 +198,7 @@ int sbx_cli_apply(const struct sbx_cli *cli, struct sbx_config *c,
 		  const char *cwd, struct sbx_err *err)
 {
 	if (cli->name && !sbx_name_valid(cli->name))
-		return sbx_err_set(err, 2, "--name: \"%s\" is not a valid sandbox name (letters, digits, '-', '.', '+'; at most 63)",
+		return sbx_err_set(err, 2, "--name: \"%s\" is not a valid sandbox name (letters, digits, '-', '.', '+'; at most 63; not ending in '-' or '.')",
 				   cli->name);
 	if (cli->agent && strcmp(cli->agent, "claude") && strcmp(cli->agent, "shell"))
 		return sbx_err_set(err, 2, "--agent: \"%s\" is not one of: claude, shell", cli->agent);
