@@ -18,12 +18,32 @@
 
 enum sbx_placement { SBX_PLACE_UNSET, SBX_PLACE_WORKSPACE, SBX_PLACE_SEPARATE };
 
+/* skills_store: what `sbx create` is told about sbx's own skills store
+ * (`--skills off|readonly|readwrite`, 0.43+), or nothing (sbx_default:
+ * sbx's own default and its skills.defaultMode setting). */
+enum sbx_skills_store {
+	SBX_SKILLS_UNSET,
+	SBX_SKILLS_OFF,
+	SBX_SKILLS_READONLY,
+	SBX_SKILLS_READWRITE,
+	SBX_SKILLS_SBX_DEFAULT,
+};
+
+/* claude_code.settings: how the view's settings.json reaches the agent. */
+enum sbx_settings_via {
+	SBX_VIA_UNSET,
+	SBX_VIA_FLAG,	/* claude --settings FILE (default) */
+	SBX_VIA_MERGE,	/* merged into sbx's /home/agent/.claude/settings.json */
+};
+
 struct sbx_config {
 	char *name;		/* sandbox name */
 	char *workspace;	/* absolute after sbx_config_finish */
 	char *agent;		/* "claude" or "shell" */
 	char *cc_version;	/* claude_code.version ("latest" by default) */
 	char *cc_model;		/* claude_code.model or NULL */
+	enum sbx_settings_via settings_via; /* claude_code.settings */
+	enum sbx_skills_store skills_store; /* skills_store (readonly by default) */
 	struct strv cc_flags;	/* claude_code.flags */
 	char *seed_source;	/* seed.source; default $CLAUDE_CONFIG_DIR or ~/.claude */
 	enum sbx_placement placement;
@@ -66,6 +86,9 @@ bool sbx_name_valid(const char *name);
  * share a prefix stay apart; nothing usable left: claude-workspace.
  * Pure (malloc'd; NULL when out of memory). */
 char *sbx_default_name(const char *workspace);
+
+/* "off", "readonly", … for messages. */
+const char *sbx_skills_store_name(enum sbx_skills_store s);
 
 void sbx_config_free(struct sbx_config *c);
 

@@ -31,20 +31,24 @@ int sbx_cmd_shell(struct sbx_ctx *x, struct sbx_err *err)
 	if (!sbx_view_is_mounted(mp))
 		fprintf(stderr, "claude-sbx: warning: the seed view %s is not mounted; "
 			"`claude-sbx start` mounts it\n", mp);
-	free(mp);
 	int rc = strv_push(&argv, "sbx");
 	rc |= strv_push(&argv, "run");
 	if (sbx_has_run_name(&x->sbx.ver))
 		rc |= strv_push(&argv, "--name");
 	rc |= strv_push(&argv, c->name);
-	if (strcmp(c->agent, "claude") == 0 && (c->cc_model || c->cc_flags.n)) {
-		rc |= strv_push(&argv, "--");
-		if (c->cc_model) {
-			rc |= strv_push(&argv, "--model");
-			rc |= strv_push(&argv, c->cc_model);
+	if (strcmp(c->agent, "claude") == 0) {
+		/* the seed reaches claude as arguments: --plugin-dir (the view's
+		 * skills when sbx's store is on ~/.claude/skills), --settings
+		 * (the view's settings.json), then the model and flags */
+		struct strv ca = {0};
+		rc |= sbx_seed_claude_args(&x->sbx, c, mp, &ca);
+		if (ca.n) {
+			rc |= strv_push(&argv, "--");
+			rc |= strv_extend(&argv, &ca);
 		}
-		rc |= strv_extend(&argv, &c->cc_flags);
+		strv_free(&ca);
 	}
+	free(mp);
 	if (rc < 0) {
 		strv_free(&argv);
 		return sbx_err_set(err, 1, "out of memory");
@@ -92,8 +96,8 @@ int sbx_cmd_sync_config(struct sbx_ctx *x, struct sbx_err *err)
 	if (sbx_sandbox_link(&x->sbx, c, mp, &rels, x->out, err) < 0)
 		goto out;
 	fprintf(x->out, "%zu entries linked into /home/agent/.claude from %s\n", rels.n, mp);
-	if (sbx_sandbox_settings(&x->sbx, c, mp, strv_contains(&tops, "settings.json"),
-				 x->out, err) < 0)
+	if (sbx_sandbox_settings_step(&x->sbx, c, mp, strv_contains(&tops, "settings.json"),
+				      x->out, err) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -278,6 +278,20 @@ struct key {
 static const char *const agents[] = {"claude", "shell", NULL};
 static const char *const placements[] = {"workspace", "separate", NULL};
 static const char *const defaults[] = {"deny-all", "balanced", "allow-all", NULL};
+static const char *const stores[] = {"off", "readonly", "readwrite", "sbx-default", NULL};
+static const char *const vias[] = {"flag", "merge", NULL};
+
+const char *sbx_skills_store_name(enum sbx_skills_store s)
+{
+	switch (s) {
+	case SBX_SKILLS_OFF: return "off";
+	case SBX_SKILLS_READONLY: return "readonly";
+	case SBX_SKILLS_READWRITE: return "readwrite";
+	case SBX_SKILLS_SBX_DEFAULT: return "sbx-default";
+	case SBX_SKILLS_UNSET: break;
+	}
+	return "unset";
+}
 
 static int k_name(struct ctx *x, const struct ynode *v)
 {
@@ -293,7 +307,30 @@ static int k_workspace(struct ctx *x, const struct ynode *v)
 }
 static int k_agent(struct ctx *x, const struct ynode *v)
 {
+	if (v->kind == Y_SCALAR && !v->plain_null && strcmp(v->str, "gemini") == 0)
+		return bad(x, v, "agent: \"gemini\" was retired as a built-in sbx agent in sbx 0.53, "
+			   "and claude-sbx seeds Claude Code only: use claude or shell");
 	return set_enum(x, v, "agent", &x->c->agent, agents);
+}
+static int k_skills_store(struct ctx *x, const struct ynode *v)
+{
+	char *s = NULL;
+	if (set_enum(x, v, "skills_store", &s, stores) < 0)
+		return -1;
+	for (size_t i = 0; stores[i]; i++)
+		if (strcmp(s, stores[i]) == 0)
+			x->c->skills_store = (enum sbx_skills_store)(SBX_SKILLS_OFF + i);
+	free(s);
+	return 0;
+}
+static int k_cc_settings(struct ctx *x, const struct ynode *v)
+{
+	char *s = NULL;
+	if (set_enum(x, v, "claude_code.settings", &s, vias) < 0)
+		return -1;
+	x->c->settings_via = strcmp(s, "merge") == 0 ? SBX_VIA_MERGE : SBX_VIA_FLAG;
+	free(s);
+	return 0;
 }
 static int k_cc_version(struct ctx *x, const struct ynode *v)
 {
@@ -350,7 +387,8 @@ static int k_net_allow(struct ctx *x, const struct ynode *v)
 }
 
 static const struct key cc_keys[] = {
-	{"version", k_cc_version}, {"model", k_cc_model}, {"flags", k_cc_flags}, {NULL, NULL},
+	{"version", k_cc_version}, {"model", k_cc_model}, {"flags", k_cc_flags},
+	{"settings", k_cc_settings}, {NULL, NULL},
 };
 static const struct key seed_keys[] = {
 	{"source", k_seed_source}, {"placement", k_seed_placement},
@@ -381,7 +419,7 @@ static int k_network(struct ctx *x, const struct ynode *v)
 static const struct key top_keys[] = {
 	{"name", k_name}, {"workspace", k_workspace}, {"agent", k_agent},
 	{"claude_code", k_cc}, {"seed", k_seed}, {"network", k_network},
-	{NULL, NULL},
+	{"skills_store", k_skills_store}, {NULL, NULL},
 };
 
 static int walk_map(struct ctx *x, const struct ynode *m, const char *where,
@@ -450,6 +488,10 @@ int sbx_config_load_text(struct sbx_config *c, const char *name,
 #undef TAKE
 	if (tmp.placement != SBX_PLACE_UNSET)
 		c->placement = tmp.placement;
+	if (tmp.skills_store != SBX_SKILLS_UNSET)
+		c->skills_store = tmp.skills_store;
+	if (tmp.settings_via != SBX_VIA_UNSET)
+		c->settings_via = tmp.settings_via;
 	if (tmp.allowlists_set)
 		c->allowlists_set = true;
 	rc = 0;
@@ -533,6 +575,10 @@ int sbx_config_finish(struct sbx_config *c, const char *cwd, const char *home,
 	}
 	if (c->placement == SBX_PLACE_UNSET)
 		c->placement = SBX_PLACE_WORKSPACE;
+	if (c->skills_store == SBX_SKILLS_UNSET)
+		c->skills_store = SBX_SKILLS_READONLY;
+	if (c->settings_via == SBX_VIA_UNSET)
+		c->settings_via = SBX_VIA_FLAG;
 	if (!c->net_default && !(c->net_default = strdup("deny-all")))
 		return sbx_err_set(err, 1, "out of memory");
 	if (!c->allowlists_set && strv_push(&c->allowlists, "claude-code") < 0)
