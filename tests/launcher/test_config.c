@@ -79,6 +79,10 @@ static void test_errors_have_positions(void **state)
 	expect_error("name: ''\n", "name: must not be empty");
 	expect_error("name: 'a b'\n", "not a valid sandbox name");
 	expect_error("name: x\nname: y\n", "c.yaml:2:1: duplicate key \"name\"");
+	expect_error("name: claude-x-\n", "not ending in '-' or '.'");
+	expect_error("agent: gemini\n", "c.yaml:1:8: agent: \"gemini\" was retired");
+	expect_error("skills_store: maybe\n", "skills_store: \"maybe\" is not one of: off, readonly, readwrite, sbx-default");
+	expect_error("claude_code:\n  settings: copy\n", "claude_code.settings: \"copy\" is not one of: flag, merge");
 	expect_error("a: &x 1\n", "YAML anchors are not accepted");
 	expect_error("seed:\n  with: *x\n", "c.yaml:2");
 	expect_error("network: [\n", "YAML syntax error");
@@ -132,6 +136,17 @@ static void test_finish_defaults(void **state)
 	assert_int_equal(c.allowlists.n, 1);
 	assert_string_equal(c.allowlists.v[0], "claude-code");
 	assert_int_equal(strncmp(c.name, "claude-sbx-cfg-", 15), 0);
+	assert_int_equal(c.skills_store, SBX_SKILLS_READONLY);
+	assert_int_equal(c.settings_via, SBX_VIA_FLAG);
+	sbx_config_free(&c);
+
+	/* skills_store and claude_code.settings from a layer; later wins */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(load(&c, "skills_store: off\nclaude_code:\n  settings: merge\n", &err), 0);
+	assert_int_equal(load(&c, "skills_store: readwrite\n", &err), 0);
+	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", NULL, &err), 0);
+	assert_int_equal(c.skills_store, SBX_SKILLS_READWRITE);
+	assert_int_equal(c.settings_via, SBX_VIA_MERGE);
 	sbx_config_free(&c);
 
 	memset(&c, 0, sizeof(c));
