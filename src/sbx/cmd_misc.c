@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "claude-sbx/settings.h"
 
 static int need_sandbox(struct sbx_ctx *x, struct sbx_err *err)
 {
@@ -28,9 +31,22 @@ int sbx_cmd_shell(struct sbx_ctx *x, struct sbx_err *err)
 	char *mp = sbx_view_mountpoint(c, c->placement, err);
 	if (!mp)
 		return -1;
-	if (!sbx_view_is_mounted(mp))
+	if (!sbx_view_is_mounted(mp)) {
 		fprintf(stderr, "claude-sbx: warning: the seed view %s is not mounted; "
 			"`claude-sbx start` mounts it\n", mp);
+	} else if (sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_OFF &&
+		   c->settings_via == SBX_VIA_FLAG) {
+		/* the view was mounted with the settings group, this command
+		 * was not told: which mode it serves is unknown here, so the
+		 * file is not handed to claude */
+		char *sp = NULL;
+		struct stat st;
+		if (asprintf(&sp, "%s/settings.json", mp) >= 0 && lstat(sp, &st) == 0)
+			fprintf(stderr, "claude-sbx: warning: the view serves settings.json but this command "
+				"has no --with settings (nor seed.with): not passed to claude; give the same "
+				"--with as to start, or set seed.with in the config\n");
+		free(sp);
+	}
 	int rc = strv_push(&argv, "sbx");
 	rc |= strv_push(&argv, "run");
 	if (sbx_has_run_name(&x->sbx.ver))

@@ -152,7 +152,7 @@ class RealClient(LauncherCase):
         # reaches claude with --settings
         r = self.inside('cat "$HOME/.claude/settings.json"')
         self.assertNotIn("model", json.loads(r.stdout))
-        bodies = self.run_client(cfg)
+        bodies = self.run_client(cfg, "--with", "settings")
         with open(os.path.join(self.state, "run.log")) as f:
             cmd = json.loads(f.read().splitlines()[-1])
         self.assertEqual(cmd[cmd.index("--settings") + 1],
