@@ -121,6 +121,13 @@ int sbx_sandbox_link(struct sbx_client *sbx, const struct sbx_config *c,
 			 out, err);
 	strv_free(&cmd);
 	strv_free(&link);
+	if (rc < 0 && !plugin && sbx_version_cmp(&sbx->ver, 0, 37) >= 0) {
+		/* links into ~/.claude/skills refused: sbx's store is there */
+		size_t len = strlen(err->msg);
+		snprintf(err->msg + len, sizeof(err->msg) - len,
+			 "\n  (skills_store is off: if %s was created with sbx's skills store, "
+			 "run `claude-sbx stop` then `claude-sbx start`)", c->name);
+	}
 	if (rc < 0 || !plugin)
 		return rc;
 	/* sbx's store is on ~/.claude/skills: the view's skills go in a
