@@ -53,6 +53,12 @@ int sbx_skills_plan(const struct sbx_version *v, enum sbx_skills_store s,
  * plugin (.claude-plugin/plugin.json named SBX_SEED_PLUGIN_NAME) whose
  * skills/ is a link to SKILLS (no link when SKILLS is empty). */
 int sbx_inside_plugin_argv(struct strv *argv, const char *dir, const char *skills);
+/* Both in one exec: sh -c LINK+PLUGIN sh PLUGIN SKILLS VIEW DEST REL...;
+ * the plugin first (PLUGIN NULL: none), then the links as
+ * sbx_inside_link_argv. */
+int sbx_inside_link_plugin_argv(struct strv *argv, const char *plugin,
+				const char *skills, const char *view, const char *dest,
+				const struct strv *rels);
 
 /* The arguments for `claude` that carry the seed: --plugin-dir PLUGIN
  * (plugin may be NULL), --settings SETTINGS (may be NULL), --model MODEL

@@ -9,33 +9,61 @@
 /* $1 view, $2 destination (~/.claude), then relative names to link.
  * Our stale links (pointing into the view, no longer listed) are removed;
  * anything that is not a link is left alone and reported. */
-static const char link_script[] =
-	"set -u\n"
-	"view=$1; dest=$2; shift 2\n"
-	"mkdir -p \"$dest\" || exit 1\n"
-	"rc=0\n"
-	"for l in \"$dest\"/* \"$dest\"/.[!.]* \"$dest\"/skills/* \"$dest\"/skills/.[!.]*; do\n"
-	"  [ -L \"$l\" ] || continue\n"
-	"  t=$(readlink \"$l\") || continue\n"
-	"  case $t in \"$view\"/*) ;; *) continue ;; esac\n"
-	"  rel=${l#\"$dest\"/}\n"
-	"  keep=0\n"
-	"  for r in \"$@\"; do if [ \"$r\" = \"$rel\" ]; then keep=1; break; fi; done\n"
-	"  if [ $keep = 0 ]; then rm -f \"$l\" && echo \"unlinked $rel\"; fi\n"
-	"done\n"
-	"for rel in \"$@\"; do\n"
-	"  case $rel in */*) mkdir -p \"$dest/${rel%/*}\" || { rc=1; continue; } ;; esac\n"
-	"  link=$dest/$rel\n"
-	"  if [ -L \"$link\" ]; then\n"
-	"    [ \"$(readlink \"$link\")\" = \"$view/$rel\" ] && continue\n"
-	"    rm -f \"$link\"\n"
-	"  elif [ -e \"$link\" ]; then\n"
-	"    echo \"claude-sbx: $link exists and is not a link; left alone\" >&2\n"
-	"    rc=1; continue\n"
-	"  fi\n"
-	"  ln -s \"$view/$rel\" \"$link\" && echo \"linked $rel\" || rc=1\n"
-	"done\n"
-	"exit $rc\n";
+#define LINK_BODY \
+	"set -u\n" \
+	"view=$1; dest=$2; shift 2\n" \
+	"mkdir -p \"$dest\" || exit 1\n" \
+	"rc=0\n" \
+	"for l in \"$dest\"/* \"$dest\"/.[!.]* \"$dest\"/skills/* \"$dest\"/skills/.[!.]*; do\n" \
+	"  [ -L \"$l\" ] || continue\n" \
+	"  t=$(readlink \"$l\") || continue\n" \
+	"  case $t in \"$view\"/*) ;; *) continue ;; esac\n" \
+	"  rel=${l#\"$dest\"/}\n" \
+	"  keep=0\n" \
+	"  for r in \"$@\"; do if [ \"$r\" = \"$rel\" ]; then keep=1; break; fi; done\n" \
+	"  if [ $keep = 0 ]; then rm -f \"$l\" && echo \"unlinked $rel\"; fi\n" \
+	"done\n" \
+	"for rel in \"$@\"; do\n" \
+	"  case $rel in */*) mkdir -p \"$dest/${rel%/*}\" || { rc=1; continue; } ;; esac\n" \
+	"  link=$dest/$rel\n" \
+	"  if [ -L \"$link\" ]; then\n" \
+	"    [ \"$(readlink \"$link\")\" = \"$view/$rel\" ] && continue\n" \
+	"    rm -f \"$link\"\n" \
+	"  elif [ -e \"$link\" ]; then\n" \
+	"    echo \"claude-sbx: $link exists and is not a link; left alone\" >&2\n" \
+	"    rc=1; continue\n" \
+	"  fi\n" \
+	"  ln -s \"$view/$rel\" \"$link\" && echo \"linked $rel\" || rc=1\n" \
+	"done\n" \
+	"exit $rc\n"
+
+static const char link_script[] = LINK_BODY;
+
+/* A function making $1 the seed plugin: .claude-plugin/plugin.json, and
+ * skills -> $2 (no link when $2 is empty). && chains, not set -e: it runs
+ * on the left of ||. */
+#define PLUGIN_FN \
+	"seed_plugin() {\n" \
+	"  mkdir -p \"$1/.claude-plugin\" &&\n" \
+	"  printf '%s\\n' '{\"name\": \"" SBX_SEED_PLUGIN_NAME "\", \"version\": \"1.0.0\", " \
+	"\"description\": \"The skills of the claude-seedfs view (claude-sbx)\"}' " \
+	"> \"$1/.claude-plugin/plugin.json.tmp\" &&\n" \
+	"  mv -f \"$1/.claude-plugin/plugin.json.tmp\" \"$1/.claude-plugin/plugin.json\" &&\n" \
+	"  { [ ! -L \"$1/skills\" ] || rm -f \"$1/skills\"; } &&\n" \
+	"  { [ -z \"$2\" ] || ln -s \"$2\" \"$1/skills\"; } &&\n" \
+	"  echo \"plugin $1\"\n" \
+	"}\n"
+
+/* $1 plugin dir, $2 the view's skills dir or "". */
+static const char plugin_script[] = PLUGIN_FN "seed_plugin \"$1\" \"$2\"\n";
+
+/* $1 plugin dir or "" (none), $2 its skills target, then as link_script:
+ * one sbx exec for both. */
+static const char link_plugin_script[] =
+	PLUGIN_FN
+	"p=$1; s=$2; shift 2\n"
+	"if [ -n \"$p\" ]; then seed_plugin \"$p\" \"$s\" || exit 1; fi\n"
+	LINK_BODY;
 
 /* $1 view, $2 destination, $3 host source; expected names; "--"; names
  * that must not be reachable through the view. */
@@ -62,19 +90,6 @@ static const char check_script[] =
 	"done\n"
 	"if [ -e \"$src\" ]; then echo \"SOURCE_REACHABLE $src\"; rc=1; fi\n"
 	"exit $rc\n";
-
-/* $1 plugin dir, $2 the view's skills dir or "". */
-static const char plugin_script[] =
-	"set -eu\n"
-	"d=$1; s=$2\n"
-	"mkdir -p \"$d/.claude-plugin\"\n"
-	"printf '%s\\n' '{\"name\": \"" SBX_SEED_PLUGIN_NAME "\", \"version\": \"1.0.0\", "
-	"\"description\": \"The skills of the claude-seedfs view (claude-sbx)\"}' "
-	"> \"$d/.claude-plugin/plugin.json.tmp\"\n"
-	"mv -f \"$d/.claude-plugin/plugin.json.tmp\" \"$d/.claude-plugin/plugin.json\"\n"
-	"if [ -L \"$d/skills\" ]; then rm -f \"$d/skills\"; fi\n"
-	"if [ -n \"$s\" ]; then ln -s \"$s\" \"$d/skills\"; fi\n"
-	"echo \"plugin $d\"\n";
 
 /* $1 path, $2 content. */
 static const char write_script[] =
@@ -146,6 +161,18 @@ int sbx_skills_plan(const struct sbx_version *v, enum sbx_skills_store s,
 	if (!mode)
 		return 0;
 	if (strv_push(create_args, "--skills") < 0 || strv_push(create_args, mode) < 0)
+		return -1;
+	return 0;
+}
+
+int sbx_inside_link_plugin_argv(struct strv *argv, const char *plugin,
+				const char *skills, const char *view, const char *dest,
+				const struct strv *rels)
+{
+	if (script_head(argv, link_plugin_script) < 0 ||
+	    strv_push(argv, plugin ? plugin : "") < 0 ||
+	    strv_push(argv, skills ? skills : "") < 0 || strv_push(argv, view) < 0 ||
+	    strv_push(argv, dest) < 0 || strv_extend(argv, rels) < 0)
 		return -1;
 	return 0;
 }

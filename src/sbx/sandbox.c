@@ -111,16 +111,25 @@ int sbx_sandbox_link(struct sbx_client *sbx, const struct sbx_config *c,
 	bool any_skill = false;
 	for (size_t i = 0; i < rels->n; i++)
 		any_skill |= strncmp(rels->v[i], "skills/", 7) == 0;
-	if (sbx_rels_for(sbx, c, rels, &link, NULL) < 0 ||
-	    sbx_inside_link_argv(&cmd, mp, SBX_AGENT_CLAUDE, &link) < 0) {
+	/* where sbx's store is on ~/.claude/skills, the view's skills go in
+	 * a plugin directory instead (claude --plugin-dir): the same exec */
+	int rc = sbx_rels_for(sbx, c, rels, &link, NULL);
+	if (rc == 0 && plugin && any_skill && asprintf(&skills, "%s/skills", mp) < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = plugin ? sbx_inside_link_plugin_argv(&cmd, SBX_SEED_PLUGIN, skills, mp,
+							  SBX_AGENT_CLAUDE, &link)
+			    : sbx_inside_link_argv(&cmd, mp, SBX_AGENT_CLAUDE, &link);
+	free(skills);
+	strv_free(&link);
+	if (rc < 0) {
 		strv_free(&cmd);
-		strv_free(&link);
 		return sbx_err_set(err, 1, "out of memory");
 	}
-	int rc = exec_ok(sbx, c->name, false, &cmd, "linking the view into " SBX_AGENT_CLAUDE,
-			 out, err);
+	rc = exec_ok(sbx, c->name, false, &cmd, plugin ?
+		     "making the seed plugin " SBX_SEED_PLUGIN " and linking the view into " SBX_AGENT_CLAUDE :
+		     "linking the view into " SBX_AGENT_CLAUDE, out, err);
 	strv_free(&cmd);
-	strv_free(&link);
 	if (rc < 0 && !plugin && sbx_version_cmp(&sbx->ver, 0, 37) >= 0) {
 		/* links into ~/.claude/skills refused: sbx's store is there */
 		size_t len = strlen(err->msg);
@@ -128,20 +137,6 @@ int sbx_sandbox_link(struct sbx_client *sbx, const struct sbx_config *c,
 			 "\n  (skills_store is off: if %s was created with sbx's skills store, "
 			 "run `claude-sbx stop` then `claude-sbx start`)", c->name);
 	}
-	if (rc < 0 || !plugin)
-		return rc;
-	/* sbx's store is on ~/.claude/skills: the view's skills go in a
-	 * plugin directory instead, loaded with claude --plugin-dir */
-	if ((any_skill && asprintf(&skills, "%s/skills", mp) < 0) ||
-	    sbx_inside_plugin_argv(&cmd, SBX_SEED_PLUGIN, skills) < 0) {
-		free(skills);
-		strv_free(&cmd);
-		return sbx_err_set(err, 1, "out of memory");
-	}
-	rc = exec_ok(sbx, c->name, false, &cmd, "making the seed plugin " SBX_SEED_PLUGIN,
-		     out, err);
-	free(skills);
-	strv_free(&cmd);
 	return rc;
 }
 

@@ -357,6 +357,26 @@ class Sbx55Surface(LauncherCase):
         self.launch("stop")
         self.assertNoSandbox()
 
+    def test_stand_in_mount_exec_detach_run_rm(self):
+        """The stand-in's 0.45-0.47 surface, which the launcher avoids on
+        purpose (docs/launcher.md, sbx versions): checked so that a launcher
+        change that starts using it meets the documented behaviour."""
+        self.launch("start")
+        extra = os.path.join(self.tmp, "extra")
+        os.makedirs(extra)
+        with open(os.path.join(extra, "f"), "w") as f:
+            f.write("x\n")
+        bad = self.sbx("mount", self.name, extra + ":ro")  # target read as "ro"
+        self.assertNotEqual(bad.returncode, 0)
+        r = self.sbx("mount", self.name, extra + ":/mnt/extra:ro")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.inside('cat /mnt/extra/f && ! touch /mnt/extra/g 2>/dev/null')
+        self.assertEqual(r.stdout, "x\n")
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(self.sbx("umount", self.name, extra + ":/mnt/extra").returncode, 0)
+        self.assertNotEqual(self.sbx("exec", "-d", self.name, "true").returncode, 0)
+        self.launch("stop")
+
     def test_gemini_and_schema_3_refused_with_reasons(self):
         p = self.launch("--agent", "gemini", "start", check=2)
         self.assertIn("retired", p.stderr)

@@ -427,6 +427,33 @@ static void test_plugin_script(void **state)
 	struct stat st;
 	assert_int_equal(lstat(link, &st), -1);
 	strv_free(&argv);
+
+	/* plugin and links in one script: both done, values as arguments */
+	char view[PATH_MAX], dest[PATH_MAX], l2[PATH_MAX];
+	sub(view, dir, "v $(touch x)");
+	sub(dest, dir, "home/.claude");
+	mkdir(view, 0755);
+	put(view, "CLAUDE.md", "hi\n");
+	struct strv rels = {0};
+	strv_push(&rels, "CLAUDE.md");
+	assert_int_equal(sbx_inside_link_plugin_argv(&argv, plug, skills, view, dest, &rels), 0);
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "plugin "));
+	assert_non_null(strstr(out, "linked CLAUDE.md"));
+	assert_true(readlink(link, tgt, sizeof(tgt) - 1) > 0);
+	sub(l2, dest, "CLAUDE.md");
+	n = readlink(l2, tgt, sizeof(tgt) - 1);
+	assert_true(n > 0);
+	tgt[n] = '\0';
+	char wantl[PATH_MAX + 16];
+	snprintf(wantl, sizeof(wantl), "%s/CLAUDE.md", view);
+	assert_string_equal(tgt, wantl);
+	strv_free(&argv);
+	/* a plugin that cannot be made fails the whole step */
+	assert_int_equal(sbx_inside_link_plugin_argv(&argv, "/proc/nope", skills, view, dest, &rels), 0);
+	assert_int_not_equal(run(&argv, out, sizeof(out)), 0);
+	strv_free(&argv);
+	strv_free(&rels);
 	strv_push(&argv, "rm");
 	strv_push(&argv, "-rf");
 	strv_push(&argv, dir);
