@@ -357,8 +357,8 @@ class Sbx55Surface(LauncherCase):
         self.launch("stop")
         self.assertNoSandbox()
 
-    def test_stand_in_mount_exec_detach_run_rm(self):
-        """The stand-in's 0.45-0.47 surface, which the launcher avoids on
+    def test_stand_in_mount_and_exec_detach(self):
+        """The stand-in's 0.45 surface, which the launcher avoids on
         purpose (docs/launcher.md, sbx versions): checked so that a launcher
         change that starts using it meets the documented behaviour."""
         self.launch("start")
