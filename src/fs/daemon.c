@@ -118,6 +118,8 @@ static void issue(struct daemon *d, struct inval_list *l)
 			fuse_lowlevel_notify_inval_inode(d->se, iv->ino, 0, 0);
 		}
 	}
+	if (l->n > 0)
+		atomic_fetch_add(&d->change_gen, 1); /* after: see probe.h */
 	inval_list_free(l);
 }
 
@@ -357,6 +359,7 @@ static void reload(struct daemon *d)
 	free(df.ino);
 	free(df.fd);
 	d->generation++;
+	atomic_fetch_add(&d->change_gen, 1);
 	free(d->reload_error);
 	d->reload_error = NULL;
 	write_state(d);
@@ -606,6 +609,7 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 		.state_fd = -1,
 		.helper_fd = -1,
 		.sv = { p->root_fd, p->follow_fds, p->nfollow },
+		.change_gen = 1,
 	};
 	int rc = -1;
 
