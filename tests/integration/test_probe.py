@@ -137,9 +137,26 @@ def test_keeper_once_and_loop(source, mount, tmp_path):
         assert r2.returncode == 0 and "already running" in r2.stderr, r2
         with open(source.src(rel), "ab") as f:
             f.write(b"more\n")
-        U.wait_for(lambda: "generation" in log.read_text() and
-                   len([l for l in log.read_text().splitlines() if "->" in l]) >= 2,
-                   timeout=3.0, what="keeper logged the change")
+        def changes():
+            return [l for l in log.read_text().splitlines() if " -> " in l]
+        # the first probe learns the generation (0 -> g), the edit moves it
+        U.wait_for(lambda: len(changes()) >= 2, timeout=3.0, what="keeper logged the change")
+        first, second = changes()[:2]
+        assert f"generation 0 -> {g}:" in first, first
+        assert f"generation {g} -> " in second, second
+        assert "--no-drop" in second
+        # idle: no further lines while nothing changes
+        n = len(changes())
+        time.sleep(0.5)
+        assert len(changes()) == n, log.read_text()
     finally:
         k.terminate()
         k.wait(timeout=5)
+    assert k.returncode == 0, log.read_text()
+
+
+@pytest.mark.skipif(not os.path.exists(KEEPER), reason="keeper not built")
+def test_keeper_refuses_what_is_not_a_view(tmp_path):
+    r = subprocess.run([KEEPER, "--once", "--no-drop", os.fspath(tmp_path)],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1 and "does not answer" in r.stderr, r
