@@ -74,11 +74,17 @@ def test_generation_moves_on_each_kind_of_change(source, mount, tmp_path):
     assert probe(v, g) is None
 
 
-def test_probe_never_listed_and_never_reaches_the_source(source, mount):
-    # A source entry with the reserved prefix is never served, whatever the rules.
+def test_probe_never_listed_and_never_reaches_the_source(source, mount, tmp_path):
+    # A source entry with the reserved prefix is never served, even when a
+    # rule includes it; explain names the reason.
     source.add(".seedfs-gen.5.abc", b"planted\n", visible=False)
     source.add_dir(".seedfs-gen.dir", visible=False)
-    v = mount(source)
+    rules = U.write(tmp_path / "user.yaml",
+                    b'include: ["/.seedfs-gen.5.abc", "/.seedfs-gen.dir/"]\n')
+    v = mount(source, rules=[rules])
+    r = U.run(["explain", "--rules", os.fspath(rules), os.fspath(source),
+               ".seedfs-gen.5.abc"])
+    assert r.returncode == 1 and "reserved" in r.stdout, r
     names = os.listdir(v.mp)
     assert not [n for n in names if n.startswith(".seedfs-gen.")], names
     raw = [os.fsdecode(n) for n, _, _ in U.readdir_raw(v.mp)]
