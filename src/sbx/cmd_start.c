@@ -51,6 +51,9 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		sbx_err_set(err, 1, "fusermount3 is not on PATH: install fuse3 (Debian: apt-get install fuse3)");
 		goto out;
 	}
+	bool allow_other;
+	if (sbx_view_precheck(&allow_other, err) < 0)
+		goto out;
 	if (strcmp(c->agent, "shell") == 0 && !proc_on_path("npm")) {
 		sbx_err_set(err, 1, "npm is not on PATH: install npm (Debian: apt-get install npm); agent: shell packs Claude Code on the host");
 		goto out;
