@@ -74,6 +74,8 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 	view_up = true;
 	fprintf(x->out, "  %s %s (source %s)\n", mounted_now ? "mounted" : "already mounted",
 		mp, c->seed_source);
+	if (mounted_now && allow_other)
+		fprintf(x->out, "  with allow_other,default_permissions: the sandbox's file server runs as another user\n");
 	if (c->placement == SBX_PLACE_WORKSPACE) {
 		char *excl = NULL;
 		int r = sbx_git_exclude_add(c->workspace, ".claude-seed", &excl, err);

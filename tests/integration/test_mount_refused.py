@@ -85,3 +85,46 @@ def test_unusable_dev_fuse_is_named(as_user):
     assert r.returncode != 0, r
     assert "/dev/fuse" in r.stderr and "Permission denied" in r.stderr, r
     assert not U.is_mounted(base / "mnt")
+
+
+SCRIPT = r'''
+set -u
+conf=$1 uid=$2 bin=$3 src=$4 mnt=$5 opt=$6
+mount --bind "$conf" /etc/fuse.conf || exit 90
+asuser() { setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "$@"; }
+if [ -n "$opt" ]; then asuser "$bin" mount -o "$opt" "$src" "$mnt" || exit 91
+else asuser "$bin" mount "$src" "$mnt" || exit 91; fi
+grep " $mnt " /proc/self/mounts
+# root is "a file server of another uid"
+if cat "$mnt/CLAUDE.md"; then echo READ-OK; else echo READ-REFUSED; fi
+asuser "$bin" umount "$mnt"
+'''
+
+
+@pytest.mark.parametrize("opt", ["allow_other", ""])
+def test_allow_other_lets_another_uid_read(as_user, opt):
+    """With user_allow_other in a fuse.conf of its own (a private mount
+    namespace: the real file is never touched), the user's view mounted with
+    allow_other is readable by another uid (root), with default_permissions;
+    without allow_other it is refused to that uid."""
+    if not shutil.which("unshare"):
+        pytest.skip("needs unshare")
+    base, _ = as_user
+    os.chmod("/dev/fuse", 0o666)
+    conf = base / "fuse.conf"
+    conf.write_text("user_allow_other\n")
+    nobody = pwd.getpwnam("nobody")
+    env = U.cli_env({"XDG_RUNTIME_DIR": str(base / "xdg"), "HOME": str(base)})
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", SCRIPT, "sh",
+                        str(conf), str(nobody.pw_uid), U.BIN, str(base / "src"),
+                        str(base / "mnt"), opt],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r
+    line = [l for l in r.stdout.splitlines() if str(base / "mnt") in l]
+    assert line, r
+    if opt:
+        assert "allow_other" in line[0] and "default_permissions" in line[0], line
+        assert "READ-OK" in r.stdout and "hi" in r.stdout, r
+    else:
+        assert "allow_other" not in line[0], line
+        assert "READ-REFUSED" in r.stdout and "Permission denied" in r.stderr, r
