@@ -40,4 +40,10 @@ int sbx_allow_other_parse(const char *s, enum sbx_allow_other *out);
  * to a root file server, which needs nothing. */
 bool sbx_allow_other_wanted(enum sbx_allow_other mode, uid_t euid);
 
+/* Looks mp (canonical, as the kernel prints it) up in /proc/self/mountinfo
+ * text (the last mount there wins, as it covers the others). Returns 1 if
+ * its super options include allow_other, 0 if not, -1 if mp is not a
+ * mount point in text. Octal escapes (\040 …) are decoded. */
+int sbx_mountinfo_allow_other(const char *text, size_t len, const char *mp);
+
 #endif
