@@ -1,6 +1,7 @@
-/* fuseconf.h — whether the view needs allow_other, and whether
- * /etc/fuse.conf lets an ordinary user ask for it. Pure logic: parsing
- * text, deciding from values (view.c reads the file and the environment).
+/* fuseconf.h — whether the view needs allow_other, whether /etc/fuse.conf
+ * lets an ordinary user ask for it, and whether a mounted view has it
+ * (/proc/self/mountinfo). Pure logic: parsing text, deciding from values
+ * (view.c reads the files and the environment).
  *
  * A FUSE mount without allow_other answers only its own uid (not even
  * root): the sandbox's file server (virtiofsd) running as another user gets
