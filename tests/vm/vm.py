@@ -194,6 +194,14 @@ def base_initramfs(kdir):
     return out
 
 
+def _die_with_parent():
+    """preexec_fn: SIGKILL this child when the Python process dies, so a
+    killed test run leaves no qemu or virtiofsd behind."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -338,7 +346,8 @@ class Guest:
             p = subprocess.Popen(
                 [VIRTIOFSD, f"--socket-path={sock}", "-o", f"source={path}",
                  "-o", f"cache={self.cache}", "-o", "log_level=warn"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                preexec_fn=_die_with_parent)
             log.close()
             self.virtiofsds.append(p)
             deadline = time.monotonic() + 10
@@ -367,7 +376,8 @@ class Guest:
                      "-device", f"vhost-user-fs-pci,chardev=fs{i},tag=fs{i}"]
         qlog = open(self.dir / "qemu.log", "wb")
         self.qemu = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=qlog, stderr=qlog)
+                                     stdout=qlog, stderr=qlog,
+                                     preexec_fn=_die_with_parent)
         qlog.close()
         deadline = time.monotonic() + timeout
         while True:
@@ -467,6 +477,15 @@ class Guest:
     def spawn(self, argv, user="root", env=None, cwd="/"):
         """Start argv in the guest; a Stream (close() kills the command)."""
         return Stream(self._connect(argv, user, env, cwd, None), argv)
+
+
+def attach(port):
+    """A Guest for exec/spawn only, on the agent port of a guest booted
+    elsewhere (tests/vm/run.py boot prints it); stop() does nothing."""
+    g = Guest([], "auto", 0, 0, "tcg")
+    g.port = int(port)
+    shutil.rmtree(g.dir, ignore_errors=True)
+    return g
 
 
 def _accel():
