@@ -69,16 +69,16 @@ mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 chown 1000:1000 /home/user
 for m in $(cat /etc/vm-modules); do
-	insmod "/lib/modules/$m.ko" || echo "init: insmod $m failed"
+	insmod "/modules/$m.ko" || echo "init: insmod $m failed"
 done
 ip link set lo up
 ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0
 ip route add default via 10.0.2.2
-while read -r tag path; do
+while read -r tag mode path; do
 	[ -n "$tag" ] || continue
 	mkdir -p "$path"
-	mount -t virtiofs "$tag" "$path" || echo "init: mount $tag at $path failed"
+	mount -t virtiofs -o "$mode" "$tag" "$path" || echo "init: mount $tag at $path failed"
 done < /etc/vm-shares
 echo "init: shares mounted"
 # The agent is PID 1 from here on: it ignores SIGCHLD, so the kernel reaps
@@ -174,13 +174,13 @@ def base_initramfs(kdir):
     with tempfile.TemporaryDirectory(dir=work_dir(), prefix=".initramfs-") as t:
         t = Path(t)
         for d in ("bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "root",
-                  "lib/modules/kernel"):
+                  "modules"):
             (t / d).mkdir(parents=True, exist_ok=True)
         shutil.copy2(BUSYBOX, t / "bin" / "busybox")
         shutil.copy2(agent, t / "bin" / "guest_agent")
         shutil.copy2(watch, t / "bin" / "guest_watch")
         for m in MODULES:
-            dst = t / "lib" / "modules" / f"{m}.ko"
+            dst = t / "modules" / f"{m}.ko"
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(kdir / "modules" / f"{m}.ko", dst)
         (t / "etc" / "vm-modules").write_text("\n".join(MODULES) + "\n")
@@ -305,8 +305,12 @@ class Stream:
 
 
 class Guest:
-    def __init__(self, shares, cache, mem, cpus, accel):
-        self.shares = [os.path.realpath(os.fspath(p)) for p in shares]
+    def __init__(self, shares, cache, mem, cpus, accel, ro_shares=(), files=None):
+        # (host path, "rw" | "ro"), each mounted at the same path
+        self.mounts = [(os.path.realpath(os.fspath(p)), "rw") for p in shares] + \
+                      [(os.path.realpath(os.fspath(p)), "ro") for p in ro_shares]
+        self.shares = [p for p, _ in self.mounts]
+        self.files = dict(files or {})
         self.cache = cache
         self.mem = mem
         self.cpus = cpus
@@ -327,11 +331,23 @@ class Guest:
         # A second newc archive appended to the first: this guest's shares.
         extra = self.dir / "extra"
         (extra / "etc").mkdir(parents=True)
-        lines = [f"fs{i} {p}" for i, p in enumerate(self.shares)]
+        lines = [f"fs{i} {mode} {p}" for i, (p, mode) in enumerate(self.mounts)]
         for p in self.shares:
             if "\n" in p:
                 raise ValueError(f"share path with a newline: {p!r}")
         (extra / "etc" / "vm-shares").write_text("\n".join(lines) + "\n")
+        for gpath, content in self.files.items():
+            rel = os.path.normpath(gpath).lstrip("/")
+            if not rel or rel.startswith(".."):
+                raise ValueError(f"guest file path: {gpath!r}")
+            dst = extra / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, tuple) and content[0] == "symlink":
+                os.symlink(content[1], dst)
+            elif isinstance(content, tuple) and content[0] == "dir":
+                dst.mkdir(exist_ok=True)
+            else:
+                dst.write_bytes(content if isinstance(content, bytes) else content.encode())
         _cpio(extra, self.dir / "extra.cpio")
         initrd = self.dir / "initrd.cpio"
         with open(initrd, "wb") as out:
@@ -495,8 +511,12 @@ def _accel():
     return want
 
 
-def boot(shares, cache="auto", mem=1024, cpus=2, timeout=120):
+def boot(shares, cache="auto", mem=1024, cpus=2, timeout=120, ro_shares=(), files=None):
     """Boot a guest with each path in shares mounted at the same path.
+
+    ro_shares are mounted read-only (by the guest). files maps guest paths
+    to bytes/str, ("symlink", target) or ("dir",): added to the initramfs
+    after the base (so /etc/passwd or /lib64 can be replaced).
 
     cache is virtiofsd's cache mode (none, auto, always). Raises
     Unavailable with the reason when it cannot. SEEDFS_VM_ACCEL=kvm uses
@@ -506,7 +526,7 @@ def boot(shares, cache="auto", mem=1024, cpus=2, timeout=120):
     why = unavailable()
     if why:
         raise Unavailable(why)
-    g = Guest(shares, cache, mem, cpus, _accel())
+    g = Guest(shares, cache, mem, cpus, _accel(), ro_shares, files)
     try:
         g._start(timeout)
     except BaseException:
