@@ -28,4 +28,5 @@ if why:
     print(f"vm suite skipped: {why}")
     sys.exit(77)
 sys.exit(subprocess.call([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
-                          str(HERE / "test_vm_view.py")] + sys.argv[1:]))
+                          str(HERE / "test_vm_view.py"), str(HERE / "test_fake_sbx_vm.py")]
+                         + sys.argv[1:]))

@@ -306,10 +306,15 @@ class Stream:
 
 class Guest:
     def __init__(self, shares, cache, mem, cpus, accel, ro_shares=(), files=None):
-        # (host path, "rw" | "ro"), each mounted at the same path
-        self.mounts = [(os.path.realpath(os.fspath(p)), "rw") for p in shares] + \
-                      [(os.path.realpath(os.fspath(p)), "ro") for p in ro_shares]
-        self.shares = [p for p, _ in self.mounts]
+        # (host path, guest path, "rw" | "ro"): a share is a host path,
+        # mounted at the same path, or a (host path, guest path) pair
+        def norm(p, mode):
+            host, guest = (p, p) if isinstance(p, (str, os.PathLike)) else p
+            host = os.path.realpath(os.fspath(host))
+            guest = host if guest == p else os.path.normpath(os.fspath(guest))
+            return host, guest, mode
+        self.mounts = [norm(p, "rw") for p in shares] + [norm(p, "ro") for p in ro_shares]
+        self.shares = [h for h, _, _ in self.mounts]
         self.files = dict(files or {})
         self.cache = cache
         self.mem = mem
@@ -331,10 +336,10 @@ class Guest:
         # A second newc archive appended to the first: this guest's shares.
         extra = self.dir / "extra"
         (extra / "etc").mkdir(parents=True)
-        lines = [f"fs{i} {mode} {p}" for i, (p, mode) in enumerate(self.mounts)]
-        for p in self.shares:
-            if "\n" in p:
-                raise ValueError(f"share path with a newline: {p!r}")
+        lines = [f"fs{i} {mode} {gp}" for i, (_, gp, mode) in enumerate(self.mounts)]
+        for _, p, _ in self.mounts:
+            if "\n" in p or not p.startswith("/"):
+                raise ValueError(f"guest share path not absolute or with a newline: {p!r}")
         (extra / "etc" / "vm-shares").write_text("\n".join(lines) + "\n")
         for gpath, content in self.files.items():
             rel = os.path.normpath(gpath).lstrip("/")
@@ -512,7 +517,8 @@ def _accel():
 
 
 def boot(shares, cache="auto", mem=1024, cpus=2, timeout=120, ro_shares=(), files=None):
-    """Boot a guest with each path in shares mounted at the same path.
+    """Boot a guest with each path in shares mounted at the same path
+    (or each (host path, guest path) pair at its guest path).
 
     ro_shares are mounted read-only (by the guest). files maps guest paths
     to bytes/str, ("symlink", target) or ("dir",): added to the initramfs
