@@ -510,10 +510,29 @@ def attach(port):
 
 
 def _accel():
-    want = os.environ.get("SEEDFS_VM_ACCEL", "tcg")
-    if want not in ("tcg", "kvm"):
-        raise ValueError(f"SEEDFS_VM_ACCEL must be tcg or kvm, not {want!r}")
+    """tcg, kvm, or auto (the default): KVM when it has booted a guest on
+    this host before, TCG when it failed; the verdict is kept next to the
+    kernel cache, keyed by the qemu binary and the kernel."""
+    want = os.environ.get("SEEDFS_VM_ACCEL", "auto")
+    if want not in ("tcg", "kvm", "auto"):
+        raise ValueError(f"SEEDFS_VM_ACCEL must be tcg, kvm or auto, not {want!r}")
     return want
+
+
+def _verdict_file():
+    q = shutil.which(QEMU) or QEMU
+    key = f"{os.path.realpath(q)}:{os.stat(q).st_mtime_ns}:{kernel_dir()}"
+    return work_dir() / f"accel-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def _try_boot(accel, shares, cache, mem, cpus, timeout, ro_shares, files):
+    g = Guest(shares, cache, mem, cpus, accel, ro_shares, files)
+    try:
+        g._start(timeout)
+    except BaseException:
+        g.stop()
+        raise
+    return g
 
 
 def boot(shares, cache="auto", mem=1024, cpus=2, timeout=120, ro_shares=(), files=None):
@@ -525,17 +544,28 @@ def boot(shares, cache="auto", mem=1024, cpus=2, timeout=120, ro_shares=(), file
     after the base (so /etc/passwd or /lib64 can be replaced).
 
     cache is virtiofsd's cache mode (none, auto, always). Raises
-    Unavailable with the reason when it cannot. SEEDFS_VM_ACCEL=kvm uses
-    KVM (TCG otherwise: KVM does not run guests on every host)."""
+    Unavailable with the reason when it cannot. SEEDFS_VM_ACCEL: tcg,
+    kvm, or auto (default: KVM where it has worked, see _accel)."""
     if cache not in CACHE_MODES:
         raise ValueError(f"cache must be one of {CACHE_MODES}, not {cache!r}")
     why = unavailable()
     if why:
         raise Unavailable(why)
-    g = Guest(shares, cache, mem, cpus, _accel(), ro_shares, files)
+    accel = _accel()
+    args = (shares, cache, mem, cpus, timeout, ro_shares, files)
+    if accel != "auto":
+        return _try_boot(accel, *args)
+    verdict = _verdict_file()
+    known = verdict.read_text().strip() if verdict.exists() else None
+    if known in ("tcg", "kvm"):
+        return _try_boot(known, *args)
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        verdict.write_text("tcg\n")
+        return _try_boot("tcg", *args)
     try:
-        g._start(timeout)
-    except BaseException:
-        g.stop()
-        raise
-    return g
+        g = _try_boot("kvm", shares, cache, mem, cpus, min(timeout, 30), ro_shares, files)
+        verdict.write_text("kvm\n")
+        return g
+    except Unavailable:
+        verdict.write_text("tcg\n")
+        return _try_boot("tcg", *args)
