@@ -17,8 +17,15 @@ Change kinds, --n of each:
   newfile  create commands/new-<i>.md (the guest polled the name before)
   newskill mkdir skills/new-<i> and write its SKILL.md
   remove   unlink commands/rm-<i>.md (present when the guest booted)
+  reload   rewrite the user rules file to hide / show (in turn)
+           skills/pdf/reload-target.md and run `claude-seedfs reload`
+           (the reload's own time included)
 A change not seen within --wait seconds counts as stale; after 3 stale
 in a row the rest of that kind is skipped (cache=always never sees some).
+Then the startup walk: a Claude-like start (find + stat + read every
+file) in the guest through the view, against the same files copied into
+the workspace, --walks times after dropping the guest's caches, as a
+ratio view/copy (goal <= 1.10).
 "always+drop" runs cache=always with a guest loop writing 2 to
 /proc/sys/vm/drop_caches every 0.5 s: a stand-in for the guest keeper
 (claude-seedfs-keeper), not the keeper itself.
@@ -44,7 +51,12 @@ sys.path.insert(0, str(_HERE.parent / "integration"))
 import vm  # noqa: E402
 import seedfs_util as U  # noqa: E402
 
-KINDS = ("inplace", "rename", "newfile", "newskill", "remove")
+KINDS = ("inplace", "rename", "newfile", "newskill", "remove", "reload")
+SHOWN = 'include: ["/skills/"]\n'
+HIDDEN = 'exclude: ["reload-target.md"]\n'
+
+
+RELOAD_BODY = b"# shown and hidden by rules reloads\n"
 
 
 def fnv_state(data):
@@ -115,7 +127,7 @@ class Watch:
         self.stream.close()
 
 
-def run_mode(mode, sample, mp, ws, n, interval, wait):
+def run_mode(mode, sample, mp, ws, n, interval, wait, rules, walks):
     cache = "always" if mode.startswith("always") else mode
     src = sample.path
     for i in range(n):
@@ -139,8 +151,10 @@ def run_mode(mode, sample, mp, ws, n, interval, wait):
             elif kind == "newskill":
                 paths = [mp / "skills" / f"new-{mode.replace('+', '-')}-{i}" / "SKILL.md"
                          for i in range(n)]
-            else:
+            elif kind == "remove":
                 paths = [mp / "commands" / f"rm-{i}.md" for i in range(n)]
+            else:
+                paths = [mp / "skills" / "pdf" / "reload-target.md"]
             w = Watch(g, paths, interval)
             lat, stale, skipped, run_stale = [], 0, 0, 0
             try:
@@ -173,10 +187,19 @@ def run_mode(mode, sample, mp, ws, n, interval, wait):
                         (tmpd / "SKILL.md").write_bytes(body)
                         t0 = time.monotonic()
                         os.rename(tmpd, d)
-                    else:
+                    elif kind == "remove":
                         path, want = paths[i], "err:2"
                         t0 = time.monotonic()
                         os.unlink(src / "commands" / paths[i].name)
+                    else:
+                        path = paths[0]
+                        hide = w.state.get(os.fspath(path), "").startswith("ok:")
+                        want = "err:2" if hide else fnv_state(RELOAD_BODY)
+                        U.write(rules, (HIDDEN if hide else SHOWN).encode())
+                        t0 = time.monotonic()
+                        r = U.run(["reload", os.fspath(mp)], timeout=30)
+                        if r.returncode != 0:
+                            raise RuntimeError(f"reload failed: {r!r}")
                     t1 = w.wait_for(os.fspath(path), want, t0 + wait)
                     if t1 is None:
                         stale += 1
@@ -187,11 +210,37 @@ def run_mode(mode, sample, mp, ws, n, interval, wait):
             finally:
                 w.close()
             results[kind] = (lat, stale, skipped)
+        results["walk"] = walk(g, mp, ws / "copy", walks)
     finally:
         if dropper:
             dropper.close()
         g.stop()
     return results, g.boot_seconds
+
+
+WALK = ('echo 3 > /proc/sys/vm/drop_caches; i=0; while [ "$i" -lt "$1" ]; do '
+        'find "$0" -type f -exec cat {} + > /dev/null || exit 1; i=$((i + 1)); done')
+
+
+def walk(g, mp, copy, walks):
+    """(entries, seconds per walk through the view, through a copy of it
+    in the workspace made just before): host-timed guest commands; the same
+    command shape for both, so the agent's overhead cancels in the ratio."""
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(mp, copy)
+    out = [len(list(Path(copy).rglob("*")))]
+    for root in (mp, copy):
+        best = None
+        for _ in range(3):
+            t0 = time.monotonic()
+            r = g.exec(["sh", "-c", WALK, os.fspath(root), str(walks)], timeout=300)
+            dt = time.monotonic() - t0
+            if r.returncode != 0:
+                raise RuntimeError(f"walk failed: {r!r}")
+            best = dt if best is None else min(best, dt)
+        out.append(best / walks)
+    shutil.rmtree(copy, ignore_errors=True)
+    return tuple(out)
 
 
 def fmt(x):
@@ -204,6 +253,7 @@ def main():
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--interval", type=int, default=20, help="guest re-read interval, ms")
     ap.add_argument("--wait", type=float, default=3.0, help="seconds before a change is stale")
+    ap.add_argument("--walks", type=int, default=10, help="startup walks per timing")
     a = ap.parse_args()
     modes = a.modes.split(",")
     for m in modes:
@@ -216,18 +266,27 @@ def main():
     os.environ.setdefault("CLAUDE_SEEDFS_DEFAULT_RULES", U.DEFAULT_RULES)
     base = Path(tempfile.mkdtemp(prefix="seedfs-vm-live-"))
     rows = []
+    walks = []
     try:
         sample = U.build_sample(base / "home")
         ws = base / "workspace"
         mp = ws / ".claude-seed"
         mp.mkdir(parents=True)
-        r = U.run(["mount", os.fspath(sample.path), os.fspath(mp)], timeout=30)
+        sample.add("skills/pdf/reload-target.md", RELOAD_BODY)
+        rules = U.write(base / "user.yaml", SHOWN.encode())
+        r = U.run(["mount", "--rules", os.fspath(rules), os.fspath(sample.path),
+                   os.fspath(mp)], timeout=30)
         if r.returncode != 0:
             print(f"vm_live: mount failed: {r!r}", file=sys.stderr)
             return 1
         try:
             for m in modes:
-                res, boot_s = run_mode(m, sample, mp, ws, a.n, a.interval, a.wait)
+                U.write(rules, SHOWN.encode())
+                if U.run(["reload", os.fspath(mp)], timeout=30).returncode != 0:
+                    raise RuntimeError("reload failed")
+                res, boot_s = run_mode(m, sample, mp, ws, a.n, a.interval, a.wait, rules,
+                                       a.walks)
+                walks.append((m,) + res["walk"])
                 print(f"cache={m}: guest booted in {boot_s:.1f} s", flush=True)
                 for kind in KINDS:
                     lat, stale, skipped = res[kind]
@@ -246,6 +305,11 @@ def main():
     for m, kind, tried, seen, stale, skipped, p50, p99, mx in rows:
         print(f"{m:<12} {kind:<9} {tried:>5} {seen:>5} {stale:>5} {skipped:>5} "
               f"{fmt(p50):>7} {fmt(p99):>7} {fmt(mx):>7}")
+    print(f"\nstartup walk in the guest (find + read every file, after drop_caches; "
+          f"best of 3 x {a.walks} walks)")
+    print(f"{'mode':<12} {'entries':>7} {'view ms':>8} {'copy ms':>8} {'ratio':>6}")
+    for m, entries, tv, tc in walks:
+        print(f"{m:<12} {entries:>7} {tv * 1000:>8.1f} {tc * 1000:>8.1f} {tv / tc:>6.2f}")
     return 0
 
 
