@@ -21,8 +21,6 @@ Needs root, /dev/fuse, qemu, virtiofsd and a cached kernel
 
 import hashlib
 import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -232,3 +230,15 @@ def test_host_edit_reaches_the_guest(guest, view, request):
     if guest.cache == "always" and took is None:
         pytest.xfail("cache=always: the guest keeps its cached copy (no keeper yet)")
     assert took is not None and took <= 2.0, f"cache={guest.cache}: edit not seen within 2 s"
+
+
+def test_the_source_itself_is_not_in_the_guest(guest, view):
+    """Only the workspace is shared: ~/.claude is reachable through the view
+    alone, also for root, also by walking up from the view."""
+    sample, ws, mp = view
+    for p in [sample.path / ".credentials.json", sample.path,
+              f"{mp}/../../home/.claude/settings.json"]:
+        r = guest.exec(["cat", os.fspath(p)])
+        assert r.returncode != 0 and "No such file or directory" in r.err, r
+    r = guest.exec(["grep", "-rl", U.SECRET_MARK.decode(), "/tmp", "/home", "/root"])
+    assert r.out == "", r

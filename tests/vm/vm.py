@@ -24,7 +24,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -309,10 +308,11 @@ class Guest:
         # (host path, guest path, "rw" | "ro"): a share is a host path,
         # mounted at the same path, or a (host path, guest path) pair
         def norm(p, mode):
-            host, guest = (p, p) if isinstance(p, (str, os.PathLike)) else p
-            host = os.path.realpath(os.fspath(host))
-            guest = host if guest == p else os.path.normpath(os.fspath(guest))
-            return host, guest, mode
+            if isinstance(p, (str, os.PathLike)):
+                host = os.path.realpath(os.fspath(p))
+                return host, host, mode
+            host, guest = p
+            return os.path.realpath(os.fspath(host)), os.path.normpath(os.fspath(guest)), mode
         self.mounts = [norm(p, "rw") for p in shares] + [norm(p, "ro") for p in ro_shares]
         self.shares = [h for h, _, _ in self.mounts]
         self.files = dict(files or {})
