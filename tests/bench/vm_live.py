@@ -315,16 +315,16 @@ def main():
         shutil.rmtree(base, ignore_errors=True)
     print(f"\nedit -> visible in the guest (seconds; re-read every {a.interval} ms; "
           f"stale = not seen within {a.wait} s)")
-    print(f"{'mode':<12} {'change':<9} {'tried':>5} {'seen':>5} {'stale':>5} {'skip':>5} "
+    print(f"{'mode':<14} {'change':<9} {'tried':>5} {'seen':>5} {'stale':>5} {'skip':>5} "
           f"{'p50':>7} {'p99':>7} {'max':>7}")
     for m, kind, tried, seen, stale, skipped, p50, p99, mx in rows:
-        print(f"{m:<12} {kind:<9} {tried:>5} {seen:>5} {stale:>5} {skipped:>5} "
+        print(f"{m:<14} {kind:<9} {tried:>5} {seen:>5} {stale:>5} {skipped:>5} "
               f"{fmt(p50):>7} {fmt(p99):>7} {fmt(mx):>7}")
     print(f"\nstartup walk in the guest (find + read every file, after drop_caches; "
           f"best of 3 x {a.walks} walks)")
-    print(f"{'mode':<12} {'entries':>7} {'view ms':>8} {'copy ms':>8} {'ratio':>6}")
+    print(f"{'mode':<14} {'entries':>7} {'view ms':>8} {'copy ms':>8} {'ratio':>6}")
     for m, entries, tv, tc in walks:
-        print(f"{m:<12} {entries:>7} {tv * 1000:>8.1f} {tc * 1000:>8.1f} {tv / tc:>6.2f}")
+        print(f"{m:<14} {entries:>7} {tv * 1000:>8.1f} {tc * 1000:>8.1f} {tv / tc:>6.2f}")
     return 0
 
 
