@@ -13,7 +13,8 @@ metapackage depends on, fetch it with `apt-get download`, unpack it with
 
 The cache is $CLAUDE_SEEDFS_VM_CACHE, else /var/cache/claude-seedfs-vm.
 Prints the entry's directory. Exit 0 when the kernel is there, 1 when it
-could not be fetched (the reason on stderr). Run again: a complete entry is
+could not be fetched even after one `apt-get update` (the reason on
+stderr). Run again: a complete entry is
 reused without touching the network.
 """
 
@@ -122,10 +123,19 @@ def find_cached():
 
 
 def main():
+    version = sys.argv[1] if len(sys.argv) > 1 else None
     try:
-        print(fetch(sys.argv[1] if len(sys.argv) > 1 else None))
+        print(fetch(version))
+        return 0
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-        print(f"fetch_kernel: {e}", file=sys.stderr)
+        first = e
+    # Package lists missing or out of date (a fresh machine, a new point
+    # release): refresh them once and try again.
+    subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600)
+    try:
+        print(fetch(version))
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+        print(f"fetch_kernel: {first}; after apt-get update: {e}", file=sys.stderr)
         return 1
     return 0
 
