@@ -33,6 +33,7 @@ struct sbx_cli {
 	char *name;		/* --name */
 	char *agent;		/* --agent */
 	char *placement;	/* --placement */
+	char *skills_store;	/* --skills-store */
 	struct strv allowlists;	/* --allowlist NAME|FILE */
 	struct strv allow;	/* --allow HOST */
 	struct strv with;	/* --with GROUP */

@@ -18,12 +18,32 @@
 
 enum sbx_placement { SBX_PLACE_UNSET, SBX_PLACE_WORKSPACE, SBX_PLACE_SEPARATE };
 
+/* skills_store: what `sbx create` is told about sbx's own skills store
+ * (`--skills off|readonly|readwrite`, 0.43+), or nothing (sbx_default:
+ * sbx's own default and its skills.defaultMode setting). */
+enum sbx_skills_store {
+	SBX_SKILLS_UNSET,
+	SBX_SKILLS_OFF,
+	SBX_SKILLS_READONLY,
+	SBX_SKILLS_READWRITE,
+	SBX_SKILLS_SBX_DEFAULT,
+};
+
+/* claude_code.settings: how the view's settings.json reaches the agent. */
+enum sbx_settings_via {
+	SBX_VIA_UNSET,
+	SBX_VIA_FLAG,	/* claude --settings FILE (default) */
+	SBX_VIA_MERGE,	/* merged into sbx's /home/agent/.claude/settings.json */
+};
+
 struct sbx_config {
 	char *name;		/* sandbox name */
 	char *workspace;	/* absolute after sbx_config_finish */
 	char *agent;		/* "claude" or "shell" */
 	char *cc_version;	/* claude_code.version ("latest" by default) */
 	char *cc_model;		/* claude_code.model or NULL */
+	enum sbx_settings_via settings_via; /* claude_code.settings */
+	enum sbx_skills_store skills_store; /* skills_store (readonly by default) */
 	struct strv cc_flags;	/* claude_code.flags */
 	char *seed_source;	/* seed.source; default $CLAUDE_CONFIG_DIR or ~/.claude */
 	enum sbx_placement placement;
@@ -53,10 +73,22 @@ int sbx_config_finish(struct sbx_config *c, const char *cwd,
 		      const char *home, const char *claude_config_dir,
 		      struct sbx_err *err);
 
-/* A valid sandbox name: letters, digits, '-', '.', '+', at most 63. */
+#define SBX_NAME_MAX 63
+
+/* A valid sandbox name (sbx 0.43+ rules, which older releases accept
+ * too): letters, digits, '-', '.', '+', not starting with '-', at most
+ * 63, not ending in '-' or '.'. */
 bool sbx_name_valid(const char *name);
-/* claude-<basename of workspace>, invalid characters mapped to '-'. */
+/* A valid name from any workspace path: claude-<basename>, every byte
+ * that is not an ASCII letter, digit, '.' or '+' mapped to '-' (runs
+ * collapsed), trailing '-' and '.' dropped; a basename too long for 63
+ * ends in -XXXXXXXX, a hash of the whole basename, so long names that
+ * share a prefix stay apart; nothing usable left: claude-workspace.
+ * Pure (malloc'd; NULL when out of memory). */
 char *sbx_default_name(const char *workspace);
+
+/* "off", "readonly", … for messages. */
+const char *sbx_skills_store_name(enum sbx_skills_store s);
 
 void sbx_config_free(struct sbx_config *c);
 

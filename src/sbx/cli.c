@@ -63,11 +63,14 @@ const char *sbx_usage(void)
 "                      separate (under $XDG_RUNTIME_DIR, shared as PATH:ro)\n"
 "  --allowlist LIST    add an allowlist by name or file (repeatable)\n"
 "  --allow HOST        allow one more host pattern (repeatable)\n"
+"  --skills-store MODE sbx's own skills store in the sandbox: readonly\n"
+"                      (default), readwrite, off, sbx-default (see skills_store)\n"
 "  --with GROUP        enable a seed rules group, e.g. settings (repeatable);\n"
 "                      settings=raw serves settings.json unfiltered\n"
 "  --force             stop: remove the sandbox even with a session attached;\n"
 "                      kit export: replace a DIR that is not empty\n"
-"  --schema 1|2        kit export: the kit schema version (default 2)\n"
+"  --schema 1|2        kit export: the kit schema version (default 2; 3 is\n"
+"                      refused, see claude-sbx(1))\n"
 "  -h, --help          show this help and exit\n"
 "  --version           show the version and exit\n"
 "\n"
@@ -78,6 +81,7 @@ const char *sbx_usage(void)
 enum {
 	OPT_CONFIG = 256, OPT_NAME, OPT_AGENT, OPT_PLACEMENT, OPT_ALLOWLIST,
 	OPT_ALLOW, OPT_WITH, OPT_FORCE, OPT_NO_USER_CONFIG, OPT_VERSION, OPT_SCHEMA,
+	OPT_SKILLS_STORE,
 };
 
 static int set_once(char **dst, const char *v)
@@ -100,6 +104,7 @@ int sbx_cli_parse(int argc, char *const argv[], struct sbx_cli *cli,
 		{"with", required_argument, NULL, OPT_WITH},
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"schema", required_argument, NULL, OPT_SCHEMA},
+		{"skills-store", required_argument, NULL, OPT_SKILLS_STORE},
 		{"no-user-config", no_argument, NULL, OPT_NO_USER_CONFIG},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -121,7 +126,12 @@ int sbx_cli_parse(int argc, char *const argv[], struct sbx_cli *cli,
 		case OPT_ALLOW: rc = strv_push(&cli->allow, optarg); break;
 		case OPT_WITH: rc = strv_push(&cli->with, optarg); break;
 		case OPT_FORCE: cli->force = true; break;
+		case OPT_SKILLS_STORE: rc = set_once(&cli->skills_store, optarg); break;
 		case OPT_SCHEMA:
+			if (strcmp(optarg, "3") == 0)
+				return sbx_err_set(err, 2, "--schema 3: not written: kit schema 3 is experimental "
+						   "(sbx 0.45+) and cannot be mixed with v1/v2 kits, while the built-in "
+						   "claude agent this kit is stacked on stays a v2 kit; use 2 (the default)");
 			if (strcmp(optarg, "1") && strcmp(optarg, "2"))
 				return sbx_err_set(err, 2, "--schema: \"%s\" is not one of: 1, 2",
 						   optarg);
@@ -198,8 +208,16 @@ int sbx_cli_apply(const struct sbx_cli *cli, struct sbx_config *c,
 		  const char *cwd, struct sbx_err *err)
 {
 	if (cli->name && !sbx_name_valid(cli->name))
-		return sbx_err_set(err, 2, "--name: \"%s\" is not a valid sandbox name (letters, digits, '-', '.', '+'; at most 63)",
+		return sbx_err_set(err, 2, "--name: \"%s\" is not a valid sandbox name (letters, digits, '-', '.', '+'; at most 63; not ending in '-' or '.')",
 				   cli->name);
+	if (cli->agent && strcmp(cli->agent, "gemini") == 0)
+		return sbx_err_set(err, 2, "--agent: \"gemini\" was retired as a built-in sbx agent in sbx 0.53, "
+				   "and claude-sbx seeds Claude Code only: use claude or shell");
+	if (cli->skills_store && strcmp(cli->skills_store, "off") &&
+	    strcmp(cli->skills_store, "readonly") && strcmp(cli->skills_store, "readwrite") &&
+	    strcmp(cli->skills_store, "sbx-default"))
+		return sbx_err_set(err, 2, "--skills-store: \"%s\" is not one of: off, readonly, readwrite, sbx-default",
+				   cli->skills_store);
 	if (cli->agent && strcmp(cli->agent, "claude") && strcmp(cli->agent, "shell"))
 		return sbx_err_set(err, 2, "--agent: \"%s\" is not one of: claude, shell", cli->agent);
 	if (cli->placement && strcmp(cli->placement, "workspace") &&
@@ -238,6 +256,11 @@ int sbx_cli_apply(const struct sbx_cli *cli, struct sbx_config *c,
 	if (cli->placement)
 		c->placement = strcmp(cli->placement, "separate") == 0 ?
 			SBX_PLACE_SEPARATE : SBX_PLACE_WORKSPACE;
+	if (cli->skills_store)
+		c->skills_store = !strcmp(cli->skills_store, "off") ? SBX_SKILLS_OFF
+			: !strcmp(cli->skills_store, "readonly") ? SBX_SKILLS_READONLY
+			: !strcmp(cli->skills_store, "readwrite") ? SBX_SKILLS_READWRITE
+			: SBX_SKILLS_SBX_DEFAULT;
 	for (size_t i = 0; i < cli->allowlists.n; i++) {
 		const char *a = cli->allowlists.v[i];
 		char *v = strchr(a, '/') || (strlen(a) > 4 && !strcmp(a + strlen(a) - 4, ".txt"))
@@ -268,6 +291,7 @@ void sbx_cli_free(struct sbx_cli *cli)
 	free(cli->name);
 	free(cli->agent);
 	free(cli->placement);
+	free(cli->skills_store);
 	strv_free(&cli->allowlists);
 	strv_free(&cli->allow);
 	strv_free(&cli->with);

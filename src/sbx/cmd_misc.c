@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "claude-sbx/settings.h"
 
 static int need_sandbox(struct sbx_ctx *x, struct sbx_err *err)
 {
@@ -28,23 +31,40 @@ int sbx_cmd_shell(struct sbx_ctx *x, struct sbx_err *err)
 	char *mp = sbx_view_mountpoint(c, c->placement, err);
 	if (!mp)
 		return -1;
-	if (!sbx_view_is_mounted(mp))
+	if (!sbx_view_is_mounted(mp)) {
 		fprintf(stderr, "claude-sbx: warning: the seed view %s is not mounted; "
 			"`claude-sbx start` mounts it\n", mp);
-	free(mp);
+	} else if (sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_OFF &&
+		   c->settings_via == SBX_VIA_FLAG) {
+		/* the view was mounted with the settings group, this command
+		 * was not told: which mode it serves is unknown here, so the
+		 * file is not handed to claude */
+		char *sp = NULL;
+		struct stat st;
+		if (asprintf(&sp, "%s/settings.json", mp) >= 0 && lstat(sp, &st) == 0)
+			fprintf(stderr, "claude-sbx: warning: the view serves settings.json but this command "
+				"has no --with settings (nor seed.with): not passed to claude; give the same "
+				"--with as to start, or set seed.with in the config\n");
+		free(sp);
+	}
 	int rc = strv_push(&argv, "sbx");
 	rc |= strv_push(&argv, "run");
 	if (sbx_has_run_name(&x->sbx.ver))
 		rc |= strv_push(&argv, "--name");
 	rc |= strv_push(&argv, c->name);
-	if (strcmp(c->agent, "claude") == 0 && (c->cc_model || c->cc_flags.n)) {
-		rc |= strv_push(&argv, "--");
-		if (c->cc_model) {
-			rc |= strv_push(&argv, "--model");
-			rc |= strv_push(&argv, c->cc_model);
+	if (strcmp(c->agent, "claude") == 0) {
+		/* the seed reaches claude as arguments: --plugin-dir (the view's
+		 * skills when sbx's store is on ~/.claude/skills), --settings
+		 * (the view's settings.json), then the model and flags */
+		struct strv ca = {0};
+		rc |= sbx_seed_claude_args(&x->sbx, c, mp, &ca);
+		if (ca.n) {
+			rc |= strv_push(&argv, "--");
+			rc |= strv_extend(&argv, &ca);
 		}
-		rc |= strv_extend(&argv, &c->cc_flags);
+		strv_free(&ca);
 	}
+	free(mp);
 	if (rc < 0) {
 		strv_free(&argv);
 		return sbx_err_set(err, 1, "out of memory");
@@ -92,8 +112,8 @@ int sbx_cmd_sync_config(struct sbx_ctx *x, struct sbx_err *err)
 	if (sbx_sandbox_link(&x->sbx, c, mp, &rels, x->out, err) < 0)
 		goto out;
 	fprintf(x->out, "%zu entries linked into /home/agent/.claude from %s\n", rels.n, mp);
-	if (sbx_sandbox_settings(&x->sbx, c, mp, strv_contains(&tops, "settings.json"),
-				 x->out, err) < 0)
+	if (sbx_sandbox_settings_step(&x->sbx, c, mp, strv_contains(&tops, "settings.json"),
+				      x->out, err) < 0)
 		goto out;
 	rc = 0;
 out:

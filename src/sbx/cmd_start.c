@@ -44,7 +44,8 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		return -1;
 	if (sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_RAW)
 		fprintf(stderr, "claude-sbx: warning: settings=raw: the host's settings.json is served unfiltered "
-			"and merged into the sandbox's (hooks, env and all), and allowManagedHooksOnly is not set\n");
+			"and %s (hooks, env and all but the credential helpers), and allowManagedHooksOnly is not set\n",
+			c->settings_via == SBX_VIA_MERGE ? "merged into the sandbox's" : "given to claude --settings");
 	if (!(mp = sbx_view_mountpoint(c, c->placement, err)))
 		goto out;
 	if (!proc_on_path("fusermount3")) {
@@ -112,12 +113,21 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		sbx_err_prefix(err, "step 5/%d (inside the sandbox)", NSTEPS);
 		goto undo;
 	}
-	fprintf(x->out, "  %zu entries linked into %s; %s; %s%s\n", rels.n, SBX_AGENT_CLAUDE,
+	{
+		struct strv link = {0};
+		sbx_rels_for(&x->sbx, c, &rels, &link, NULL);
+		fprintf(x->out, "  %zu entries linked into %s", link.n, SBX_AGENT_CLAUDE);
+		if (link.n != rels.n)
+			fprintf(x->out, "; %zu skills in the plugin %s (claude --plugin-dir; sbx's skills store: %s)",
+				rels.n - link.n, SBX_SEED_PLUGIN, sbx_skills_store_name(c->skills_store));
+		strv_free(&link);
+	}
+	fprintf(x->out, "; %s; %s%s\n",
 		SBX_PROFILE_PATH, SBX_MANAGED_PATH,
 		sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_RAW ?
 		" (no hook lock: settings=raw)" : "");
-	if (sbx_sandbox_settings(&x->sbx, c, mp, strv_contains(&tops, "settings.json"),
-				 x->out, err) < 0) {
+	if (sbx_sandbox_settings_step(&x->sbx, c, mp, strv_contains(&tops, "settings.json"),
+				      x->out, err) < 0) {
 		sbx_err_prefix(err, "step 5/%d (inside the sandbox: settings.json)", NSTEPS);
 		goto undo;
 	}
@@ -141,8 +151,27 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		goto undo;
 	step(x->out, 7, "ready");
 	fprintf(x->out, "  enter:  claude-sbx -C %s shell\n", c->workspace);
-	fprintf(x->out, "  or:     sbx run %s%s\n", sbx_has_run_name(&x->sbx.ver) ? "--name " : "",
-		c->name);
+	{
+		struct strv args = {0}, q = {0};
+		if (strcmp(c->agent, "claude") == 0) {
+			struct sbx_config bare = *c; /* the seed's flags, not the session's */
+			bare.cc_model = NULL;
+			bare.cc_flags = (struct strv){0};
+			sbx_seed_claude_args(&x->sbx, &bare, mp, &args);
+		}
+		fprintf(x->out, "  or:     sbx run %s", sbx_has_run_name(&x->sbx.ver) ? "--name " : "");
+		sbx_sh_quote(&q, c->name);
+		for (size_t i = 0; i < args.n; i++)
+			sbx_sh_quote(&q, args.v[i]);
+		for (size_t i = 0; i < q.n; i++)
+			fprintf(x->out, "%s%s", i == 1 ? " -- " : i ? " " : "", q.v[i]);
+		fputc('\n', x->out);
+		if (strcmp(c->agent, "shell") == 0)
+			fprintf(x->out, "          (then `claude`: a shell function in %s adds the seed's flags)\n",
+				SBX_PROFILE_PATH);
+		strv_free(&args);
+		strv_free(&q);
+	}
 	fprintf(x->out, "  stop:   claude-sbx -C %s stop\n", c->workspace);
 	rc = 0;
 	goto out;

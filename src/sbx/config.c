@@ -60,38 +60,68 @@ static bool chars_ok(const char *s, const char *extra)
 
 bool sbx_name_valid(const char *name)
 {
-	return strlen(name) <= 63 && chars_ok(name, "-.+");
+	size_t n = strlen(name);
+	/* sbx 0.43+: at most 63, not ending in '-' or '.' */
+	return n <= SBX_NAME_MAX && chars_ok(name, "-.+") &&
+	       name[n - 1] != '-' && name[n - 1] != '.';
+}
+
+/* FNV-1a over the bytes of s: a short, stable tag for names cut short. */
+static unsigned long name_tag(const char *s, size_t n)
+{
+	unsigned long h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = ((h ^ (unsigned char)s[i]) * 16777619u) & 0xffffffffu;
+	return h;
 }
 
 char *sbx_default_name(const char *workspace)
 {
-	const char *slash = strrchr(workspace, '/');
-	const char *base = slash ? slash + 1 : workspace;
-	char buf[64] = "claude-";
-	size_t o = strlen(buf);
+	static const char prefix[] = "claude-";
+	const size_t plen = sizeof(prefix) - 1;
+	const char *end = workspace + strlen(workspace);
+	char buf[SBX_NAME_MAX + 1];
+	size_t o = plen;
+	bool cut = false;
 
-	if (!*base && slash && slash != workspace) {
-		/* trailing slash: take the previous component */
-		const char *e = slash;
-		const char *s = e;
-		while (s > workspace && s[-1] != '/')
-			s--;
-		base = s;
-		(void)e;
-	}
-	for (const char *p = base; *p && *p != '/' && o < sizeof(buf) - 1; p++) {
+	while (end > workspace && end[-1] == '/')
+		end--; /* trailing slashes */
+	const char *base = end;
+	while (base > workspace && base[-1] != '/')
+		base--;
+	memcpy(buf, prefix, plen);
+	for (const char *p = base; p < end; p++) {
 		char ch = *p;
-		if (!isalnum((unsigned char)ch) && ch != '.' && ch != '+' && ch != '-')
+		/* ASCII letters and digits, '.', '+' stay; any other byte
+		 * (space, punctuation, every byte of a UTF-8 sequence) is '-',
+		 * and runs of '-' collapse */
+		if (!(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') &&
+		    !(ch >= '0' && ch <= '9') && ch != '.' && ch != '+')
 			ch = '-';
-		if (ch == '-' && buf[o - 1] == '-')
+		if (ch == '-' && (buf[o - 1] == '-' || buf[o - 1] == '.'))
 			continue;
+		if (o == SBX_NAME_MAX) {
+			cut = true;
+			break;
+		}
 		buf[o++] = ch;
 	}
-	while (o > 7 && buf[o - 1] == '-')
+	if (cut) {
+		/* keep long basenames that share a prefix apart: the last 9
+		 * characters become -XXXXXXXX from the whole basename */
+		o = SBX_NAME_MAX - 9;
+		while (o > plen && (buf[o - 1] == '-' || buf[o - 1] == '.'))
+			o--;
+		if (o == plen)
+			o--; /* the tag brings its own '-' */
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "-%08lx",
+				      name_tag(base, (size_t)(end - base)));
+	}
+	while (o > plen && (buf[o - 1] == '-' || buf[o - 1] == '.'))
 		o--;
 	buf[o] = '\0';
-	if (o == 7)
-		strcpy(buf, "claude-workspace");
+	if (o == plen)
+		return strdup("claude-workspace");
 	return strdup(buf);
 }
 
@@ -248,13 +278,27 @@ struct key {
 static const char *const agents[] = {"claude", "shell", NULL};
 static const char *const placements[] = {"workspace", "separate", NULL};
 static const char *const defaults[] = {"deny-all", "balanced", "allow-all", NULL};
+static const char *const stores[] = {"off", "readonly", "readwrite", "sbx-default", NULL};
+static const char *const vias[] = {"flag", "merge", NULL};
+
+const char *sbx_skills_store_name(enum sbx_skills_store s)
+{
+	switch (s) {
+	case SBX_SKILLS_OFF: return "off";
+	case SBX_SKILLS_READONLY: return "readonly";
+	case SBX_SKILLS_READWRITE: return "readwrite";
+	case SBX_SKILLS_SBX_DEFAULT: return "sbx-default";
+	case SBX_SKILLS_UNSET: break;
+	}
+	return "unset";
+}
 
 static int k_name(struct ctx *x, const struct ynode *v)
 {
 	if (want_str(x, v, "name") < 0)
 		return -1;
 	if (!sbx_name_valid(v->str))
-		return bad(x, v, "name: \"%.100s\" is not a valid sandbox name (letters, digits, '-', '.', '+'; at most 63)", v->str);
+		return bad(x, v, "name: \"%.100s\" is not a valid sandbox name (letters, digits, '-', '.', '+'; at most 63; not ending in '-' or '.')", v->str);
 	return set_str(x, v, "name", &x->c->name, NULL);
 }
 static int k_workspace(struct ctx *x, const struct ynode *v)
@@ -263,7 +307,30 @@ static int k_workspace(struct ctx *x, const struct ynode *v)
 }
 static int k_agent(struct ctx *x, const struct ynode *v)
 {
+	if (v->kind == Y_SCALAR && !v->plain_null && strcmp(v->str, "gemini") == 0)
+		return bad(x, v, "agent: \"gemini\" was retired as a built-in sbx agent in sbx 0.53, "
+			   "and claude-sbx seeds Claude Code only: use claude or shell");
 	return set_enum(x, v, "agent", &x->c->agent, agents);
+}
+static int k_skills_store(struct ctx *x, const struct ynode *v)
+{
+	char *s = NULL;
+	if (set_enum(x, v, "skills_store", &s, stores) < 0)
+		return -1;
+	for (size_t i = 0; stores[i]; i++)
+		if (strcmp(s, stores[i]) == 0)
+			x->c->skills_store = (enum sbx_skills_store)(SBX_SKILLS_OFF + i);
+	free(s);
+	return 0;
+}
+static int k_cc_settings(struct ctx *x, const struct ynode *v)
+{
+	char *s = NULL;
+	if (set_enum(x, v, "claude_code.settings", &s, vias) < 0)
+		return -1;
+	x->c->settings_via = strcmp(s, "merge") == 0 ? SBX_VIA_MERGE : SBX_VIA_FLAG;
+	free(s);
+	return 0;
 }
 static int k_cc_version(struct ctx *x, const struct ynode *v)
 {
@@ -320,7 +387,8 @@ static int k_net_allow(struct ctx *x, const struct ynode *v)
 }
 
 static const struct key cc_keys[] = {
-	{"version", k_cc_version}, {"model", k_cc_model}, {"flags", k_cc_flags}, {NULL, NULL},
+	{"version", k_cc_version}, {"model", k_cc_model}, {"flags", k_cc_flags},
+	{"settings", k_cc_settings}, {NULL, NULL},
 };
 static const struct key seed_keys[] = {
 	{"source", k_seed_source}, {"placement", k_seed_placement},
@@ -351,7 +419,7 @@ static int k_network(struct ctx *x, const struct ynode *v)
 static const struct key top_keys[] = {
 	{"name", k_name}, {"workspace", k_workspace}, {"agent", k_agent},
 	{"claude_code", k_cc}, {"seed", k_seed}, {"network", k_network},
-	{NULL, NULL},
+	{"skills_store", k_skills_store}, {NULL, NULL},
 };
 
 static int walk_map(struct ctx *x, const struct ynode *m, const char *where,
@@ -420,6 +488,10 @@ int sbx_config_load_text(struct sbx_config *c, const char *name,
 #undef TAKE
 	if (tmp.placement != SBX_PLACE_UNSET)
 		c->placement = tmp.placement;
+	if (tmp.skills_store != SBX_SKILLS_UNSET)
+		c->skills_store = tmp.skills_store;
+	if (tmp.settings_via != SBX_VIA_UNSET)
+		c->settings_via = tmp.settings_via;
 	if (tmp.allowlists_set)
 		c->allowlists_set = true;
 	rc = 0;
@@ -485,7 +557,7 @@ int sbx_config_finish(struct sbx_config *c, const char *cwd, const char *home,
 	if (!c->name && !(c->name = sbx_default_name(c->workspace)))
 		return sbx_err_set(err, 1, "out of memory");
 	if (!sbx_name_valid(c->name))
-		return sbx_err_set(err, 2, "sandbox name \"%s\" is not valid (letters, digits, '-', '.', '+'; at most 63)",
+		return sbx_err_set(err, 2, "sandbox name \"%s\" is not valid (letters, digits, '-', '.', '+'; at most 63; not ending in '-' or '.')",
 				   c->name);
 	if (!c->agent && !(c->agent = strdup("claude")))
 		return sbx_err_set(err, 1, "out of memory");
@@ -503,6 +575,10 @@ int sbx_config_finish(struct sbx_config *c, const char *cwd, const char *home,
 	}
 	if (c->placement == SBX_PLACE_UNSET)
 		c->placement = SBX_PLACE_WORKSPACE;
+	if (c->skills_store == SBX_SKILLS_UNSET)
+		c->skills_store = SBX_SKILLS_READONLY;
+	if (c->settings_via == SBX_VIA_UNSET)
+		c->settings_via = SBX_VIA_FLAG;
 	if (!c->net_default && !(c->net_default = strdup("deny-all")))
 		return sbx_err_set(err, 1, "out of memory");
 	if (!c->allowlists_set && strv_push(&c->allowlists, "claude-code") < 0)

@@ -260,13 +260,18 @@ char *sbx_kit_readme_text(const struct sbx_kit_info *k)
 	fputs("sbx policy init deny-all    # once: a kit adds allow rules; the baseline is yours\n", f);
 	fprintf(f, "sbx run --kit %s claude %s\n", kit, ws);
 	fputs("```\n\n", f);
+	if (k->tops && strv_contains(k->tops, "skills"))
+		fprintf(f, "The skills land in `~/.claude/skills`, where sbx 0.43 and later share\n"
+			   "their own skills store read-only by default. If they do not show up,\n"
+			   "create the sandbox without the store:\n\n"
+			   "```sh\nsbx create --skills off --kit %s claude %s\n```\n\n", kit, ws);
 	fputs("This is a copy taken at export time: later edits of `~/.claude` do not\n"
 	      "reach it. Export again (`claude-sbx kit export --force DIR`), or use\n"
 	      "`claude-sbx start` for a live, read-only view instead of a copy.\n", f);
 	if (k->settings_left_out)
 		fputs("\n`settings.json` is not in the kit: sbx rewrites `~/.claude/settings.json`\n"
-		      "when it creates a sandbox, after the kit's files. `claude-sbx start` merges\n"
-		      "the keys the view serves into it instead.\n", f);
+		      "when it creates a sandbox, after the kit's files. `claude-sbx start` hands\n"
+		      "the view's sanitized file to Claude Code with `claude --settings` instead.\n", f);
 	free(kit);
 	free(ws);
 	free(name);

@@ -15,6 +15,7 @@
 #include "claude-sbx/cli.h"
 #include "claude-sbx/config.h"
 #include "claude-sbx/err.h"
+#include "claude-sbx/inside.h"
 #include "claude-sbx/policy.h"
 #include "claude-sbx/sbxver.h"
 #include "claude-sbx/spawn.h"
@@ -105,6 +106,22 @@ int sbx_view_hidden(const char *source, const struct strv *tops,
 /* ---- sandbox.c: steps 4–6 ---------------------------------------------- */
 int sbx_sandbox_create(struct sbx_client *sbx, const struct sbx_config *c,
 		       const char *mp, bool *created, struct sbx_err *err);
+/* How the view's skills are delivered for this config and sbx version. */
+enum sbx_skills_delivery sbx_skills_how(const struct sbx_client *sbx,
+				       const struct sbx_config *c);
+/* Splits the view's names: what is linked under ~/.claude (link) and what
+ * the check reads (check: the plugin's skills/NAME, absolute, when the
+ * skills go through the plugin). Either may be NULL. */
+int sbx_rels_for(const struct sbx_client *sbx, const struct sbx_config *c,
+		 const struct strv *rels, struct strv *link, struct strv *check);
+/* The path given to claude --settings, or NULL (claude_code.settings:
+ * merge, the settings group off, or the view not serving settings.json):
+ * the view's own file, or for settings=raw the filtered copy. malloc'd. */
+char *sbx_settings_flag_path(const struct sbx_config *c, const char *mp);
+/* The claude arguments that carry the seed (plugin, settings, model,
+ * flags), appended to out. */
+int sbx_seed_claude_args(const struct sbx_client *sbx, const struct sbx_config *c,
+			 const char *mp, struct strv *out);
 int sbx_sandbox_link(struct sbx_client *sbx, const struct sbx_config *c,
 		     const char *mp, const struct strv *rels, FILE *out,
 		     struct sbx_err *err);
@@ -122,6 +139,18 @@ int sbx_sandbox_check(struct sbx_client *sbx, const struct sbx_config *c,
 int sbx_sandbox_settings(struct sbx_client *sbx, const struct sbx_config *c,
 			 const char *mp, bool view_serves, FILE *out,
 			 struct sbx_err *err);
+
+/* claude_code.settings: flag — sbx's settings.json is not touched; the
+ * view's settings.json is checked (sanitized: no key a sanitized view
+ * never serves, else an error) or, for settings=raw, copied without the
+ * credential helpers to SBX_SETTINGS_FLAG_COPY; claude gets --settings. */
+int sbx_sandbox_settings_flag(struct sbx_client *sbx, const struct sbx_config *c,
+			      const char *mp, bool view_serves, FILE *out,
+			      struct sbx_err *err);
+/* Either of the two, as claude_code.settings says. */
+int sbx_sandbox_settings_step(struct sbx_client *sbx, const struct sbx_config *c,
+			      const char *mp, bool view_serves, FILE *out,
+			      struct sbx_err *err);
 
 /* ---- install_cc.c ------------------------------------------------------ */
 /* agent: shell — Claude Code at a pinned version, packed on the host,

@@ -1,7 +1,11 @@
-/* settings_sync.c — step 5's settings.json merge (start, sync-config): the
- * keys the view serves, read on the host, merged into the sandbox's own
- * settings.json. The files travel through sbx exec's stdout and stdin; the
- * scripts inside get only paths as arguments. */
+/* settings_sync.c — step 5's settings.json (start, sync-config). By
+ * default (claude_code.settings: flag) sbx's own settings.json is left as
+ * sbx wrote it and claude gets --settings: the view's sanitized file,
+ * checked here, or for settings=raw a copy without the credential helpers
+ * written inside. With claude_code.settings: merge, the keys the view
+ * serves, read on the host, are merged into the sandbox's settings.json.
+ * Files travel through sbx exec's stdout and stdin; the scripts inside get
+ * only paths as arguments. */
 #include "launcher.h"
 #include "claude-sbx/inside.h"
 #include "claude-sbx/settings.h"
@@ -117,6 +121,70 @@ static void print_keys(FILE *out, const char *label, const struct strv *keys)
 	fputc('\n', out);
 }
 
+int sbx_sandbox_settings_flag(struct sbx_client *sbx, const struct sbx_config *c,
+			      const char *mp, bool view_serves, FILE *out,
+			      struct sbx_err *err)
+{
+	enum sbx_settings_mode mode = sbx_settings_mode_of(&c->seed_with);
+	struct sbx_settings_merge m = {0};
+	char *served = NULL;
+	size_t slen = 0;
+	int rc = -1;
+
+	if (mode == SBX_SETTINGS_OFF || !view_serves) {
+		/* nothing to pass; a copy left by an earlier settings=raw goes */
+		struct strv cmd = {0};
+		struct proc_result res;
+		if (strv_push(&cmd, "rm") < 0 || strv_push(&cmd, "-f") < 0 ||
+		    strv_push(&cmd, "--") < 0 || strv_push(&cmd, SBX_SETTINGS_FLAG_COPY) < 0) {
+			strv_free(&cmd);
+			return sbx_err_set(err, 1, "out of memory");
+		}
+		rc = sbx_exec(sbx, c->name, false, &cmd, &res, err);
+		strv_free(&cmd);
+		if (rc == 0 && res.status != 0) {
+			char *msg = sbx_message(&res);
+			rc = sbx_err_set(err, 1, "removing %s: `sbx exec %s rm …` failed (exit %d): %s",
+					 SBX_SETTINGS_FLAG_COPY, c->name, res.status,
+					 msg && *msg ? msg : "(no message)");
+			free(msg);
+		}
+		proc_result_free(&res);
+		return rc;
+	}
+	if (read_served(mp, &served, &slen, err) < 0)
+		return -1;
+	if (!served)
+		return 0;
+	/* the same filter as the merge, onto nothing: what claude may take */
+	if (sbx_settings_merge(NULL, 0, served, slen, NULL, 0, mode, &m, err) < 0)
+		goto out;
+	if (mode == SBX_SETTINGS_SANITIZED) {
+		if (m.refused.n) {
+			/* a sanitized view never serves these: do not hand the
+			 * file to claude at all */
+			char keys[1024] = "";
+			for (size_t i = 0; i < m.refused.n; i++)
+				snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), " %s",
+					 m.refused.v[i]);
+			sbx_err_set(err, 1, "%s/settings.json carries keys a sanitized view never serves (%s ); "
+				    "it is not passed to claude: check the view's rules", mp, keys + 1);
+			goto out;
+		}
+		print_keys(out, "claude --settings the view's file, keys", &m.merged);
+	} else {
+		if (put_inside(sbx, c->name, SBX_SETTINGS_FLAG_COPY, m.settings, err) < 0)
+			goto out;
+		print_keys(out, "claude --settings " SBX_SETTINGS_FLAG_COPY ", keys", &m.merged);
+		print_keys(out, "not passed (sbx's proxy owns authentication)", &m.refused);
+	}
+	rc = 0;
+out:
+	sbx_settings_merge_free(&m);
+	free(served);
+	return rc;
+}
+
 int sbx_sandbox_settings(struct sbx_client *sbx, const struct sbx_config *c,
 			 const char *mp, bool view_serves, FILE *out,
 			 struct sbx_err *err)
@@ -181,4 +249,13 @@ out:
 	strv_free(&cmd);
 	free(served);
 	return rc;
+}
+
+int sbx_sandbox_settings_step(struct sbx_client *sbx, const struct sbx_config *c,
+			      const char *mp, bool view_serves, FILE *out,
+			      struct sbx_err *err)
+{
+	if (c->settings_via == SBX_VIA_MERGE)
+		return sbx_sandbox_settings(sbx, c, mp, view_serves, out, err);
+	return sbx_sandbox_settings_flag(sbx, c, mp, view_serves, out, err);
 }

@@ -1,7 +1,11 @@
 """A stand-in for Docker Sandboxes' `sbx` CLI, for the launcher tests.
 
 It speaks the surface described in shared/docs/sbx-cli.md, in the flavour
-of the version given by SBX_FAKE_VERSION (0.31, 0.38, 0.45 or 0.55 formats), keeps its
+of the version given by SBX_FAKE_VERSION (0.31, 0.38, 0.45, 0.55: the
+skills store on /home/agent/.claude/skills, read-write by default from
+0.37 and read-only by default from 0.43, `create --skills MODE` (0.43),
+the 0.43 name rules, `exec -d` refused (0.45), `mount`/`umount` (0.45),
+`run --rm` (0.47), gemini gone (0.53)), keeps its
 state under SBX_FAKE_STATE, and runs `exec`/`run` commands inside
 bubblewrap: every workspace path bound at its own absolute path (read-only
 for PATH:ro), a per-sandbox /home/agent, /usr and friends read-only, and
@@ -286,8 +290,25 @@ def sb_dir(name):
     return os.path.join(STATE, "sandboxes", name)
 
 
+def default_skills_mode():
+    """sbx's skills store on /home/agent/.claude/skills: none before 0.37,
+    read-write by default in 0.37-0.42, read-only by default since 0.43."""
+    if not ver_ge(0, 37):
+        return "none"
+    return "readonly" if ver_ge(0, 43) else "readwrite"
+
+
+def check_name(name):
+    ok = name and all(c.isascii() and (c.isalnum() or c in "-.+") for c in name) \
+        and name[0] not in "-."
+    if not ok:
+        die("invalid sandbox name %r: use letters, digits, '-', '.', '+'" % name)
+    if ver_ge(0, 43) and (len(name) > 63 or name[-1] in "-."):
+        die("invalid sandbox name %r: at most 63 characters, not ending in '-' or '.'" % name)
+
+
 def create(st, args):
-    name, agent, paths, share_skills = None, None, [], ver_ge(0, 37)
+    name, agent, paths, skills = None, None, [], default_skills_mode()
     i = 0
     while i < len(args):
         a = args[i]
@@ -298,8 +319,23 @@ def create(st, args):
         if a in ("--kit", "-t", "--cpus", "-m", "-e"):
             i += 2
             continue
+        if a == "--skills" or a.startswith("--skills="):
+            if not ver_ge(0, 43):
+                die("unknown flag: --skills")
+            if a == "--skills":
+                mode = args[i + 1] if i + 1 < len(args) else ""
+                i += 2
+            else:
+                mode = a.split("=", 1)[1]
+                i += 1
+            if mode not in ("off", "readonly", "readwrite"):
+                die('invalid argument "%s" for "--skills": want off, readonly or readwrite' % mode)
+            skills = mode
+            continue
         if a == "--no-share-skills":
-            share_skills = False
+            if not ver_ge(0, 37):
+                die("unknown flag: --no-share-skills")
+            skills = "off"
             i += 1
             continue
         if a.startswith("-"):
@@ -323,6 +359,9 @@ def create(st, args):
         mounts.append({"path": host, "ro": ro})
     if name is None:
         name = "%s-%s" % (agent, os.path.basename(mounts[0]["path"]))
+    check_name(name)
+    if agent == "gemini" and ver_ge(0, 53):
+        die('agent "gemini" is no longer a built-in agent (retired in 0.53); use a kit')
     if name in st["sandboxes"]:
         die("sandbox %s already exists" % name)
     d = sb_dir(name)
@@ -339,11 +378,11 @@ def create(st, args):
                    "permissions": {"defaultMode": "acceptEdits"}}, f, indent=2)
     with open(os.path.join(d, "home", ".claude.json"), "w") as f:
         json.dump({"hasCompletedOnboarding": True, "sbxManaged": True}, f, indent=2)
-    if share_skills:
+    if skills in ("readonly", "readwrite"):
         os.makedirs(os.path.join(STATE, "skills-store"), exist_ok=True)
         os.makedirs(os.path.join(d, "home", ".claude", "skills"), exist_ok=True)
     st["sandboxes"][name] = {"agent": agent, "mounts": mounts, "status": "stopped",
-                             "share_skills": share_skills}
+                             "skills": skills}
     save(st)
     print("Sandbox %s created" % name)
     return 0
@@ -397,15 +436,17 @@ def bwrap_argv(name, sb, user, workdir, env):
           "--bind", os.path.join(d, "etc", "profile.d"), "/etc/profile.d",
           "--bind", os.path.join(d, "etc", "claude-code"), "/etc/claude-code",
           "--bind", os.path.join(d, "home"), "/home/agent"]
-    if sb.get("share_skills"):
-        a += ["--bind", os.path.join(STATE, "skills-store"), "/home/agent/.claude/skills"]
+    mode = sb.get("skills", "readwrite" if sb.get("share_skills") else "none")
+    if mode in ("readonly", "readwrite"):
+        a += ["--ro-bind" if mode == "readonly" else "--bind",
+              os.path.join(STATE, "skills-store"), "/home/agent/.claude/skills"]
     path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
     img = os.environ.get("SBX_FAKE_IMAGE_BIN")
     if img:
         a += ["--ro-bind", img, "/opt/image/bin"]
         path = "/opt/image/bin:" + path
     for m in sb["mounts"]:
-        a += ["--ro-bind" if m["ro"] else "--bind", m["path"], m["path"]]
+        a += ["--ro-bind" if m["ro"] else "--bind", m["path"], m.get("target", m["path"])]
     if os.environ.get("SBX_FAKE_HIDE_NESTED"):
         # a release whose file sharing does not carry mounts nested in a
         # workspace: cover each one with an empty directory
@@ -447,6 +488,8 @@ def exec_(st, args):
     i = 0
     while i < len(args) and args[i].startswith("-"):
         a = args[i]
+        if a in ("-d", "--detach") and ver_ge(0, 45):
+            die("--detach is not supported any more; run the command in the foreground")
         if a in ("-d", "-i", "-t", "-it", "-ti", "--detach", "--interactive", "--tty"):
             i += 1
         elif a in ("-u", "--user"):
@@ -475,7 +518,7 @@ def exec_(st, args):
 
 
 def run(st, args):
-    name, pos, agent_args = None, [], []
+    name, pos, agent_args, remove = None, [], [], False
     if "--" in args:
         k = args.index("--")
         args, agent_args = args[:k], args[k + 1:]
@@ -490,6 +533,12 @@ def run(st, args):
             continue
         if a == "--kit":
             i += 2
+            continue
+        if a == "--rm":
+            if not ver_ge(0, 47):
+                die("unknown flag: --rm")
+            remove = True
+            i += 1
             continue
         if a.startswith("-"):
             die("unknown flag: %s" % a)
@@ -511,7 +560,104 @@ def run(st, args):
         cmd = ["sh", "-l"] + agent_args
     with open(os.path.join(STATE, "run.log"), "a") as f:
         f.write(json.dumps(cmd) + "\n")
-    run_inside(name, sb, None, None, [], cmd)
+    if not remove:
+        run_inside(name, sb, None, None, [], cmd)
+    # --rm: the session, then the sandbox goes
+    import subprocess
+    rc = subprocess.call(bwrap_argv(name, sb, None, None, []) + cmd)
+    st = load()
+    shutil.rmtree(sb_dir(name), ignore_errors=True)
+    st["sandboxes"].pop(name, None)
+    save(st)
+    return rc
+
+
+def parse_mount_spec(spec):
+    """HOST[:TARGET[:ro|rw]]. Like the reported sbx behaviour, HOST:ro
+    without a target takes "ro" for the target (and fails: not absolute)."""
+    parts = spec.split(":")
+    host, target, ro = parts[0], parts[0], False
+    if len(parts) >= 2:
+        target = parts[1]
+    if len(parts) >= 3:
+        if parts[2] not in ("ro", "rw"):
+            die("invalid mount mode %r (ro or rw)" % parts[2])
+        ro = parts[2] == "ro"
+    if len(parts) > 3:
+        die("invalid mount %r: HOST[:TARGET[:ro|rw]]" % spec)
+    if not os.path.isabs(target):
+        die("mount target %r must be an absolute path" % target)
+    return os.path.abspath(host), target, ro
+
+
+def mount(st, args):
+    if not ver_ge(0, 45):
+        die('unknown command "mount" for "sbx"')
+    maybe_fail(st, "mount")
+    if len(args) != 2:
+        die("usage: sbx mount SANDBOX HOST[:TARGET[:ro|rw]]")
+    name = args[0]
+    if name not in st["sandboxes"]:
+        die("sandbox %s not found" % name)
+    host, target, ro = parse_mount_spec(args[1])
+    if not os.path.isdir(host):
+        die("path %s does not exist" % host)
+    sb = st["sandboxes"][name]
+    if any(m.get("target", m["path"]) == target for m in sb["mounts"]):
+        die("%s is already mounted in %s" % (target, name))
+    sb["mounts"].append({"path": host, "target": target, "ro": ro})
+    save(st)
+    print("Mounted %s at %s%s" % (host, target, " (read-only)" if ro else ""))
+    return 0
+
+
+def umount(st, args):
+    if not ver_ge(0, 45):
+        die('unknown command "umount" for "sbx"')
+    maybe_fail(st, "umount")
+    if len(args) != 2:
+        die("usage: sbx umount SANDBOX HOST[:TARGET]")
+    name = args[0]
+    if name not in st["sandboxes"]:
+        die("sandbox %s not found" % name)
+    parts = args[1].split(":")
+    host = os.path.abspath(parts[0])
+    target = parts[1] if len(parts) > 1 else host
+    sb = st["sandboxes"][name]
+    keep = [m for m in sb["mounts"][1:]
+            if not (m["path"] == host and m.get("target", m["path"]) == target)]
+    if len(keep) == len(sb["mounts"]) - 1:
+        die("%s is not mounted in %s" % (args[1], name))
+    sb["mounts"] = sb["mounts"][:1] + keep
+    save(st)
+    print("Unmounted %s" % target)
+    return 0
+
+
+def skills(st, args):
+    """The store behind /home/agent/.claude/skills. The stand-in's `add`
+    takes a local directory holding SKILL.md (the real one takes Git)."""
+    if not ver_ge(0, 42):
+        die('unknown command "skills" for "sbx"')
+    store = os.path.join(STATE, "skills-store")
+    os.makedirs(store, exist_ok=True)
+    if args[:1] == ["add"] and len(args) == 2:
+        src = os.path.abspath(args[1])
+        if not os.path.isfile(os.path.join(src, "SKILL.md")):
+            die("%s: no SKILL.md" % src)
+        dst = os.path.join(store, os.path.basename(src.rstrip("/")))
+        shutil.rmtree(dst, ignore_errors=True)
+        shutil.copytree(src, dst)
+        print("Skill %s added" % os.path.basename(dst))
+        return 0
+    if args[:1] in (["ls"], ["list"]):
+        for n in sorted(os.listdir(store)):
+            print(n)
+        return 0
+    if args[:1] == ["rm"] and len(args) == 2:
+        shutil.rmtree(os.path.join(store, args[1]), ignore_errors=True)
+        return 0
+    die("usage: sbx skills add DIR | ls | rm NAME")
 
 
 def rm(st, args):
@@ -566,7 +712,8 @@ def main(argv):
     if not argv:
         die("usage: sbx COMMAND")
     cmds = {"policy": policy, "create": create, "ls": ls, "exec": exec_, "run": run,
-            "rm": rm, "stop": stop, "version": version}
+            "rm": rm, "stop": stop, "version": version, "mount": mount,
+            "umount": umount, "skills": skills}
     if argv[0] not in cmds:
         die('unknown command "%s" for "sbx"' % argv[0])
     return cmds[argv[0]](st, argv[1:])

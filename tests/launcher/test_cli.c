@@ -102,7 +102,9 @@ static void test_usage_errors(void **state)
 	expect_usage(ARGV("kit", "import", "d"), 3, "expected `kit export DIR`");
 	expect_usage(ARGV("kit", "export"), 2, "no DIR given");
 	expect_usage(ARGV("kit", "export", "a", "b"), 4, "kit export: unexpected argument \"b\"");
-	expect_usage(ARGV("kit", "export", "d", "--schema", "3"), 5, "--schema: \"3\" is not one of: 1, 2");
+	expect_usage(ARGV("kit", "export", "d", "--schema", "4"), 5, "--schema: \"4\" is not one of: 1, 2");
+	/* v3: refused with the reason */
+	expect_usage(ARGV("kit", "export", "d", "--schema", "3"), 5, "cannot be mixed with v1/v2 kits");
 	expect_usage(ARGV("--schema", "1", "start"), 3, "--schema only applies to kit export");
 	expect_usage(ARGV("start", "-C"), 2, "-C");
 
@@ -110,13 +112,34 @@ static void test_usage_errors(void **state)
 	struct sbx_err err = {0};
 	struct sbx_config c = {0};
 	const char *bad[][2] = {{"--name", "bad name"}, {"--agent", "codex"},
-				{"--placement", "moon"}, {"--allow", "a..b"}, {"--with", "x y"}};
-	for (size_t i = 0; i < 5; i++) {
+				{"--placement", "moon"}, {"--allow", "a..b"}, {"--with", "x y"},
+				{"--name", "claude-app-"}, {"--name", "claude-app."},
+				{"--agent", "gemini"}, {"--skills-store", "sometimes"}};
+	for (size_t i = 0; i < 9; i++) {
 		char *argv[] = {"claude-sbx", (char *)bad[i][0], (char *)bad[i][1], "start", NULL};
 		assert_int_equal(parse(argv, 4, &cli, &err), 0);
 		assert_int_equal(sbx_cli_apply(&cli, &c, "/", &err), -1);
 		assert_int_equal(err.status, 2);
 		assert_non_null(strstr(err.msg, bad[i][0]));
+		sbx_cli_free(&cli);
+	}
+	/* gemini: the reason, not just "not one of" */
+	char **g = ARGV("--agent", "gemini", "start");
+	assert_int_equal(parse(g, 3, &cli, &err), 0);
+	assert_int_equal(sbx_cli_apply(&cli, &c, "/", &err), -1);
+	assert_non_null(strstr(err.msg, "retired"));
+	assert_non_null(strstr(err.msg, "0.53"));
+	sbx_cli_free(&cli);
+	/* --skills-store sets the key */
+	const char *modes[] = {"off", "readonly", "readwrite", "sbx-default"};
+	const enum sbx_skills_store want[] = {SBX_SKILLS_OFF, SBX_SKILLS_READONLY,
+					      SBX_SKILLS_READWRITE, SBX_SKILLS_SBX_DEFAULT};
+	for (size_t i = 0; i < 4; i++) {
+		char *argv[] = {"claude-sbx", "--skills-store", (char *)modes[i], "start", NULL};
+		assert_int_equal(parse(argv, 4, &cli, &err), 0);
+		assert_int_equal(sbx_cli_apply(&cli, &c, "/", &err), 0);
+		assert_int_equal(c.skills_store, want[i]);
+		assert_string_equal(sbx_skills_store_name(c.skills_store), modes[i]);
 		sbx_cli_free(&cli);
 	}
 	/* GROUP=MODE passes through to the view */

@@ -79,6 +79,10 @@ static void test_errors_have_positions(void **state)
 	expect_error("name: ''\n", "name: must not be empty");
 	expect_error("name: 'a b'\n", "not a valid sandbox name");
 	expect_error("name: x\nname: y\n", "c.yaml:2:1: duplicate key \"name\"");
+	expect_error("name: claude-x-\n", "not ending in '-' or '.'");
+	expect_error("agent: gemini\n", "c.yaml:1:8: agent: \"gemini\" was retired");
+	expect_error("skills_store: maybe\n", "skills_store: \"maybe\" is not one of: off, readonly, readwrite, sbx-default");
+	expect_error("claude_code:\n  settings: copy\n", "claude_code.settings: \"copy\" is not one of: flag, merge");
 	expect_error("a: &x 1\n", "YAML anchors are not accepted");
 	expect_error("seed:\n  with: *x\n", "c.yaml:2");
 	expect_error("network: [\n", "YAML syntax error");
@@ -132,6 +136,17 @@ static void test_finish_defaults(void **state)
 	assert_int_equal(c.allowlists.n, 1);
 	assert_string_equal(c.allowlists.v[0], "claude-code");
 	assert_int_equal(strncmp(c.name, "claude-sbx-cfg-", 15), 0);
+	assert_int_equal(c.skills_store, SBX_SKILLS_READONLY);
+	assert_int_equal(c.settings_via, SBX_VIA_FLAG);
+	sbx_config_free(&c);
+
+	/* skills_store and claude_code.settings from a layer; later wins */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(load(&c, "skills_store: off\nclaude_code:\n  settings: merge\n", &err), 0);
+	assert_int_equal(load(&c, "skills_store: readwrite\n", &err), 0);
+	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", NULL, &err), 0);
+	assert_int_equal(c.skills_store, SBX_SKILLS_READWRITE);
+	assert_int_equal(c.settings_via, SBX_VIA_MERGE);
 	sbx_config_free(&c);
 
 	memset(&c, 0, sizeof(c));
@@ -207,6 +222,88 @@ static void test_load_file(void **state)
 	sbx_config_free(&c);
 }
 
+static void expect_name(const char *ws, const char *want)
+{
+	char *n = sbx_default_name(ws);
+	assert_non_null(n);
+	assert_string_equal(n, want);
+	assert_true(sbx_name_valid(n));
+	free(n);
+}
+
+/* sbx 0.43's rules (<= 63, not ending in '-' or '.') from hostile,
+ * long and non-ASCII basenames. */
+static void test_hostile_names(void **state)
+{
+	(void)state;
+	expect_name("/a/app.", "claude-app");
+	expect_name("/a/app-...", "claude-app");
+	expect_name("/a/app///", "claude-app");
+	expect_name("/a/...", "claude-workspace");
+	expect_name("/a/-x", "claude-x");
+	expect_name("/a/caf\xc3\xa9-app", "claude-caf-app");
+	expect_name("/a/x\ny\tz\x7f", "claude-x-y-z");
+	expect_name("app", "claude-app");
+	expect_name("", "claude-workspace");
+	assert_false(sbx_name_valid("claude-app-"));
+	assert_false(sbx_name_valid("claude-app."));
+	assert_true(sbx_name_valid("claude-a.b+c-d"));
+
+	/* long: cut to 63 with a tag of the whole basename, so two long
+	 * names that differ only after the cut stay apart */
+	char a[300] = "/w/", b[300] = "/w/";
+	memset(a + 3, 'x', 200);
+	memset(b + 3, 'x', 200);
+	a[203] = b[203] = '\0';
+	b[202] = 'y';
+	char *na = sbx_default_name(a), *nb = sbx_default_name(b);
+	assert_int_equal(strlen(na), 63);
+	assert_int_equal(strlen(nb), 63);
+	assert_true(sbx_name_valid(na) && sbx_name_valid(nb));
+	assert_string_not_equal(na, nb);
+	assert_int_equal(strncmp(na, "claude-xxxxxxxx", 15), 0);
+	free(na);
+	free(nb);
+	/* exactly fits: no tag */
+	char fit[80] = "/w/";
+	memset(fit + 3, 'k', 56);
+	fit[59] = '\0';
+	char *nf = sbx_default_name(fit);
+	assert_int_equal(strlen(nf), 63);
+	assert_null(strchr(nf + 7, '-'));
+	free(nf);
+	/* a long basename whose cut lands on separators */
+	char sep[200] = "/w/";
+	for (int i = 0; i < 150; i++)
+		sep[3 + i] = i % 2 ? '.' : '-';
+	sep[153] = '\0';
+	char *ns = sbx_default_name(sep);
+	assert_true(sbx_name_valid(ns));
+	assert_int_equal(strlen(ns), 15); /* claude-XXXXXXXX */
+	assert_null(strstr(ns, "--"));
+	free(ns);
+
+	/* property: any byte string gives a valid name (fixed-seed LCG) */
+	unsigned long seed = 12345;
+	for (int round = 0; round < 5000; round++) {
+		char ws[160];
+		size_t len = 0;
+		seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+		size_t want = (seed >> 33) % 150;
+		while (len < want) {
+			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			char ch = (char)((seed >> 40) & 0xff);
+			ws[len++] = ch ? ch : 'z';
+		}
+		ws[len] = '\0';
+		char *n = sbx_default_name(ws);
+		assert_non_null(n);
+		if (!sbx_name_valid(n))
+			fail_msg("invalid name \"%s\" from %zu bytes", n, len);
+		free(n);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_finish_defaults),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_load_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

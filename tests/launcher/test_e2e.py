@@ -7,11 +7,24 @@ from harness import (CLAUDE_MD, EXPECTED_SKILLS, EXPECTED_TOP, SECRET, LauncherC
                      mounts_under)
 
 
+SEED_PLUGIN = "/home/agent/.local/share/claude-sbx/seed-plugin"
+
+
 class StartStop45(LauncherCase):
     SBX_VERSION = "0.45"
 
     def start(self, *args, **kw):
         return self.launch(*(list(args) + ["start"]), **kw)
+
+    @property
+    def via_plugin(self):
+        """sbx's store sits on ~/.claude/skills from 0.37 (skills_store
+        readonly by default): the view's skills go in the seed plugin."""
+        return self.SBX_VERSION >= "0.37"
+
+    @property
+    def skills_dir(self):
+        return SEED_PLUGIN + "/skills" if self.via_plugin else "$HOME/.claude/skills"
 
     def test_agent_sees_config_through_the_view(self):
         p = self.start()
@@ -20,18 +33,29 @@ class StartStop45(LauncherCase):
         r = self.inside('cat "$HOME/.claude/CLAUDE.md"')
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, CLAUDE_MD)
-        r = self.inside('cd "$HOME/.claude" && ls skills && echo --- && ls agents commands rules')
+        r = self.inside('ls "$1" && echo --- && cd "$HOME/.claude" && ls agents commands rules',
+                        self.skills_dir.replace("$HOME", "/home/agent"))
         self.assertEqual(r.returncode, 0, r.stderr)
         skills, rest = r.stdout.split("---\n")
         self.assertEqual(skills.split(), EXPECTED_SKILLS)
         for name in ("code-reviewer.md", "deploy-docs.md", "style.md"):
             self.assertIn(name, rest)
-        r = self.inside('cat "$HOME/.claude/skills/pdf-tools/SKILL.md"')
+        r = self.inside('cat "%s/pdf-tools/SKILL.md"' % self.skills_dir)
         self.assertIn("marker-skill-pdf-5d0e", r.stdout)
-        # one link per skill folder; the others link whole entries
-        r = self.inside('readlink "$HOME/.claude/skills/pdf-tools" "$HOME/.claude/agents"')
-        self.assertEqual(r.stdout.split(), [self.view + "/skills/pdf-tools",
-                                            self.view + "/agents"])
+        if self.via_plugin:
+            # the plugin's skills/ links the view's; sbx's store is left alone
+            r = self.inside('readlink "$1/skills" "$HOME/.claude/agents"; '
+                            'cat "$1/.claude-plugin/plugin.json"; ls -A "$HOME/.claude/skills"',
+                            SEED_PLUGIN)
+            lines = r.stdout.splitlines()
+            self.assertEqual(lines[:2], [self.view + "/skills", self.view + "/agents"])
+            self.assertEqual(json.loads(lines[2])["name"], "seed")
+            self.assertEqual(lines[3:], [])
+        else:
+            # one link per skill folder; the others link whole entries
+            r = self.inside('readlink "$HOME/.claude/skills/pdf-tools" "$HOME/.claude/agents"')
+            self.assertEqual(r.stdout.split(), [self.view + "/skills/pdf-tools",
+                                                self.view + "/agents"])
         r = self.inside('ls -A "$1"', self.view)
         self.assertEqual(r.stdout.split(), EXPECTED_TOP)
         # mountpoint kept out of git
@@ -122,11 +146,12 @@ class StartStop45(LauncherCase):
         self.assertTrue(self.wait_for(lambda: os.path.exists(
             os.path.join(self.view, "skills", "new-skill"))))
         p = self.launch("sync-config")
-        self.assertIn("linked skills/new-skill", p.stdout)
-        self.assertIn("unlinked skills/release-notes", p.stdout)
-        r = self.inside('ls "$HOME/.claude/skills"')
+        if not self.via_plugin:
+            self.assertIn("linked skills/new-skill", p.stdout)
+            self.assertIn("unlinked skills/release-notes", p.stdout)
+        r = self.inside('ls "%s"' % self.skills_dir)
         self.assertEqual(r.stdout.split(), ["new-skill", "pdf-tools"])
-        r = self.inside('cat "$HOME/.claude/skills/new-skill/SKILL.md"')
+        r = self.inside('cat "%s/new-skill/SKILL.md"' % self.skills_dir)
         self.assertIn("new-skill", r.stdout)
 
     def test_status(self):
@@ -180,8 +205,8 @@ class StartStop45(LauncherCase):
         self.launch("--config", os.path.join(self.tmp, "shell.yaml"), "start",
                     env=self.npm_env)
         p = self.launch("--config", os.path.join(self.tmp, "shell.yaml"), "shell",
-                        input='echo "seed=$CLAUDE_SBX_SEED"; ls "$HOME/.claude/skills"; '
-                              'claude --version; exit 0\n', env=self.npm_env)
+                        input='echo "seed=$CLAUDE_SBX_SEED"; ls "%s"; '
+                              'claude --version; exit 0\n' % self.skills_dir, env=self.npm_env)
         self.assertIn("seed=" + self.view, p.stdout)
         self.assertIn("pdf-tools", p.stdout)
         self.assertIn("9.9.9 (fake Claude Code)", p.stdout)
@@ -236,10 +261,129 @@ class StartStop45(LauncherCase):
             self.assertNotIn(["policy", "init", "deny-all"], calls)
             self.assertIn(["policy", "ls"], calls)
             self.assertNotIn(["policy", "ls", "--json"], calls)
+        # exec -d fails since 0.45: never used; sbx's skills store mode
+        for c in calls:
+            if c[:1] == ["exec"]:
+                self.assertNotIn("-d", c[:c.index(self.name)])
+                self.assertNotIn("--detach", c[:c.index(self.name)])
+        create = [c for c in calls if c[:1] == ["create"]][0]
+        if self.SBX_VERSION >= "0.43":
+            self.assertEqual(create[create.index("--skills"):][:2], ["--skills", "readonly"])
+        else:
+            self.assertNotIn("--skills", create)
+
+    def test_shell_passes_the_seed_to_claude(self):
+        self.start()
+        self.launch("--with", "settings", "sync-config")
+        # the agent's own exit status does not matter here (a real claude
+        # under /usr may run and refuse the empty input): what was run does
+        self.launch("shell", input="", check=None)
+        with open(os.path.join(self.state, "run.log")) as f:
+            cmd = json.loads(f.read().splitlines()[-1])
+        runs = [c for c in self.calls() if c[:1] == ["run"]]
+        self.assertEqual(runs[-1][:3] if self.SBX_VERSION >= "0.33" else runs[-1][:2],
+                         ["run", "--name", self.name] if self.SBX_VERSION >= "0.33"
+                         else ["run", self.name])
+        # without --with settings the view serves no settings.json
+        self.assertNotIn("--settings", cmd)
+        self.assertEqual("--plugin-dir" in cmd, self.via_plugin)
+        if self.via_plugin:
+            self.assertEqual(cmd[cmd.index("--plugin-dir") + 1], SEED_PLUGIN)
+        self.launch("stop")
+        self.launch("--with", "settings", "start")
+        self.launch("--with", "settings", "shell", input="", check=None)
+        with open(os.path.join(self.state, "run.log")) as f:
+            cmd = json.loads(f.read().splitlines()[-1])
+        self.assertEqual(cmd[cmd.index("--settings") + 1], self.view + "/settings.json")
+        # sbx's own settings.json is as sbx wrote it
+        r = self.inside('cat "$HOME/.claude/settings.json"')
+        self.assertEqual(json.loads(r.stdout), {"apiKeyHelper": "echo sbx-proxy-placeholder",
+                                                "permissions": {"defaultMode": "acceptEdits"}})
 
 
 class StartStop31(StartStop45):
     SBX_VERSION = "0.31"
+
+
+class StartStop38(StartStop45):
+    SBX_VERSION = "0.38"
+
+
+class StartStop55(StartStop45):
+    SBX_VERSION = "0.55"
+
+
+class SkillsOff55(StartStop45):
+    """skills_store: off: sbx mounts no store; links as before 0.37."""
+    SBX_VERSION = "0.55"
+
+    def setUp(self):
+        super().setUp()
+        with open(os.path.join(self.env["XDG_CONFIG_HOME"], "claude-sbx.yaml"), "w") as f:
+            f.write("skills_store: off\n")
+        os.makedirs(os.path.join(self.env["XDG_CONFIG_HOME"], "claude-sbx"), exist_ok=True)
+        os.replace(os.path.join(self.env["XDG_CONFIG_HOME"], "claude-sbx.yaml"),
+                   os.path.join(self.env["XDG_CONFIG_HOME"], "claude-sbx", "config.yaml"))
+
+    via_plugin = False
+
+    def test_version_specific_calls(self):
+        self.start()
+        create = [c for c in self.calls() if c[:1] == ["create"]][0]
+        self.assertEqual(create[create.index("--skills"):][:2], ["--skills", "off"])
+
+
+class Sbx55Surface(LauncherCase):
+    """What 0.43-0.55 changed around the sandbox itself."""
+    SBX_VERSION = "0.55"
+    WORKSPACE_NAME = ("Ünïcödé café " + "long-" * 20 + "end.-")
+
+    @property
+    def name(self):
+        create = [c for c in self.calls() if c[:1] == ["create"]]
+        return create[-1][create[-1].index("--name") + 1]
+
+    def test_hostile_long_workspace_gets_a_valid_name(self):
+        p = self.launch("start")
+        n = self.name
+        self.assertLessEqual(len(n), 63)
+        self.assertRegex(n, r"^claude-[A-Za-z0-9.+-]*[A-Za-z0-9+]$")
+        self.assertIn("[7/7] ready", p.stdout)
+        r = self.inside('cat "$HOME/.claude/CLAUDE.md"')
+        self.assertEqual(r.stdout, CLAUDE_MD)
+        # the stand-in refuses what 0.43 refuses
+        bad = self.sbx("create", "--name", "claude-x-", "shell", self.ws)
+        self.assertNotEqual(bad.returncode, 0)
+        self.launch("stop")
+        self.assertNoSandbox()
+
+    def test_stand_in_mount_exec_detach_run_rm(self):
+        """The stand-in's 0.45-0.47 surface, which the launcher avoids on
+        purpose (docs/launcher.md, sbx versions): checked so that a launcher
+        change that starts using it meets the documented behaviour."""
+        self.launch("start")
+        extra = os.path.join(self.tmp, "extra")
+        os.makedirs(extra)
+        with open(os.path.join(extra, "f"), "w") as f:
+            f.write("x\n")
+        bad = self.sbx("mount", self.name, extra + ":ro")  # target read as "ro"
+        self.assertNotEqual(bad.returncode, 0)
+        r = self.sbx("mount", self.name, extra + ":/mnt/extra:ro")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.inside('cat /mnt/extra/f && ! touch /mnt/extra/g 2>/dev/null')
+        self.assertEqual(r.stdout, "x\n")
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(self.sbx("umount", self.name, extra + ":/mnt/extra").returncode, 0)
+        self.assertNotEqual(self.sbx("exec", "-d", self.name, "true").returncode, 0)
+        self.launch("stop")
+
+    def test_gemini_and_schema_3_refused_with_reasons(self):
+        p = self.launch("--agent", "gemini", "start", check=2)
+        self.assertIn("retired", p.stderr)
+        self.assertIn("0.53", p.stderr)
+        p = self.launch("kit", "export", os.path.join(self.tmp, "k"), "--schema", "3", check=2)
+        self.assertIn("schema 3", p.stderr)
+        self.assertEqual(self.calls(), [])
 
 
 class Allowlists(LauncherCase):

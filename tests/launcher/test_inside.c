@@ -264,7 +264,7 @@ static void test_settings_scripts(void **state)
 static void test_profile_quoting(void **state)
 {
 	(void)state;
-	char *text = sbx_profile_text(hostile, "claude-'opus'", true);
+	char *text = sbx_profile_text(hostile, "claude-'opus'", true, NULL, NULL);
 	assert_non_null(text);
 	assert_null(strstr(text, "KEY"));
 	assert_null(strstr(text, "TOKEN"));
@@ -282,9 +282,10 @@ static void test_profile_quoting(void **state)
 	assert_string_equal(out, want);
 	free(text);
 	strv_free(&argv);
-	text = sbx_profile_text("/v", NULL, false);
+	text = sbx_profile_text("/v", NULL, false, "/p", "/s");
 	assert_null(strstr(text, "ANTHROPIC_MODEL"));
 	assert_null(strstr(text, "PATH"));
+	assert_null(strstr(text, "claude()")); /* the function is for agent shell */
 	free(text);
 	assert_non_null(strstr(sbx_managed_settings_text(true), "\"allowManagedHooksOnly\": true"));
 	assert_null(strstr(sbx_managed_settings_text(false), "allowManagedHooksOnly"));
@@ -292,9 +293,180 @@ static void test_profile_quoting(void **state)
 	assert_false(sbx_link_skip("skills"));
 }
 
+static void expect_plan(int minor, enum sbx_skills_store st, const char *args,
+			enum sbx_skills_delivery how, bool note)
+{
+	struct sbx_version v = {0, minor, 0};
+	struct strv a = {0};
+	enum sbx_skills_delivery got;
+	const char *n = NULL;
+	assert_int_equal(sbx_skills_plan(&v, st, &a, &got, &n), 0);
+	char joined[200] = "";
+	for (size_t i = 0; i < a.n; i++)
+		snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+			 i ? " " : "", a.v[i]);
+	if (strcmp(joined, args) != 0 || got != how || (n != NULL) != note)
+		fail_msg("0.%d %s: args \"%s\" (want \"%s\"), delivery %d (want %d), note %s",
+			 minor, sbx_skills_store_name(st), joined, args, got, how, n ? n : "none");
+	strv_free(&a);
+}
+
+static void test_skills_plan(void **state)
+{
+	(void)state;
+	const enum sbx_skills_delivery L = SBX_SKILLS_LINKS, P = SBX_SKILLS_PLUGIN;
+	/* no store before 0.37: links, nothing passed */
+	expect_plan(31, SBX_SKILLS_READONLY, "", L, false);
+	expect_plan(31, SBX_SKILLS_OFF, "", L, false);
+	/* 0.37-0.42: read-write store by default, --no-share-skills */
+	expect_plan(38, SBX_SKILLS_OFF, "--no-share-skills", L, false);
+	expect_plan(38, SBX_SKILLS_READONLY, "", P, true);
+	expect_plan(42, SBX_SKILLS_READWRITE, "", P, false);
+	expect_plan(42, SBX_SKILLS_SBX_DEFAULT, "", P, false);
+	/* 0.43+: --skills MODE; never links into sbx's store */
+	expect_plan(43, SBX_SKILLS_OFF, "--skills off", L, false);
+	expect_plan(45, SBX_SKILLS_READONLY, "--skills readonly", P, false);
+	expect_plan(55, SBX_SKILLS_READWRITE, "--skills readwrite", P, false);
+	expect_plan(55, SBX_SKILLS_SBX_DEFAULT, "", P, false);
+	struct sbx_version v1 = {1, 2, 0};
+	struct strv a = {0};
+	enum sbx_skills_delivery how;
+	const char *n;
+	assert_int_equal(sbx_skills_plan(&v1, SBX_SKILLS_OFF, &a, &how, &n), 0);
+	assert_int_equal(how, L);
+	assert_string_equal(a.v[1], "off");
+	strv_free(&a);
+}
+
+static void test_claude_args_and_function(void **state)
+{
+	(void)state;
+	struct strv a = {0}, flags = {0};
+	strv_push(&flags, "-p");
+	strv_push(&flags, "hi there");
+	assert_int_equal(sbx_claude_args(&a, "/p d", "/s'x", "m", &flags), 0);
+	const char *want[] = {"--plugin-dir", "/p d", "--settings", "/s'x", "--model", "m",
+			      "-p", "hi there"};
+	assert_int_equal(a.n, 8);
+	for (size_t i = 0; i < 8; i++)
+		assert_string_equal(a.v[i], want[i]);
+	strv_free(&a);
+	assert_int_equal(sbx_claude_args(&a, NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(a.n, 0);
+	strv_free(&a);
+	strv_free(&flags);
+
+	/* the agent-shell function: a stand-in claude on PATH prints its
+	 * arguments; --settings only while the file is readable */
+	char dir[] = "/tmp/sbx-fn-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	put(dir, "claude", "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]' \"$a\"; done\n");
+	char exe[PATH_MAX], settings[PATH_MAX], plugin[PATH_MAX];
+	sub(exe, dir, "claude");
+	chmod(exe, 0755);
+	sub(settings, dir, "it's settings.json");
+	sub(plugin, dir, "plug $(x)");
+	char *text = sbx_profile_text("/v", NULL, true, plugin, settings);
+	assert_non_null(text);
+	struct strv argv = {0};
+	strv_push(&argv, "sh");
+	strv_push(&argv, "-c");
+	strv_push(&argv, "eval \"$1\"; PATH=$2:$PATH; claude -p 'a b'");
+	strv_push(&argv, "sh");
+	strv_push(&argv, text);
+	strv_push(&argv, dir);
+	char out[4096], wantb[3 * PATH_MAX];
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	snprintf(wantb, sizeof(wantb), "[--plugin-dir][%s][-p][a b]", plugin);
+	assert_string_equal(out, wantb);
+	put(dir, "it's settings.json", "{}\n");
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	snprintf(wantb, sizeof(wantb), "[--plugin-dir][%s][--settings][%s][-p][a b]", plugin, settings);
+	assert_string_equal(out, wantb);
+	free(text);
+	/* links delivery, no settings: no function at all */
+	text = sbx_profile_text("/v", NULL, true, NULL, NULL);
+	assert_null(strstr(text, "claude()"));
+	free(text);
+	strv_free(&argv);
+	unlink(settings);
+	unlink(exe);
+	rmdir(dir);
+}
+
+static void test_plugin_script(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sbx-plug-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char plug[PATH_MAX], skills[PATH_MAX], link[PATH_MAX], pj[PATH_MAX], out[1024];
+	sub(plug, dir, "a dir/seed-plugin");
+	sub(skills, dir, "view's skills");
+	sub(link, plug, "skills");
+	sub(pj, plug, ".claude-plugin/plugin.json");
+	mkdir(skills, 0755);
+	struct strv argv = {0};
+	assert_int_equal(sbx_inside_plugin_argv(&argv, plug, skills), 0);
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	char tgt[PATH_MAX] = "";
+	ssize_t n = readlink(link, tgt, sizeof(tgt) - 1);
+	assert_true(n > 0);
+	tgt[n] = '\0';
+	assert_string_equal(tgt, skills);
+	FILE *f = fopen(pj, "r");
+	assert_non_null(f);
+	char js[512] = "";
+	assert_true(fread(js, 1, sizeof(js) - 1, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(js, "\"name\": \"" SBX_SEED_PLUGIN_NAME "\""));
+	/* again (idempotent), then without skills: the link goes */
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	strv_free(&argv);
+	assert_int_equal(sbx_inside_plugin_argv(&argv, plug, NULL), 0);
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	struct stat st;
+	assert_int_equal(lstat(link, &st), -1);
+	strv_free(&argv);
+
+	/* plugin and links in one script: both done, values as arguments */
+	char view[PATH_MAX], dest[PATH_MAX], l2[PATH_MAX];
+	sub(view, dir, "v $(touch x)");
+	sub(dest, dir, "home/.claude");
+	mkdir(view, 0755);
+	put(view, "CLAUDE.md", "hi\n");
+	struct strv rels = {0};
+	strv_push(&rels, "CLAUDE.md");
+	assert_int_equal(sbx_inside_link_plugin_argv(&argv, plug, skills, view, dest, &rels), 0);
+	assert_int_equal(run(&argv, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "plugin "));
+	assert_non_null(strstr(out, "linked CLAUDE.md"));
+	assert_true(readlink(link, tgt, sizeof(tgt) - 1) > 0);
+	sub(l2, dest, "CLAUDE.md");
+	n = readlink(l2, tgt, sizeof(tgt) - 1);
+	assert_true(n > 0);
+	tgt[n] = '\0';
+	char wantl[PATH_MAX + 16];
+	snprintf(wantl, sizeof(wantl), "%s/CLAUDE.md", view);
+	assert_string_equal(tgt, wantl);
+	strv_free(&argv);
+	/* a plugin that cannot be made fails the whole step */
+	assert_int_equal(sbx_inside_link_plugin_argv(&argv, "/proc/nope", skills, view, dest, &rels), 0);
+	assert_int_not_equal(run(&argv, out, sizeof(out)), 0);
+	strv_free(&argv);
+	strv_free(&rels);
+	strv_push(&argv, "rm");
+	strv_push(&argv, "-rf");
+	strv_push(&argv, dir);
+	run(&argv, out, sizeof(out));
+	strv_free(&argv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_skills_plan),
+		cmocka_unit_test(test_claude_args_and_function),
+		cmocka_unit_test(test_plugin_script),
 		cmocka_unit_test(test_link_and_check),
 		cmocka_unit_test(test_write_script),
 		cmocka_unit_test(test_settings_scripts),

@@ -142,7 +142,16 @@ static void test_readme(void **state)
 	k.kit_path = "/tmp/a\nb";
 	r = sbx_kit_readme_text(&k);
 	assert_non_null(strstr(r, "sbx run --kit <kit directory> claude /src/app\n"));
+	assert_null(strstr(r, "--skills off")); /* no skills in this kit */
 	free(r);
+	/* skills in the kit: the note about sbx's read-only store */
+	struct strv tops = mk((const char *const[]){"CLAUDE.md", "skills", NULL});
+	k.tops = &tops;
+	k.kit_path = "/k";
+	r = sbx_kit_readme_text(&k);
+	assert_non_null(strstr(r, "sbx create --skills off --kit /k claude /src/app\n"));
+	free(r);
+	strv_free(&tops);
 	strv_free(&allow);
 }
 
