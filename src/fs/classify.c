@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "probe.h"
 #include "safeopen.h"
 #include "seedfs/names.h"
 
@@ -468,6 +469,10 @@ int classify(const struct source_view *sv, const struct rules *rs,
 		}
 		return 0;
 	}
+	if (dir->pathlen == 0 && probe_reserved(name, namelen)) {
+		e->why = HIDE_RESERVED; /* the probe answers this name */
+		return 0;
+	}
 
 	switch (e->st.st_mode & S_IFMT) {
 	case S_IFREG:
@@ -590,6 +595,9 @@ const char *hide_reason_text(enum hide_reason why)
 		       "safely";
 	case HIDE_ERROR:
 		return "the source answered an error";
+	case HIDE_RESERVED:
+		return "reserved at the root for the change probe "
+		       "(" PROBE_PREFIX "*)";
 	}
 	return "hidden";
 }

@@ -79,6 +79,7 @@ enum hide_reason {
 				  refused (invalid JSON, unreadable
 				  frontmatter, too large): why in .twhy */
 	HIDE_ERROR,	       /* the source answered err */
+	HIDE_RESERVED,	       /* a root name of the change probe (probe.h) */
 };
 
 struct entry {

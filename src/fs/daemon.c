@@ -1,5 +1,6 @@
 /* daemon.c — see daemon.h. */
 #include "daemon.h"
+#include "mount_reason.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -118,6 +120,8 @@ static void issue(struct daemon *d, struct inval_list *l)
 			fuse_lowlevel_notify_inval_inode(d->se, iv->ino, 0, 0);
 		}
 	}
+	if (l->n > 0)
+		atomic_fetch_add(&d->change_gen, 1); /* after: see probe.h */
 	inval_list_free(l);
 }
 
@@ -357,6 +361,7 @@ static void reload(struct daemon *d)
 	free(df.ino);
 	free(df.fd);
 	d->generation++;
+	atomic_fetch_add(&d->change_gen, 1);
 	free(d->reload_error);
 	d->reload_error = NULL;
 	write_state(d);
@@ -524,6 +529,41 @@ static void report(int ready_fd, struct seedfs_error *err, const char *fmt,
 	}
 }
 
+/* fuse_session_mount with its stderr captured: what libfuse and the
+ * fusermount3 it execs for an ordinary user say when the mount is refused
+ * (fusermount3: "option allow_other only allowed if 'user_allow_other' is
+ * set in /etc/fuse.conf") goes into why instead of being lost (a detached
+ * daemon has no stderr). On success the text is passed on to stderr. */
+static int mount_captured(struct fuse_session *se, const char *mp, char *why,
+			  size_t whylen)
+{
+	int cap = memfd_create("seedfs-mount-stderr", MFD_CLOEXEC);
+	int saved = cap >= 0 ? fcntl(2, F_DUPFD_CLOEXEC, 3) : -1;
+	if (saved < 0 || dup2(cap, 2) < 0) {
+		if (saved >= 0)
+			close(saved);
+		if (cap >= 0)
+			close(cap);
+		return fuse_session_mount(se, mp);
+	}
+	log_capture_libfuse(cap);
+	int rc = fuse_session_mount(se, mp);
+	log_capture_libfuse(-1);
+	dup2(saved, 2);
+	close(saved);
+	char raw[4096];
+	ssize_t n = pread(cap, raw, sizeof(raw), 0);
+	close(cap);
+	if (n <= 0)
+		return rc;
+	if (rc < 0)
+		mount_reason(raw, (size_t)n, why, whylen);
+	else if (write(2, raw, (size_t)n) < 0) {
+		/* stderr is gone: nothing to pass on */
+	}
+	return rc;
+}
+
 static int make_session(struct daemon *d, struct seedfs_error *err,
 			int ready_fd)
 {
@@ -606,6 +646,7 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 		.state_fd = -1,
 		.helper_fd = -1,
 		.sv = { p->root_fd, p->follow_fds, p->nfollow },
+		.change_gen = 1,
 	};
 	int rc = -1;
 
@@ -638,9 +679,15 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGHUP, &sa, NULL);
 
-	if (fuse_session_mount(d.se, p->mountpoint) < 0) {
-		report(ready_fd, err, "mount %s failed (is /dev/fuse usable and "
-			"fusermount3 installed?)", p->mountpoint);
+	char why[400] = "";
+	if (mount_captured(d.se, p->mountpoint, why, sizeof(why)) < 0) {
+		if (why[0])
+			report(ready_fd, err, "mount %s refused: %s",
+			       p->mountpoint, why);
+		else
+			report(ready_fd, err, "mount %s failed (is /dev/fuse "
+			       "usable and fusermount3 installed?)",
+			       p->mountpoint);
 		fuse_remove_signal_handlers(d.se);
 		fuse_session_destroy(d.se);
 		d.se = NULL;

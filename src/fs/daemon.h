@@ -8,7 +8,9 @@
 #define SEEDFS_DAEMON_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "classify.h"
 #include "confine.h"
@@ -58,6 +60,9 @@ struct daemon {
 	int helper_fd;	   /* unmount helper (confined daemons) */
 	pid_t helper_pid;
 	unsigned long generation, reload_attempts;
+	/* Moves whenever the watcher sends any invalidation or a reload
+	 * succeeds: what the probe (probe.h) answers. Starts at 1. */
+	_Atomic uint64_t change_gen;
 	char *reload_error;
 };
 

@@ -61,7 +61,8 @@ int node_table_init(struct node_table *t, int root_fd, int inotify_fd)
 	t->byname = calloc(t->nbyname, sizeof(*t->byname));
 	t->bywd = calloc(t->nbywd, sizeof(*t->bywd));
 	t->root = node_new("", 0, "", 0);
-	if (!t->byname || !t->bywd || !t->root) {
+	t->probe = node_new("", 0, "", 0);
+	if (!t->byname || !t->bywd || !t->root || !t->probe) {
 		node_table_destroy(t);
 		return -ENOMEM;
 	}
@@ -71,7 +72,11 @@ int node_table_init(struct node_table *t, int root_fd, int inotify_fd)
 	t->root->type = S_IFDIR;
 	t->root->nlookup = 1;
 	t->root->verdict = (struct verdict){ VIS_CONTAINER, NULL };
-	t->next_generation = 1;
+	t->root->generation = 1;
+	t->probe->type = S_IFREG;
+	t->probe->nlookup = 1;
+	t->probe->generation = 2;
+	t->next_generation = 3;
 	if (getrandom(&t->ino_key, sizeof(t->ino_key), 0) !=
 	    sizeof(t->ino_key))
 		t->ino_key = (uint64_t)(uintptr_t)t ^ 0x9e3779b97f4a7c15ull;
@@ -111,6 +116,8 @@ void node_table_destroy(struct node_table *t)
 		t->root->fd = -1;
 		free_node(t->root);
 	}
+	if (t->probe)
+		free_node(t->probe);
 	free(t->byname);
 	free(t->bywd);
 	pthread_mutex_destroy(&t->lock);
@@ -412,8 +419,20 @@ struct node *node_link(struct node_table *t, struct node *parent,
 	return n;
 }
 
+uint64_t node_child_st_ino(struct node_table *t, struct node *parent,
+			   const char *name, size_t namelen)
+{
+	pthread_mutex_lock(&t->lock);
+	struct node *n = find_child(t, parent, name, namelen);
+	uint64_t ino = n && !atomic_load(&n->dead) ? node_st_ino(n) : 0;
+	pthread_mutex_unlock(&t->lock);
+	return ino;
+}
+
 void node_forget(struct node_table *t, struct node *n, uint64_t nlookup)
 {
+	if (n == t->probe)
+		return; /* synthetic, lives as long as the table */
 	pthread_mutex_lock(&t->lock);
 	n->nlookup = nlookup > n->nlookup ? 0 : n->nlookup - nlookup;
 	maybe_free(t, n);

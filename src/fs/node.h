@@ -41,7 +41,8 @@ struct node {
 	struct verdict verdict;
 	dev_t dev; /* source identity */
 	ino_t ino;
-	uint64_t generation;
+	uint64_t generation; /* unique per table, never reused, root 1: also
+				the st_ino the view reports (node_st_ino) */
 	_Atomic uint64_t size_told; /* st_size last given to the kernel */
 
 	/* under node_table.lock */
@@ -74,6 +75,8 @@ struct node_table {
 	size_t nbywd;
 	uint64_t next_generation;
 	uint64_t ino_key; /* see node_of */
+	struct node *probe; /* the change-generation probe (ops.c): never
+			       hashed, never freed before the table */
 	struct node *limbo; /* retired nodes the kernel still holds */
 	int inotify_fd; /* -1: no watches */
 };
@@ -85,6 +88,19 @@ void node_table_destroy(struct node_table *t);
  * got from us and has not forgotten). */
 struct node *node_of(struct node_table *t, uint64_t ino);
 uint64_t node_ino(const struct node_table *t, const struct node *n);
+
+/* The inode number the view reports for n (st_ino, d_ino): a per-table
+ * counter assigned at creation (root 1, the probe 2), so below 2^53 (exact
+ * as a JavaScript number), unique among all nodes alive at once and stable
+ * for n's lifetime. The FUSE node id (node_ino) is a different number. */
+static inline uint64_t node_st_ino(const struct node *n)
+{
+	return n->generation;
+}
+
+/* The st_ino of the live child (parent, name) the table holds, or 0. */
+uint64_t node_child_st_ino(struct node_table *t, struct node *parent,
+			   const char *name, size_t namelen);
 
 /* False if n or an ancestor was marked dead. */
 bool node_live(const struct node *n);

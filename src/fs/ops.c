@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "probe.h"
 #include "safeopen.h"
 #include "snapshot.h"
 
@@ -162,7 +163,7 @@ static int do_lookup(struct daemon *d, struct node *parent, const char *name,
 			computed_attr(&e.st, b);
 		blob_put(b);
 	}
-	view_attr(&e.st, fe->ino, &fe->attr);
+	view_attr(&e.st, node_st_ino(n), &fe->attr);
 	atomic_store_explicit(&n->size_told, (uint64_t)fe->attr.st_size,
 			      memory_order_relaxed);
 	entry_release(&e);
@@ -184,6 +185,37 @@ static void sfs_init(void *userdata, struct fuse_conn_info *conn)
 	d->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0;
 }
 
+/* Attributes of the probe: an empty-to-read, read-only regular file whose
+ * size is the current change generation. */
+static void probe_attr(struct daemon *d, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = node_st_ino(d->nodes.probe);
+	st->st_mode = S_IFREG | 0444;
+	st->st_nlink = 1;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_size = (off_t)atomic_load(&d->change_gen);
+}
+
+/* A reserved root name (probe.h): ENOENT, never cached, while the name's
+ * generation is the current one; otherwise the probe, never cached either.
+ * Never reaches the source. */
+static void probe_lookup(fuse_req_t req, struct daemon *d, const char *name)
+{
+	uint64_t g;
+	if (!probe_parse(name, strlen(name), &g) ||
+	    g == atomic_load(&d->change_gen)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	struct fuse_entry_param fe = { 0 };
+	fe.ino = node_ino(&d->nodes, d->nodes.probe);
+	fe.generation = d->nodes.probe->generation;
+	probe_attr(d, &fe.attr);
+	fuse_reply_entry(req, &fe);
+}
+
 static void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct daemon *d = dm(req);
@@ -191,6 +223,10 @@ static void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int err = 0;
 
 	count(d, ST_LOOKUP);
+	if (parent == FUSE_ROOT_ID && probe_reserved(name, strlen(name))) {
+		probe_lookup(req, d, name);
+		return;
+	}
 	pthread_rwlock_rdlock(&d->rules_lock);
 	struct node *p = live_node(d, parent, &err);
 	if (!p) {
@@ -213,7 +249,7 @@ static void sfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
 	struct daemon *d = dm(req);
 	count(d, ST_FORGET);
-	if (ino != FUSE_ROOT_ID)
+	if (ino != FUSE_ROOT_ID) /* node_forget ignores the probe */
 		node_forget(&d->nodes, node_of(&d->nodes, ino), nlookup);
 	fuse_reply_none(req);
 }
@@ -269,6 +305,11 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 
 	count(d, ST_GETATTR);
 	struct node *n = live_node(d, ino, &err);
+	if (n == d->nodes.probe) {
+		probe_attr(d, &attr);
+		fuse_reply_attr(req, &attr, 0.0);
+		return;
+	}
 	if (n) {
 		int rc = node_stat(n, &st);
 		if (rc < 0) {
@@ -292,7 +333,7 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, err);
 		return;
 	}
-	view_attr(&st, ino, &attr);
+	view_attr(&st, node_st_ino(n), &attr);
 	atomic_store_explicit(&n->size_told, (uint64_t)attr.st_size,
 			      memory_order_relaxed);
 	fuse_reply_attr(req, &attr, attr_timeout(n));
@@ -376,6 +417,10 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
+	if (n == d->nodes.probe) {
+		fuse_reply_buf(req, NULL, 0); /* nothing to read */
+		return;
+	}
 	if (n->transform != TRANSFORM_NONE) {
 		struct blob *b = node_blob_take(&d->nodes, n);
 		int rc = b ? 0 : refresh_computed(d, n, &b);
@@ -451,6 +496,8 @@ static int snapshot_build(struct daemon *d, struct node *n,
 		if (name[0] == '.' && (name[1] == '\0' ||
 				       (name[1] == '.' && name[2] == '\0')))
 			continue;
+		if (!n->parent && probe_reserved(name, strlen(name)))
+			continue; /* reserved at the root: probe.h */
 		struct entry e;
 		if (classify(&d->sv, d->rules, &dr, name, strlen(name), false,
 			     &e) < 0) {
@@ -556,7 +603,9 @@ static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
 		const char *name = snapshot_name(s, i);
 		size_t room = size - used, need;
 		if (!plus) {
-			struct stat st = { .st_ino = UNKNOWN_INO,
+			uint64_t known = node_child_st_ino(&d->nodes, dir, name,
+							   strlen(name));
+			struct stat st = { .st_ino = known ? known : UNKNOWN_INO,
 					   .st_mode = s->v[i].type };
 			need = fuse_add_direntry(req, buf + used, room, name,
 						 &st, (off_t)i + 1);

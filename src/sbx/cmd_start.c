@@ -52,6 +52,9 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		sbx_err_set(err, 1, "fusermount3 is not on PATH: install fuse3 (Debian: apt-get install fuse3)");
 		goto out;
 	}
+	bool allow_other;
+	if (sbx_view_precheck(&allow_other, err) < 0)
+		goto out;
 	if (strcmp(c->agent, "shell") == 0 && !proc_on_path("npm")) {
 		sbx_err_set(err, 1, "npm is not on PATH: install npm (Debian: apt-get install npm); agent: shell packs Claude Code on the host");
 		goto out;
@@ -72,6 +75,8 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 	view_up = true;
 	fprintf(x->out, "  %s %s (source %s)\n", mounted_now ? "mounted" : "already mounted",
 		mp, c->seed_source);
+	if (mounted_now && allow_other)
+		fprintf(x->out, "  with allow_other,default_permissions: the sandbox's file server runs as another user\n");
 	if (c->placement == SBX_PLACE_WORKSPACE) {
 		char *excl = NULL;
 		int r = sbx_git_exclude_add(c->workspace, ".claude-seed", &excl, err);

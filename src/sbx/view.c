@@ -1,7 +1,9 @@
 /* view.c — step 3: the seed view, mounted and inspected through libseedfs
  * (seedfs_mount / seedfs_umount / seedfs_view_get); nothing is copied. */
 #include "launcher.h"
+#include "claude-sbx/fuseconf.h"
 #include "claude-sbx/inside.h"
+#include "claude-sbx/readfile.h"
 #include "seedfs/seedfs.h"
 
 #include <dirent.h>
@@ -60,6 +62,48 @@ bool sbx_view_is_mounted(const char *mp)
 	return up;
 }
 
+/* Whether this view is mounted with allow_other (fuseconf.h). */
+static int allow_other_wanted(bool *want, struct sbx_err *err)
+{
+	enum sbx_allow_other mode;
+	const char *v = getenv(SBX_ALLOW_OTHER_ENV);
+	if (sbx_allow_other_parse(v, &mode) < 0)
+		return sbx_err_set(err, 2, "%s=%s: want auto, yes or no",
+				   SBX_ALLOW_OTHER_ENV, v);
+	*want = sbx_allow_other_wanted(mode, geteuid());
+	return 0;
+}
+
+int sbx_view_precheck(bool *allow_other, struct sbx_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	unsigned line;
+
+	if (allow_other_wanted(allow_other, err) < 0)
+		return -1;
+	if (!*allow_other || geteuid() == 0)
+		return 0; /* root needs no permission from fuse.conf */
+	if (sbx_read_file(SBX_FUSE_CONF, 1 << 20, "fuse.conf", true, &text, &len,
+			  err) < 0)
+		return -1;
+	bool exists = text != NULL;
+	bool ok = exists && sbx_fuseconf_allows_other(text, len, &line);
+	free(text);
+	if (ok)
+		return 0;
+	return sbx_err_set(
+		err, 1,
+		"you run as uid %u, not root, so the seed view is mounted with "
+		"allow_other for the sandbox's file server (another user); "
+		"fusermount3 allows that to an ordinary user only when %s "
+		"%s:\n  %s\nAdd that line to %s (as root), or set %s=no if the "
+		"file server runs as you. Nothing was created.",
+		(unsigned)geteuid(), SBX_FUSE_CONF,
+		exists ? "has the line" : "exists with the line",
+		SBX_FUSE_CONF_LINE, SBX_FUSE_CONF, SBX_ALLOW_OTHER_ENV);
+}
+
 int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 		struct sbx_err *err)
 {
@@ -93,7 +137,11 @@ int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 		if (seedfs_umount(mp, &serr) < 0) /* a stale one */
 			return sbx_err_set(err, 1, "clearing the stale view at %s: %s", mp, serr.msg);
 	}
-	int r = mkdir_p(mp, 0700, &created);
+	bool allow_other = false;
+	if (allow_other_wanted(&allow_other, err) < 0)
+		return -1;
+	/* allow_other: the file server must walk down to the view too */
+	int r = mkdir_p(mp, allow_other ? 0755 : 0700, &created);
 	if (r < 0)
 		return sbx_err_set(err, 1, "creating the mountpoint %s: %s", mp, strerror(-r));
 
@@ -107,6 +155,11 @@ int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 		.follow = (const char *const *)c->seed_follow.v,
 		.nfollow = c->seed_follow.n,
 	};
+	static const char *const other_opts[] = { "allow_other" };
+	if (allow_other) { /* libseedfs adds default_permissions */
+		cfg.options = other_opts;
+		cfg.noptions = 1;
+	}
 	if (seedfs_mount(&cfg, &serr) < 0) {
 		if (created)
 			rmdir(mp);

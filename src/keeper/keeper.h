@@ -1,0 +1,56 @@
+/* keeper.h — claude-seedfs-keeper's pure logic: options, probe names, and
+ * what to do with a probe's answer. No I/O (keeper_main.c does that).
+ *
+ * The keeper runs inside a guest that reads the view through virtiofs with
+ * caching on (cache=always keeps entries, attributes and pages forever, and
+ * the host daemon's invalidations never reach the guest). It polls the
+ * view's change-generation probe (src/fs/probe.h): a stat of
+ * `<view>/.seedfs-gen.<G>.<nonce>` with a fresh nonce is ENOENT while the
+ * view's generation is still G, and a file whose st_size is the current
+ * generation once it moved; then the keeper drops the guest's dentry and
+ * inode caches (`echo 2 > /proc/sys/vm/drop_caches`) so the next read goes
+ * to the host. It holds no secret: it learns only a counter.
+ */
+#ifndef SEEDFS_KEEPER_H
+#define SEEDFS_KEEPER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEEPER_DEFAULT_INTERVAL_MS 200
+#define KEEPER_DEFAULT_PIDFILE "/run/claude-seedfs-keeper.pid"
+#define KEEPER_PROBE_PREFIX ".seedfs-gen."
+
+struct keeper_opts {
+	const char *view;    /* the view's mountpoint as the guest sees it */
+	const char *pidfile; /* NULL with --no-pidfile */
+	unsigned interval_ms;
+	bool once;	     /* one probe, print the generation, exit */
+	bool no_drop;	     /* never touch drop_caches (tests, non-root) */
+	bool help, version;
+};
+
+/* Parses argv. Returns 0, or -1 with why (a full sentence) filled. */
+int keeper_parse_args(int argc, char **argv, struct keeper_opts *o, char *why,
+		      size_t whylen);
+
+/* Writes `<view>/.seedfs-gen.<gen>.<nonce as 16 hex digits>` into buf.
+ * Returns the length, or -1 if it does not fit. */
+int keeper_probe_path(char *buf, size_t len, const char *view, uint64_t gen,
+		      uint64_t nonce);
+
+/* What one probe's answer means, given the generation the keeper knows
+ * (0: none yet). err is 0 when the stat succeeded (size = its st_size),
+ * else the errno. */
+enum keeper_action {
+	KEEPER_SAME,	/* ENOENT: nothing changed */
+	KEEPER_CHANGED, /* a new generation: drop caches, remember it */
+	KEEPER_FAILED,	/* the view does not answer (or answers nonsense) */
+};
+enum keeper_action keeper_judge(uint64_t known, int err, int64_t size,
+				uint64_t *next);
+
+extern const char keeper_usage[];
+
+#endif

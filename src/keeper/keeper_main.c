@@ -1,0 +1,205 @@
+/* keeper_main.c — claude-seedfs-keeper: the probe loop, the pidfile, the
+ * cache drop and the log (one line per change). The decisions are in
+ * keeper.c. Runs in the guest, usually as root; reads nothing but the
+ * probe's st_size.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "keeper.h"
+
+#ifndef SEEDFS_VERSION
+#define SEEDFS_VERSION "unknown"
+#endif
+
+#define PROG "claude-seedfs-keeper"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Takes the pidfile's lock: 1 taken (pid written), 0 another keeper holds
+ * it, -1 error (message printed). The descriptor stays open for life. */
+static int take_pidfile(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		fprintf(stderr, PROG ": pidfile %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			fprintf(stderr, PROG ": pidfile %s: lock: %s\n", path,
+				strerror(errno));
+			close(fd);
+			return -1;
+		}
+		char buf[32] = "";
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fprintf(stderr, PROG ": already running (pid %s, %s)\n",
+			buf[0] ? buf : "?", path);
+		close(fd);
+		return 0;
+	}
+	char pid[32];
+	int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+		fprintf(stderr, PROG ": pidfile %s: write: %s\n", path,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return 1;
+}
+
+/* 0, or the errno of the write. */
+static int drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	int rc = write(fd, "2", 1) == 1 ? 0 : errno;
+	close(fd);
+	return rc;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* One probe: the keeper_judge inputs. */
+static void probe(const struct keeper_opts *o, uint64_t gen, uint64_t nonce,
+		  int *err, int64_t *size)
+{
+	char path[4096 + 64];
+	struct stat st;
+	if (keeper_probe_path(path, sizeof(path), o->view, gen, nonce) < 0) {
+		*err = ENAMETOOLONG;
+		return;
+	}
+	*err = stat(path, &st) < 0 ? errno : 0;
+	*size = *err ? 0 : (int64_t)st.st_size;
+}
+
+/* Drops the caches for a change; returns the text to log. */
+static const char *act(const struct keeper_opts *o)
+{
+	static char msg[128];
+	if (o->no_drop)
+		return "caches kept (--no-drop)";
+	int e = drop_caches();
+	if (e) {
+		snprintf(msg, sizeof(msg), "cannot drop caches: %s (root needed)",
+			 strerror(e));
+		return msg;
+	}
+	return "dropped dentry and inode caches";
+}
+
+int main(int argc, char **argv)
+{
+	struct keeper_opts o;
+	char why[512];
+
+	if (keeper_parse_args(argc, argv, &o, why, sizeof(why)) < 0) {
+		fprintf(stderr, PROG ": %s\n%s", why, keeper_usage);
+		return 2;
+	}
+	if (o.help) {
+		fputs(keeper_usage, stdout);
+		return 0;
+	}
+	if (o.version) {
+		puts(PROG " " SEEDFS_VERSION);
+		return 0;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	uint64_t nonce;
+	if (getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
+		nonce = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+
+	uint64_t gen = 0, next = 0;
+	int err;
+	int64_t size;
+	if (o.once) {
+		probe(&o, 0, nonce, &err, &size);
+		if (keeper_judge(0, err, size, &next) != KEEPER_CHANGED) {
+			fprintf(stderr,
+				PROG ": %s does not answer the change probe (%s): "
+				"not a claude-seedfs view?\n",
+				o.view, err ? strerror(err) : "bad size");
+			return 1;
+		}
+		printf("%" PRIu64 "\n", next);
+		if (!o.no_drop) {
+			int e = drop_caches();
+			if (e) {
+				fprintf(stderr, PROG ": cannot drop caches: %s\n",
+					strerror(e));
+				return 1;
+			}
+		}
+		return 0;
+	}
+
+	if (o.pidfile) {
+		int rc = take_pidfile(o.pidfile);
+		if (rc <= 0)
+			return rc < 0 ? 1 : 0;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	printf(PROG ": watching %s every %u ms (pid %ld)\n", o.view,
+	       o.interval_ms, (long)getpid());
+	bool failing = false;
+	struct timespec pause = { o.interval_ms / 1000,
+				  (long)(o.interval_ms % 1000) * 1000000L };
+	while (!stop) {
+		double t0 = now_ms();
+		probe(&o, gen, ++nonce, &err, &size);
+		switch (keeper_judge(gen, err, size, &next)) {
+		case KEEPER_SAME:
+			break;
+		case KEEPER_CHANGED: {
+			const char *what = act(&o);
+			printf(PROG ": generation %" PRIu64 " -> %" PRIu64
+				    ": %s (%.1f ms)\n",
+			       gen, next, what, now_ms() - t0);
+			gen = next;
+			failing = false;
+			break;
+		}
+		case KEEPER_FAILED:
+			if (!failing)
+				printf(PROG ": %s does not answer the change "
+					    "probe (%s); retrying\n",
+				       o.view, err ? strerror(err) : "bad size");
+			failing = true;
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
