@@ -16,6 +16,7 @@ packages=(
 	libfuse3-dev fuse3 libyaml-dev libxxhash-dev libcmocka-dev libjson-c-dev
 	python3 python3-pytest python3-yaml bubblewrap bindfs valgrind attr git
 	clang-14 libclang-rt-14-dev
+	qemu-system-x86 qemu-system-common busybox-static cpio
 )
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -146,6 +147,9 @@ test_all() {
 	# to escape its confinement on request (never installed).
 	meson configure build -Dconfine_selftest=true >/dev/null
 	ninja -C build >/dev/null
+	# The vm suite's guest kernel (Debian's linux-image-amd64, cached by
+	# version in /var/cache/claude-seedfs-vm); without it that suite skips.
+	python3 tests/vm/fetch_kernel.py >/dev/null || echo "(no guest kernel: the vm suite will skip)"
 	run_suite "tests (unit, integration, launcher, benchmark smoke)" build
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	# Detached daemons have no stderr: sanitizer reports go to files.
