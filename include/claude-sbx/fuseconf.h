@@ -1,6 +1,7 @@
-/* fuseconf.h — whether the view needs allow_other, and whether
- * /etc/fuse.conf lets an ordinary user ask for it. Pure logic: parsing
- * text, deciding from values (view.c reads the file and the environment).
+/* fuseconf.h — whether the view needs allow_other, whether /etc/fuse.conf
+ * lets an ordinary user ask for it, and whether a mounted view has it
+ * (/proc/self/mountinfo). Pure logic: parsing text, deciding from values
+ * (view.c reads the files and the environment).
  *
  * A FUSE mount without allow_other answers only its own uid (not even
  * root): the sandbox's file server (virtiofsd) running as another user gets
@@ -39,5 +40,11 @@ int sbx_allow_other_parse(const char *s, enum sbx_allow_other *out);
  * VM test bed's virtiofsd runs as root); a root launcher's view is served
  * to a root file server, which needs nothing. */
 bool sbx_allow_other_wanted(enum sbx_allow_other mode, uid_t euid);
+
+/* Looks mp (canonical, as the kernel prints it) up in /proc/self/mountinfo
+ * text (the last mount there wins, as it covers the others). Returns 1 if
+ * its super options include allow_other, 0 if not, -1 if mp is not a
+ * mount point in text. Octal escapes (\040 …) are decoded. */
+int sbx_mountinfo_allow_other(const char *text, size_t len, const char *mp);
 
 #endif

@@ -53,7 +53,7 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		goto out;
 	}
 	bool allow_other;
-	if (sbx_view_precheck(&allow_other, err) < 0)
+	if (sbx_view_precheck(mp, &allow_other, err) < 0)
 		goto out;
 	if (strcmp(c->agent, "shell") == 0 && !proc_on_path("npm")) {
 		sbx_err_set(err, 1, "npm is not on PATH: install npm (Debian: apt-get install npm); agent: shell packs Claude Code on the host");

@@ -91,10 +91,10 @@ int sbx_net_steps(struct sbx_client *sbx, const struct sbx_config *c,
  * tells whether this call mounted it. */
 int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 		struct sbx_err *err);
-/* Before anything is created: whether the view needs allow_other
- * (claude-sbx/fuseconf.h) and, for an ordinary user, that /etc/fuse.conf
- * permits it. */
-int sbx_view_precheck(bool *allow_other, struct sbx_err *err);
+/* Before anything is created: whether the view at mp needs allow_other
+ * (claude-sbx/fuseconf.h), that a view already mounted there has it, and,
+ * for an ordinary user, that /etc/fuse.conf permits it. */
+int sbx_view_precheck(const char *mp, bool *allow_other, struct sbx_err *err);
 /* Unmounts the view if mounted and removes the empty mountpoint. */
 int sbx_view_down(const char *mp, bool *was_mounted, struct sbx_err *err);
 bool sbx_view_is_mounted(const char *mp);

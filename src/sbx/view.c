@@ -74,7 +74,35 @@ static int allow_other_wanted(bool *want, struct sbx_err *err)
 	return 0;
 }
 
-int sbx_view_precheck(bool *allow_other, struct sbx_err *err)
+#define NO_ALLOW_OTHER_MSG                                                     \
+	"the view at %s is mounted without allow_other, so the sandbox's "     \
+	"file server (another user) cannot read it; run `claude-sbx stop` "   \
+	"and start again"
+
+/* 1 if the mount at mp has allow_other, 0 if not, -1 if unknown. */
+static int mounted_with_allow_other(const char *mp)
+{
+	char *real = realpath(mp, NULL);
+	FILE *f = real ? fopen("/proc/self/mountinfo", "re") : NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int r = -1;
+	if (f) {
+		FILE *m = open_memstream(&text, &len);
+		char buf[8192];
+		size_t n;
+		while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, m);
+		if (m && fclose(m) == 0)
+			r = sbx_mountinfo_allow_other(text, len, real);
+		fclose(f);
+	}
+	free(text);
+	free(real);
+	return r;
+}
+
+int sbx_view_precheck(const char *mp, bool *allow_other, struct sbx_err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -82,6 +110,9 @@ int sbx_view_precheck(bool *allow_other, struct sbx_err *err)
 
 	if (allow_other_wanted(allow_other, err) < 0)
 		return -1;
+	if (*allow_other && sbx_view_is_mounted(mp) &&
+	    mounted_with_allow_other(mp) == 0)
+		return sbx_err_set(err, 1, NO_ALLOW_OTHER_MSG, mp);
 	if (!*allow_other || geteuid() == 0)
 		return 0; /* root needs no permission from fuse.conf */
 	if (sbx_read_file(SBX_FUSE_CONF, 1 << 20, "fuse.conf", true, &text, &len,
@@ -123,6 +154,15 @@ int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 		bool other = v->running && !reuse;
 		char *src = v->source ? strdup(v->source) : NULL;
 		seedfs_view_free(v);
+		bool allow_other = false;
+		if (reuse && allow_other_wanted(&allow_other, err) < 0) {
+			free(src);
+			return -1;
+		}
+		if (reuse && allow_other && mounted_with_allow_other(mp) == 0) {
+			free(src);
+			return sbx_err_set(err, 1, NO_ALLOW_OTHER_MSG, mp);
+		}
 		if (reuse) {
 			free(src);
 			return 0;

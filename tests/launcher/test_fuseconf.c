@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -98,6 +99,40 @@ static void test_decision(void **state)
 	assert_false(sbx_allow_other_wanted(SBX_ALLOW_NO, 1000));
 }
 
+static const char MI[] =
+	"22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+	"40 22 0:45 / /w/app/.claude-seed ro,nosuid,nodev,noatime shared:20 - "
+	"fuse.claude-seedfs claude-seedfs ro,user_id=1000,group_id=1000,"
+	"default_permissions,allow_other\n"
+	"41 22 0:46 / /w/my\\040app/.claude-seed ro - fuse.claude-seedfs "
+	"claude-seedfs ro,user_id=1000,group_id=1000\n"
+	"42 22 0:47 / /w/opt\\040in\\040name ro opt:allow_other - fuse x "
+	"ro,user_id=0\n";
+
+static void test_mountinfo(void **state)
+{
+	(void)state;
+	size_t n = strlen(MI);
+	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/app/.claude-seed"), 1);
+	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/my app/.claude-seed"), 0);
+	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/my\\040app/.claude-seed"), -1);
+	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/app"), -1);
+	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/app/.claude-see"), -1);
+	/* only the super options count, not an optional field */
+	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/opt in name"), 0);
+	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/"), 0);
+	/* the last mount of a mount point wins */
+	char two[1024];
+	snprintf(two, sizeof(two), "%s50 40 0:50 / /w/app/.claude-seed ro - "
+		 "fuse.claude-seedfs claude-seedfs ro,user_id=1000\n", MI);
+	assert_int_equal(sbx_mountinfo_allow_other(two, strlen(two),
+						   "/w/app/.claude-seed"), 0);
+	/* truncated line */
+	const char *cut = "40 22 0:45 / /m ro - fuse";
+	assert_int_equal(sbx_mountinfo_allow_other(cut, strlen(cut), "/m"), 0);
+	assert_int_equal(sbx_mountinfo_allow_other("", 0, "/m"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -106,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_what_fusermount3_ignores),
 		cmocka_unit_test(test_lookalikes),
 		cmocka_unit_test(test_decision),
+		cmocka_unit_test(test_mountinfo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

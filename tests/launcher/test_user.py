@@ -115,3 +115,24 @@ class OrdinaryUser(LauncherCase):
         self.assertEqual(p.returncode, 1, p)
         self.assertIn("step 4/7", p.stderr)
         self.assertNotIn("allow_other", p.stdout + p.stderr)
+
+    def test_view_mounted_earlier_without_allow_other_is_not_reused(self):
+        seedfs = os.path.join(os.path.dirname(LAUNCHER), "..", "fs", "claude-seedfs")
+        if not os.path.exists(seedfs):
+            self.skipTest("claude-seedfs not built next to claude-sbx")
+        os.mkdir(self.view)
+        os.chown(self.view, self.user.pw_uid, self.user.pw_gid)
+        e = dict(self.env)
+        r = subprocess.run(["setpriv", "--reuid=%d" % self.user.pw_uid,
+                            "--regid=%d" % self.user.pw_gid, "--clear-groups", "--",
+                            seedfs, "mount", self.source, self.view],
+                           env=e, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r)
+        try:
+            p = self.as_user(["start"], fuse_conf="user_allow_other\n")
+            self.assertEqual(p.returncode, 1, p)
+            self.assertIn("mounted without allow_other", p.stderr)
+            self.assertIn("claude-sbx stop", p.stderr)
+            self.assertEqual(self.calls(), [], "refused only after sbx calls")
+        finally:
+            subprocess.run(["fusermount3", "-u", "-z", self.view], capture_output=True)
