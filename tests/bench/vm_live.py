@@ -27,10 +27,12 @@ file) in the guest through the view, against the same files copied into
 the workspace, --walks times after dropping the guest's caches, as a
 ratio view/copy (goal <= 1.10).
 "always+drop" runs cache=always with a guest loop writing 2 to
-/proc/sys/vm/drop_caches every 0.5 s: a stand-in for the guest keeper
-(claude-seedfs-keeper), not the keeper itself.
+/proc/sys/vm/drop_caches every 0.5 s: a stand-in for a guest keeper.
+"always+keeper" runs the guest keeper itself (claude-seedfs-keeper
+--interval 200, statically linked, copied into the guest; found next to
+SEEDFS_BIN or at $SEEDFS_VM_KEEPER; the view must answer its probe).
 
-    sudo python3 tests/bench/vm_live.py [--modes none,auto,always,always+drop]
+    sudo python3 tests/bench/vm_live.py [--modes none,auto,always,always+keeper]
                                          [--n 20] [--interval 20] [--wait 3]
 Exit 0 when it ran, 77 when no guest can boot here, 1 on a set-up error.
 """
@@ -134,13 +136,22 @@ def run_mode(mode, sample, mp, ws, n, interval, wait, rules, walks):
         U.write(src / "commands" / f"rm-{i}.md", f"# to be removed {i}\n".encode())
     U.wait_for(lambda: (mp / "commands" / f"rm-{n - 1}.md").exists(), timeout=5,
                what="the removal targets in the host view")
-    g = vm.boot([os.fspath(ws)], cache=cache)
+    keeper = vm.keeper_binary(U.BIN) if mode == "always+keeper" else None
+    if mode == "always+keeper" and keeper is None:
+        raise RuntimeError("always+keeper: no claude-seedfs-keeper next to SEEDFS_BIN "
+                           "and SEEDFS_VM_KEEPER unset")
+    files = {"/bin/claude-seedfs-keeper": ("exec", keeper.read_bytes())} if keeper else None
+    g = vm.boot([os.fspath(ws)], cache=cache, files=files)
     dropper = None
     results = {}
     try:
         if mode == "always+drop":
             dropper = g.spawn(["sh", "-c", "while :; do echo 2 > /proc/sys/vm/drop_caches; "
                                            "sleep 0.5; done"], user="root")
+        elif keeper:
+            dropper = g.spawn(["/bin/claude-seedfs-keeper", "--interval", "200",
+                               "--no-pidfile", os.fspath(mp)], user="root")
+            time.sleep(1)
         for kind in KINDS:
             if kind == "inplace":
                 paths = [mp / "CLAUDE.md"]
@@ -249,15 +260,19 @@ def fmt(x):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--modes", default="none,auto,always,always+drop")
+    ap.add_argument("--modes", default=None,
+                    help="comma list of none, auto, always, always+drop, always+keeper "
+                         "(default: all; always+keeper when a keeper is found)")
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--interval", type=int, default=20, help="guest re-read interval, ms")
     ap.add_argument("--wait", type=float, default=3.0, help="seconds before a change is stale")
     ap.add_argument("--walks", type=int, default=10, help="startup walks per timing")
     a = ap.parse_args()
-    modes = a.modes.split(",")
+    modes = a.modes.split(",") if a.modes else \
+        ["none", "auto", "always", "always+drop"] + \
+        (["always+keeper"] if vm.keeper_binary(U.BIN) else [])
     for m in modes:
-        if m not in vm.CACHE_MODES + ("always+drop",):
+        if m not in vm.CACHE_MODES + ("always+drop", "always+keeper"):
             ap.error(f"unknown mode {m!r}")
     why = vm.unavailable()
     if why:

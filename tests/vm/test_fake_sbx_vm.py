@@ -117,6 +117,18 @@ def test_home_persists_and_ro_path_is_read_only(box):
     assert rc == 0 and out == "42\n"
 
 
+def test_host_claude_code_runs_in_the_guest(box):
+    """The npm package's native claude (glibc only) runs from the shared /usr."""
+    import shutil
+    claude = shutil.which("claude", path="/usr/bin:/usr/local/bin")
+    if not claude or not claude.startswith("/usr/"):
+        pytest.skip("Claude Code is not installed under /usr")
+    b = box[0]
+    rc, out, err = b.exec([claude, "--version"])
+    assert rc == 0, err
+    assert "Claude Code" in out
+
+
 def test_stop_then_exec_boots_a_new_guest(box):
     b, _, _, _ = box
     rc, first, _ = b.exec(["cat", "/proc/sys/kernel/random/boot_id"])

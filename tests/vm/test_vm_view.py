@@ -13,7 +13,9 @@ for uid 1000: the view's modes have no write bits), every hidden
 name is ENOENT, and the inode numbers are printed. A host edit must reach
 a guest re-reader within 2 s in none and auto; in always it is expected to
 stay stale (virtiofsd does not forward the daemon's invalidations) and
-that test is an expected failure until a guest keeper exists.
+that test is an expected failure, unless the guest keeper
+(claude-seedfs-keeper, built next to SEEDFS_BIN, or $SEEDFS_VM_KEEPER) runs
+in that guest: then it must be live within 2 s too.
 
 Needs root, /dev/fuse, qemu, virtiofsd and a cached kernel
 (tests/vm/fetch_kernel.py): otherwise every test is skipped.
@@ -21,8 +23,6 @@ Needs root, /dev/fuse, qemu, virtiofsd and a cached kernel
 
 import hashlib
 import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -72,12 +72,21 @@ def view(tmp_path_factory):
 
 @pytest.fixture(scope="session", params=vm.CACHE_MODES)
 def guest(request, view):
-    _, ws, _ = view
-    g = vm.boot([os.fspath(ws)], cache=request.param)
-    print(f"\n[vm] cache={request.param}: booted in {g.boot_seconds:.1f} s")
+    _, ws, mp = view
+    keeper = vm.keeper_binary(U.BIN) if request.param == "always" else None
+    files = {"/bin/claude-seedfs-keeper": ("exec", keeper.read_bytes())} if keeper else None
+    g = vm.boot([os.fspath(ws)], cache=request.param, files=files)
+    g.keeper = None
+    print(f"\n[vm] cache={request.param}: booted in {g.boot_seconds:.1f} s"
+          + (f"; keeper {keeper}" if keeper else ""))
     try:
+        if keeper:
+            g.keeper = g.spawn(["/bin/claude-seedfs-keeper", "--interval", "200",
+                                "--no-pidfile", os.fspath(mp)])
         yield g
     finally:
+        if g.keeper:
+            g.keeper.close()
         g.stop()
 
 
@@ -229,6 +238,19 @@ def test_host_edit_reaches_the_guest(guest, view, request):
     took = _wait_guest_sees(guest, guest_path, want, 3)
     print(f"\n[vm] cache={guest.cache}: rename-over edit seen in the guest after "
           f"{'never (3 s)' if took is None else f'{took:.2f} s'}")
-    if guest.cache == "always" and took is None:
-        pytest.xfail("cache=always: the guest keeps its cached copy (no keeper yet)")
+    if guest.cache == "always" and guest.keeper is None and took is None:
+        pytest.xfail("cache=always without a guest keeper: the guest keeps its cached copy "
+                     "(no claude-seedfs-keeper built next to SEEDFS_BIN, SEEDFS_VM_KEEPER unset)")
     assert took is not None and took <= 2.0, f"cache={guest.cache}: edit not seen within 2 s"
+
+
+def test_the_source_itself_is_not_in_the_guest(guest, view):
+    """Only the workspace is shared: ~/.claude is reachable through the view
+    alone, also for root, also by walking up from the view."""
+    sample, ws, mp = view
+    for p in [sample.path / ".credentials.json", sample.path,
+              f"{mp}/../../home/.claude/settings.json"]:
+        r = guest.exec(["cat", os.fspath(p)])
+        assert r.returncode != 0 and "No such file or directory" in r.err, r
+    r = guest.exec(["grep", "-rl", U.SECRET_MARK.decode(), "/tmp", "/home", "/root"])
+    assert r.out == "", r

@@ -24,7 +24,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -309,10 +308,11 @@ class Guest:
         # (host path, guest path, "rw" | "ro"): a share is a host path,
         # mounted at the same path, or a (host path, guest path) pair
         def norm(p, mode):
-            host, guest = (p, p) if isinstance(p, (str, os.PathLike)) else p
-            host = os.path.realpath(os.fspath(host))
-            guest = host if guest == p else os.path.normpath(os.fspath(guest))
-            return host, guest, mode
+            if isinstance(p, (str, os.PathLike)):
+                host = os.path.realpath(os.fspath(p))
+                return host, host, mode
+            host, guest = p
+            return os.path.realpath(os.fspath(host)), os.path.normpath(os.fspath(guest)), mode
         self.mounts = [norm(p, "rw") for p in shares] + [norm(p, "ro") for p in ro_shares]
         self.shares = [h for h, _, _ in self.mounts]
         self.files = dict(files or {})
@@ -351,6 +351,9 @@ class Guest:
                 os.symlink(content[1], dst)
             elif isinstance(content, tuple) and content[0] == "dir":
                 dst.mkdir(exist_ok=True)
+            elif isinstance(content, tuple) and content[0] == "exec":
+                dst.write_bytes(content[1])
+                os.chmod(dst, 0o755)
             else:
                 dst.write_bytes(content if isinstance(content, bytes) else content.encode())
         _cpio(extra, self.dir / "extra.cpio")
@@ -509,6 +512,20 @@ def attach(port):
     return g
 
 
+def keeper_binary(seedfs_bin=None):
+    """The guest keeper (claude-seedfs-keeper, statically linked) to run in
+    cache=always guests: $SEEDFS_VM_KEEPER, else the one built next to
+    seedfs_bin (<build>/src/keeper/), else None."""
+    k = os.environ.get("SEEDFS_VM_KEEPER")
+    if k:
+        return Path(k) if os.access(k, os.X_OK) else None
+    if seedfs_bin:
+        k = Path(seedfs_bin).resolve().parent.parent / "keeper" / "claude-seedfs-keeper"
+        if os.access(k, os.X_OK):
+            return k
+    return None
+
+
 def _accel():
     """tcg, kvm, or auto (the default): KVM when it has booted a guest on
     this host before, TCG when it failed; the verdict is kept next to the
@@ -540,7 +557,8 @@ def boot(shares, cache="auto", mem=1024, cpus=2, timeout=120, ro_shares=(), file
     (or each (host path, guest path) pair at its guest path).
 
     ro_shares are mounted read-only (by the guest). files maps guest paths
-    to bytes/str, ("symlink", target) or ("dir",): added to the initramfs
+    to bytes/str, ("exec", bytes) (mode 0755), ("symlink", target) or
+    ("dir",): added to the initramfs
     after the base (so /etc/passwd or /lib64 can be replaced).
 
     cache is virtiofsd's cache mode (none, auto, always). Raises
