@@ -147,6 +147,18 @@ static long pidfile_holder(const char *path)
 	return pid;
 }
 
+/* Closes the descriptors lo..hi (hi -1: all above lo). */
+static void close_fds(int lo, int hi)
+{
+	if (hi != -1 && hi < lo)
+		return;
+	if (close_range((unsigned)lo, hi == -1 ? ~0U : (unsigned)hi, 0) == 0)
+		return;
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = lo; fd <= (hi == -1 ? (max > 0 ? max : 1024) : hi); fd++)
+		close((int)fd);
+}
+
 /* Detaches: the parent returns only in the child (0), after which the
  * parent exits 0 once the child has rewritten the pidfile; -1 on error. */
 static int daemonize(int pidfd)
@@ -183,6 +195,13 @@ static int daemonize(int pidfd)
 	if (chdir("/") < 0) {
 		/* stays where it was; it holds no path relative to it */
 	}
+	/* nothing inherited stays open (a caller waiting for EOF on a pipe
+	 * it gave us would wait forever): only the pidfile and the pipe */
+	int keep_lo = pidfd < sync[1] ? pidfd : sync[1];
+	int keep_hi = pidfd < sync[1] ? sync[1] : pidfd;
+	close_fds(3, keep_lo - 1);
+	close_fds(keep_lo + 1, keep_hi - 1);
+	close_fds(keep_hi + 1, -1);
 	char y = 'y';
 	if (write(sync[1], &y, 1) != 1)
 		_exit(1);
