@@ -143,14 +143,28 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		goto undo;
 	}
 
+	if (stop_here(err, 6))
+		goto undo;
+	step(x->out, 6, "check from inside the sandbox");
+	if (tops.n && sbx_sandbox_check(&x->sbx, c, mp, &rels, &hidden, err) < 0) {
+		sbx_err_prefix(err, "step 6/%d (check from inside)", NSTEPS);
+		goto undo;
+	}
+	fprintf(x->out, "  %zu entries readable under %s; %zu hidden names unreachable\n",
+		rels.n, SBX_AGENT_CLAUDE, hidden.n);
+	/* the keeper, now that the view is known to be readable inside;
+	 * ensure ends with a --status, which is the liveness check */
 	enum sbx_keeper_mode kmode = sbx_keeper_mode_of(c->seed_keeper, getenv("CLAUDE_SBX_KEEPER"));
-	struct sbx_keeper_state kst = {0};
-	if (kmode != SBX_KEEPER_OFF) {
+	if (kmode == SBX_KEEPER_OFF) {
+		fprintf(x->out, "  keeper: off (seed.keeper: off); host edits may stay unseen under "
+			"sbx's virtiofs caching\n");
+	} else {
+		struct sbx_keeper_state kst = {0};
 		struct sbx_err e2 = {0};
-		bool started;
+		bool started = false;
 		if (sbx_keeper_ensure(&x->sbx, c, mp, &kst, &started, &e2) < 0) {
 			if (kmode == SBX_KEEPER_ON) {
-				sbx_err_set(err, 1, "step 5/%d (the keeper): %s (seed.keeper: on)",
+				sbx_err_set(err, 1, "step 6/%d (the keeper): %s (seed.keeper: on)",
 					    NSTEPS, e2.msg);
 				goto undo;
 			}
@@ -161,26 +175,7 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 			fprintf(x->out, "  keeper %s (pid %ld): drops the guest's caches when the view changes\n",
 				started ? "started" : "already running", kst.pid);
 		}
-	}
-
-	if (stop_here(err, 6))
-		goto undo;
-	step(x->out, 6, "check from inside the sandbox");
-	if (tops.n && sbx_sandbox_check(&x->sbx, c, mp, &rels, &hidden, err) < 0) {
-		sbx_err_prefix(err, "step 6/%d (check from inside)", NSTEPS);
-		goto undo;
-	}
-	fprintf(x->out, "  %zu entries readable under %s; %zu hidden names unreachable\n",
-		rels.n, SBX_AGENT_CLAUDE, hidden.n);
-	if (kmode != SBX_KEEPER_OFF) {
-		struct sbx_err e2 = {0};
-		if (sbx_keeper_query(&x->sbx, c, mp, &kst, &e2) < 0)
-			fprintf(stderr, "claude-sbx: warning: liveness check: %s\n", e2.msg);
-		else
-			sbx_keeper_report(x->out, "  ", &kst, mp, kmode);
-	} else {
-		fprintf(x->out, "  keeper: off (seed.keeper: off); host edits may stay unseen under "
-			"sbx's virtiofs caching\n");
+		sbx_keeper_report(x->out, "  ", &kst, mp, kmode);
 	}
 
 	if (stop_here(err, 7))

@@ -136,6 +136,14 @@ bool sbx_keeper_verdict(const struct sbx_keeper_state *st, bool host_gen_ok,
 			uint64_t host_gen, enum sbx_keeper_mode mode, char *buf,
 			size_t len)
 {
+	if (!st->answered) {
+		snprintf(buf, len,
+			 "NOT CHECKED: the keeper could not be run in the sandbox, so the change "
+			 "probe was not asked and host edits may stay unseen under sbx's virtiofs "
+			 "caching; fix: install claude-seedfs-keeper next to claude-sbx (or set "
+			 "CLAUDE_SBX_KEEPER), then `claude-sbx status`");
+		return false;
+	}
 	if (!st->have_gen) {
 		bool denied = strstr(st->why, "ermission denied") != NULL;
 		snprintf(buf, len,

@@ -113,10 +113,11 @@ class Keeper(LauncherCase):
         self.assertIn("the keeper binary claude-seedfs-keeper was not found", p.stderr)
         self.assertIn("[7/7] ready", p.stdout)
         self.assertIn("keeper: not installed in the sandbox", p.stdout)
+        self.assertIn("NOT CHECKED", p.stdout)
         self.launch("stop")
         with open(os.path.join(self.tmp, "on.yaml"), "w") as f:
             f.write("seed:\n  keeper: on\n")
         p = self.launch("--config", os.path.join(self.tmp, "on.yaml"), "start", env=env,
                         check=1)
-        self.assertIn("step 5/7 (the keeper)", p.stderr)
+        self.assertIn("step 6/7 (the keeper)", p.stderr)
         self.assertIn("the sandbox created by this run was removed", p.stderr)

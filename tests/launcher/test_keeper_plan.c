@@ -132,6 +132,11 @@ static void test_verdict(void **state)
 	assert_false(sbx_keeper_verdict(&st, true, 8, SBX_KEEPER_AUTO, buf, sizeof(buf)));
 	assert_null(strstr(buf, "allow_other"));
 	assert_non_null(strstr(buf, "not shared"));
+	/* the keeper never answered: nothing was checked, and it says so */
+	struct sbx_keeper_state none = {0};
+	assert_false(sbx_keeper_verdict(&none, true, 8, SBX_KEEPER_AUTO, buf, sizeof(buf)));
+	assert_non_null(strstr(buf, "NOT CHECKED"));
+	assert_null(strstr(buf, "UNREADABLE"));
 }
 
 int main(void)
