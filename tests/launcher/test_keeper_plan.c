@@ -6,10 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "claude-sbx/inside.h"
 #include "claude-sbx/keeper.h"
 
 static void test_mode(void **state)
@@ -139,6 +141,19 @@ static void test_verdict(void **state)
 	assert_null(strstr(buf, "UNREADABLE"));
 }
 
+static void test_profile_restarts_it(void **state)
+{
+	(void)state;
+	/* a login shell as the agent: sudo -n (never a prompt), the view from
+	 * the variable the profile sets, the idempotent pidfile */
+	char *text = sbx_profile_text("/w/.claude-seed", NULL, false, NULL, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "sudo -n " SBX_KEEPER_GUEST " --daemon --pidfile "
+				     SBX_KEEPER_PIDFILE " -- \"$CLAUDE_SBX_SEED\""));
+	assert_non_null(strstr(text, "[ -x " SBX_KEEPER_GUEST " ]"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_parse_status),
 		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_profile_restarts_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
