@@ -100,9 +100,12 @@ static void keeper_state(struct sbx_ctx *x)
 	int rc = mode == SBX_KEEPER_OFF ? sbx_keeper_query(&x->sbx, c, mp, &st, &e2)
 					: sbx_keeper_ensure(&x->sbx, c, mp, &st, &started, &e2);
 	fprintf(x->out, "inside:   %s%s\n", c->name, started ? " (keeper started again)" : "");
-	if (rc < 0)
+	if (mode == SBX_KEEPER_OFF && rc == 0 && !st.answered)
+		fprintf(x->out, "  keeper: off (seed.keeper: off) and not in the sandbox: no liveness "
+			"check; host edits may stay unseen under sbx's virtiofs caching\n");
+	else if (rc < 0)
 		fprintf(x->out, "  keeper: %s\n", e2.msg);
-	if (rc == 0 || st.answered)
+	if ((rc == 0 || st.answered) && !(mode == SBX_KEEPER_OFF && !st.answered))
 		sbx_keeper_report(x->out, "  ", &st, mp, mode);
 	free(mp);
 }

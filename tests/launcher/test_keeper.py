@@ -105,6 +105,9 @@ class Keeper(LauncherCase):
         self.assertEqual(self.cps(), [])
         r = self.inside('test -e "$1"', GUEST)
         self.assertNotEqual(r.returncode, 0)
+        p = self.launch("--config", os.path.join(self.tmp, "off.yaml"), "status")
+        self.assertIn("keeper: off (seed.keeper: off) and not in the sandbox", p.stdout)
+        self.assertEqual(self.cps(), [])
 
     def test_keeper_missing_binary(self):
         # auto: a warning, the sandbox still starts; on: start fails and undoes
