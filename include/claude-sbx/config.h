@@ -50,6 +50,7 @@ struct sbx_config {
 	struct strv seed_rules;	/* seed.rules files (absolute) */
 	struct strv seed_with;	/* seed.with groups */
 	struct strv seed_follow;/* seed.follow directories (absolute) */
+	char *seed_keeper;	/* seed.keeper: auto (default), on, off */
 	char *net_default;	/* deny-all (default), balanced, allow-all */
 	struct strv allowlists;	/* names or absolute paths */
 	bool allowlists_set;	/* some layer set network.allowlists */

@@ -8,8 +8,9 @@
 #include <string.h>
 
 const char keeper_usage[] =
-	"usage: claude-seedfs-keeper [--once] [--interval MS] [--pidfile PATH |\n"
-	"                            --no-pidfile] [--no-drop] VIEW\n"
+	"usage: claude-seedfs-keeper [--once | --daemon] [--interval MS]\n"
+	"                            [--pidfile PATH | --no-pidfile] [--no-drop] VIEW\n"
+	"       claude-seedfs-keeper --status [--pidfile PATH] [VIEW]\n"
 	"Polls the claude-seedfs view mounted at VIEW for changes and, on each,\n"
 	"drops this system's dentry and inode caches (echo 2 >\n"
 	"/proc/sys/vm/drop_caches) so cached reads through virtiofs see them.\n"
@@ -19,7 +20,12 @@ const char keeper_usage[] =
 	"  --pidfile PATH lock file making a second keeper exit 0 at once\n"
 	"                 (default " KEEPER_DEFAULT_PIDFILE ")\n"
 	"  --no-drop      report changes only (testing, not root)\n"
-	"Exit: 0 ok (or already running), 1 the view does not answer, 2 usage.\n";
+	"  --daemon       run in the background (fork, setsid, output to\n"
+	"                 /dev/null); returns once the pidfile is written\n"
+	"  --status       print `running pid=N` (or `stopped`) for the pidfile's\n"
+	"                 keeper and, with VIEW, `generation=G probe_ms=T`\n"
+	"Exit: 0 ok (or already running), 1 the view does not answer, 2 usage,\n"
+	"3 (--status) no keeper holds the pidfile.\n";
 
 static int need_value(int argc, char **argv, int *i, const char **out,
 		      char *why, size_t whylen)
@@ -53,6 +59,10 @@ int keeper_parse_args(int argc, char **argv, struct keeper_opts *o, char *why,
 			o->once = true;
 		} else if (strcmp(a, "--no-drop") == 0) {
 			o->no_drop = true;
+		} else if (strcmp(a, "--daemon") == 0) {
+			o->daemon = true;
+		} else if (strcmp(a, "--status") == 0) {
+			o->status = true;
 		} else if (strcmp(a, "--no-pidfile") == 0) {
 			o->pidfile = NULL;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -86,7 +96,18 @@ int keeper_parse_args(int argc, char **argv, struct keeper_opts *o, char *why,
 			return -1;
 		}
 	}
-	if (!o->view && !o->help && !o->version) {
+	if (o->help || o->version)
+		return 0;
+	if ((o->once && o->daemon) || (o->status && (o->once || o->daemon))) {
+		snprintf(why, whylen, "--once, --daemon and --status exclude each other");
+		return -1;
+	}
+	if ((o->daemon || o->status) && !o->pidfile) {
+		snprintf(why, whylen, "%s needs a pidfile (not --no-pidfile)",
+			 o->daemon ? "--daemon" : "--status");
+		return -1;
+	}
+	if (!o->view && !o->status) {
 		snprintf(why, whylen, "missing VIEW (the view's mountpoint)");
 		return -1;
 	}

@@ -21,6 +21,8 @@
 #define KEEPER_DEFAULT_INTERVAL_MS 200
 #define KEEPER_DEFAULT_PIDFILE "/run/claude-seedfs-keeper.pid"
 #define KEEPER_PROBE_PREFIX ".seedfs-gen."
+/* --status's exit status when no keeper holds the pidfile */
+#define KEEPER_EXIT_NOT_RUNNING 3
 
 struct keeper_opts {
 	const char *view;    /* the view's mountpoint as the guest sees it */
@@ -28,6 +30,8 @@ struct keeper_opts {
 	unsigned interval_ms;
 	bool once;	     /* one probe, print the generation, exit */
 	bool no_drop;	     /* never touch drop_caches (tests, non-root) */
+	bool daemon;	     /* fork, setsid, stdio to /dev/null (needs a pidfile) */
+	bool status;	     /* is the pidfile's keeper running? (VIEW optional) */
 	bool help, version;
 };
 

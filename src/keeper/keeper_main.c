@@ -34,7 +34,7 @@ static void on_signal(int sig)
 
 /* Takes the pidfile's lock: 1 taken (pid written), 0 another keeper holds
  * it, -1 error (message printed). The descriptor stays open for life. */
-static int take_pidfile(const char *path)
+static int take_pidfile(const char *path, int *fdout)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
@@ -65,6 +65,7 @@ static int take_pidfile(const char *path)
 		close(fd);
 		return -1;
 	}
+	*fdout = fd;
 	return 1;
 }
 
@@ -115,6 +116,128 @@ static const char *act(const struct keeper_opts *o)
 	return "dropped dentry and inode caches";
 }
 
+
+/* --status: who holds the pidfile's lock. Returns the pid (> 0), 0 when
+ * nobody holds it (or there is no pidfile), -1 on error (printed). */
+static long pidfile_holder(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, PROG ": pidfile %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	long pid = 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			fprintf(stderr, PROG ": pidfile %s: lock: %s\n", path,
+				strerror(errno));
+			close(fd);
+			return -1;
+		}
+		char buf[32] = "";
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		pid = strtol(buf, NULL, 10);
+		if (pid <= 0)
+			pid = 1; /* held, the pid not written yet */
+	}
+	close(fd);
+	return pid;
+}
+
+/* Closes the descriptors lo..hi (hi -1: all above lo). */
+static void close_fds(int lo, int hi)
+{
+	if (hi != -1 && hi < lo)
+		return;
+	if (close_range((unsigned)lo, hi == -1 ? ~0U : (unsigned)hi, 0) == 0)
+		return;
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = lo; fd <= (hi == -1 ? (max > 0 ? max : 1024) : hi); fd++)
+		close((int)fd);
+}
+
+/* Detaches: the parent returns only in the child (0), after which the
+ * parent exits 0 once the child has rewritten the pidfile; -1 on error. */
+static int daemonize(int pidfd)
+{
+	int sync[2];
+	if (pipe(sync) < 0) {
+		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	pid_t child = fork();
+	if (child < 0) {
+		fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (child > 0) {
+		char ok = 0;
+		close(sync[1]);
+		ssize_t n = read(sync[0], &ok, 1);
+		_exit(n == 1 && ok == 'y' ? 0 : 1);
+	}
+	close(sync[0]);
+	setsid();
+	char pid[32];
+	int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(pidfd, 0) < 0 || pwrite(pidfd, pid, (size_t)len, 0) != len) {
+		fprintf(stderr, PROG ": pidfile: write: %s\n", strerror(errno));
+		_exit(1);
+	}
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(1);
+	if (null > 2)
+		close(null);
+	if (chdir("/") < 0) {
+		/* stays where it was; it holds no path relative to it */
+	}
+	/* nothing inherited stays open (a caller waiting for EOF on a pipe
+	 * it gave us would wait forever): only the pidfile and the pipe */
+	int keep_lo = pidfd < sync[1] ? pidfd : sync[1];
+	int keep_hi = pidfd < sync[1] ? sync[1] : pidfd;
+	close_fds(3, keep_lo - 1);
+	close_fds(keep_lo + 1, keep_hi - 1);
+	close_fds(keep_hi + 1, -1);
+	char y = 'y';
+	if (write(sync[1], &y, 1) != 1)
+		_exit(1);
+	close(sync[1]);
+	return 0;
+}
+
+static int status(const struct keeper_opts *o, uint64_t nonce)
+{
+	long pid = pidfile_holder(o->pidfile);
+	if (pid < 0)
+		return 1;
+	if (pid > 0)
+		printf("running pid=%ld", pid);
+	else
+		printf("stopped");
+	int rc = pid > 0 ? 0 : KEEPER_EXIT_NOT_RUNNING;
+	if (o->view) {
+		int err;
+		int64_t size;
+		uint64_t next = 0;
+		double t0 = now_ms();
+		probe(o, 0, nonce, &err, &size);
+		double ms = now_ms() - t0;
+		if (keeper_judge(0, err, size, &next) == KEEPER_CHANGED) {
+			printf(" generation=%" PRIu64 " probe_ms=%.1f", next, ms);
+		} else {
+			printf(" generation=none (%s: %s)", o->view,
+			       err ? strerror(err) : "not a claude-seedfs view");
+			rc = 1;
+		}
+	}
+	putchar('\n');
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct keeper_opts o;
@@ -137,6 +260,9 @@ int main(int argc, char **argv)
 	uint64_t nonce;
 	if (getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
 		nonce = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+
+	if (o.status)
+		return status(&o, nonce);
 
 	uint64_t gen = 0, next = 0;
 	int err;
@@ -163,9 +289,12 @@ int main(int argc, char **argv)
 	}
 
 	if (o.pidfile) {
-		int rc = take_pidfile(o.pidfile);
+		int pidfd = -1;
+		int rc = take_pidfile(o.pidfile, &pidfd);
 		if (rc <= 0)
 			return rc < 0 ? 1 : 0;
+		if (o.daemon && daemonize(pidfd) < 0)
+			return 1;
 	}
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "claude-sbx/keeper.h"
 #include "claude-sbx/settings.h"
 
 static int need_sandbox(struct sbx_ctx *x, struct sbx_err *err)
@@ -34,7 +35,16 @@ int sbx_cmd_shell(struct sbx_ctx *x, struct sbx_err *err)
 	if (!sbx_view_is_mounted(mp)) {
 		fprintf(stderr, "claude-sbx: warning: the seed view %s is not mounted; "
 			"`claude-sbx start` mounts it\n", mp);
-	} else if (sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_OFF &&
+	} else if (sbx_keeper_mode_of(c->seed_keeper, getenv("CLAUDE_SBX_KEEPER")) != SBX_KEEPER_OFF) {
+		/* after an `sbx stop` the guest came back without it */
+		struct sbx_keeper_state st;
+		struct sbx_err e2 = {0};
+		bool started;
+		if (sbx_keeper_ensure(&x->sbx, c, mp, &st, &started, &e2) < 0)
+			fprintf(stderr, "claude-sbx: warning: the keeper does not run in %s: %s; "
+				"host edits may stay unseen\n", c->name, e2.msg);
+	}
+	if (sbx_view_is_mounted(mp) && sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_OFF &&
 		   c->settings_via == SBX_VIA_FLAG) {
 		/* the view was mounted with the settings group, this command
 		 * was not told: which mode it serves is unknown here, so the

@@ -3,6 +3,7 @@
 #include "launcher.h"
 #include "claude-sbx/gitexclude.h"
 #include "claude-sbx/inside.h"
+#include "claude-sbx/keeper.h"
 #include "claude-sbx/settings.h"
 
 #include <stdlib.h>
@@ -151,6 +152,31 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 	}
 	fprintf(x->out, "  %zu entries readable under %s; %zu hidden names unreachable\n",
 		rels.n, SBX_AGENT_CLAUDE, hidden.n);
+	/* the keeper, now that the view is known to be readable inside;
+	 * ensure ends with a --status, which is the liveness check */
+	enum sbx_keeper_mode kmode = sbx_keeper_mode_of(c->seed_keeper, getenv("CLAUDE_SBX_KEEPER"));
+	if (kmode == SBX_KEEPER_OFF) {
+		fprintf(x->out, "  keeper: off (seed.keeper: off); host edits may stay unseen under "
+			"sbx's virtiofs caching\n");
+	} else {
+		struct sbx_keeper_state kst = {0};
+		struct sbx_err e2 = {0};
+		bool started = false;
+		if (sbx_keeper_ensure(&x->sbx, c, mp, &kst, &started, &e2) < 0) {
+			if (kmode == SBX_KEEPER_ON) {
+				sbx_err_set(err, 1, "step 6/%d (the keeper): %s (seed.keeper: on)",
+					    NSTEPS, e2.msg);
+				goto undo;
+			}
+			fprintf(stderr, "claude-sbx: warning: the keeper does not run in %s: %s; "
+				"host edits may stay unseen under sbx's virtiofs caching\n",
+				c->name, e2.msg);
+		} else {
+			fprintf(x->out, "  keeper %s (pid %ld): drops the guest's caches when the view changes\n",
+				started ? "started" : "already running", kst.pid);
+		}
+		sbx_keeper_report(x->out, "  ", &kst, mp, kmode);
+	}
 
 	if (stop_here(err, 7))
 		goto undo;

@@ -1,6 +1,7 @@
 /* cmd_status.c — `claude-sbx status`: the sandbox, the view, and the egress
  * rules against the allowlists (drift listed). */
 #include "launcher.h"
+#include "claude-sbx/keeper.h"
 #include "claude-sbx/sbxls.h"
 #include "seedfs/seedfs.h"
 
@@ -9,7 +10,7 @@
 #include <string.h>
 
 /* `sbx ls --json`, or the table where --json is not known. */
-static int sandbox_state(struct sbx_ctx *x, struct sbx_err *err)
+static int sandbox_state(struct sbx_ctx *x, bool *present, struct sbx_err *err)
 {
 	struct proc_result res;
 	struct sbx_sandboxes list;
@@ -30,6 +31,7 @@ static int sandbox_state(struct sbx_ctx *x, struct sbx_err *err)
 	if (rc < 0)
 		return -1;
 	const struct sbx_sandbox *s = sbx_sandboxes_find(&list, x->cfg.name);
+	*present = s != NULL;
 	fprintf(x->out, "sandbox:  %s: %s\n", x->cfg.name,
 		!s ? "absent" : s->status ? s->status : "present");
 	sbx_sandboxes_free(&list);
@@ -80,6 +82,34 @@ static void view_state(struct sbx_ctx *x)
 		fprintf(x->out, "view:     not mounted\n");
 }
 
+/* The in-sandbox liveness check: the keeper runs (started again after an
+ * `sbx stop` unless seed.keeper is off), the guest's change probe against
+ * the host's, and the verdict. */
+static void keeper_state(struct sbx_ctx *x)
+{
+	const struct sbx_config *c = &x->cfg;
+	struct sbx_err e2 = {0};
+	char *mp = sbx_view_mountpoint(c, c->placement, &e2);
+	if (!mp || !sbx_view_is_mounted(mp)) {
+		free(mp);
+		return;
+	}
+	enum sbx_keeper_mode mode = sbx_keeper_mode_of(c->seed_keeper, getenv("CLAUDE_SBX_KEEPER"));
+	struct sbx_keeper_state st = {0};
+	bool started = false;
+	int rc = mode == SBX_KEEPER_OFF ? sbx_keeper_query(&x->sbx, c, mp, &st, &e2)
+					: sbx_keeper_ensure(&x->sbx, c, mp, &st, &started, &e2);
+	fprintf(x->out, "inside:   %s%s\n", c->name, started ? " (keeper started again)" : "");
+	if (mode == SBX_KEEPER_OFF && rc == 0 && !st.answered)
+		fprintf(x->out, "  keeper: off (seed.keeper: off) and not in the sandbox: no liveness "
+			"check; host edits may stay unseen under sbx's virtiofs caching\n");
+	else if (rc < 0)
+		fprintf(x->out, "  keeper: %s\n", e2.msg);
+	if ((rc == 0 || st.answered) && !(mode == SBX_KEEPER_OFF && !st.answered))
+		sbx_keeper_report(x->out, "  ", &st, mp, mode);
+	free(mp);
+}
+
 static int egress_state(struct sbx_ctx *x, const struct strv *wanted,
 			struct sbx_err *err)
 {
@@ -121,9 +151,12 @@ int sbx_cmd_status(struct sbx_ctx *x, struct sbx_err *err)
 		view_state(x);
 		goto out;
 	}
-	if (sandbox_state(x, err) < 0)
+	bool present = false;
+	if (sandbox_state(x, &present, err) < 0)
 		goto out;
 	view_state(x);
+	if (present)
+		keeper_state(x);
 	if (egress_state(x, &wanted, err) < 0)
 		goto out;
 	rc = 0;

@@ -280,6 +280,7 @@ static const char *const placements[] = {"workspace", "separate", NULL};
 static const char *const defaults[] = {"deny-all", "balanced", "allow-all", NULL};
 static const char *const stores[] = {"off", "readonly", "readwrite", "sbx-default", NULL};
 static const char *const vias[] = {"flag", "merge", NULL};
+static const char *const keepers[] = {"auto", "on", "off", NULL};
 
 const char *sbx_skills_store_name(enum sbx_skills_store s)
 {
@@ -370,6 +371,10 @@ static int k_seed_follow(struct ctx *x, const struct ynode *v)
 {
 	return add_list(x, v, "seed.follow", &x->c->seed_follow, L_PATH);
 }
+static int k_seed_keeper(struct ctx *x, const struct ynode *v)
+{
+	return set_enum(x, v, "seed.keeper", &x->c->seed_keeper, keepers);
+}
 static int k_net_default(struct ctx *x, const struct ynode *v)
 {
 	return set_enum(x, v, "network.default", &x->c->net_default, defaults);
@@ -393,7 +398,7 @@ static const struct key cc_keys[] = {
 static const struct key seed_keys[] = {
 	{"source", k_seed_source}, {"placement", k_seed_placement},
 	{"rules", k_seed_rules}, {"with", k_seed_with}, {"follow", k_seed_follow},
-	{NULL, NULL},
+	{"keeper", k_seed_keeper}, {NULL, NULL},
 };
 static const struct key net_keys[] = {
 	{"default", k_net_default}, {"allowlists", k_net_allowlists},
@@ -485,6 +490,7 @@ int sbx_config_load_text(struct sbx_config *c, const char *name,
 	TAKE(cc_model);
 	TAKE(seed_source);
 	TAKE(net_default);
+	TAKE(seed_keeper);
 #undef TAKE
 	if (tmp.placement != SBX_PLACE_UNSET)
 		c->placement = tmp.placement;
@@ -595,6 +601,7 @@ static void config_copy_free(struct sbx_config *c)
 	free(c->cc_model);
 	free(c->seed_source);
 	free(c->net_default);
+	free(c->seed_keeper);
 	strv_free(&c->cc_flags);
 	strv_free(&c->seed_rules);
 	strv_free(&c->seed_with);

@@ -1,6 +1,7 @@
 /* inside.c — scripts run inside the sandbox and their argv (see inside.h).
  * The scripts are constants; values arrive only as positional arguments. */
 #include "claude-sbx/inside.h"
+#include "claude-sbx/keeper.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,15 @@ int sbx_sh_quote(struct strv *out, const char *s)
 	return rc;
 }
 
+/* A login shell after an `sbx stop` starts the keeper again (its pidfile
+ * makes this a no-op when it runs; sudo -n: never a prompt). */
+static const char keeper_lines[] =
+	"if [ \"$(id -u)\" != 0 ] && [ -x " SBX_KEEPER_GUEST " ] && "
+	"command -v sudo >/dev/null 2>&1; then\n"
+	"  sudo -n " SBX_KEEPER_GUEST " --daemon --pidfile " SBX_KEEPER_PIDFILE
+	" -- \"$CLAUDE_SBX_SEED\" >/dev/null 2>&1 || :\n"
+	"fi\n";
+
 /* For agent shell: a `claude` function that adds the seed's flags. */
 static char *claude_function(const char *plugin, const char *settings)
 {
@@ -323,13 +333,14 @@ char *sbx_profile_text(const char *view, const char *model, bool local_bin,
 		"fi\n"
 		"CLAUDE_SBX_SEED=%s; export CLAUDE_SBX_SEED\n"
 		"%s%s%s"
-		"%s%s",
+		"%s%s"
+		"%s",
 		q.v[0],
 		model ? "ANTHROPIC_MODEL=" : "", model ? q.v[1] : "",
 		model ? "; export ANTHROPIC_MODEL\n" : "",
 		local_bin ? "case \":$PATH:\" in *\":$HOME/.local/bin:\"*) ;; "
 			    "*) PATH=$HOME/.local/bin:$PATH; export PATH ;; esac\n" : "",
-		fn);
+		fn, keeper_lines);
 	free(fn);
 	strv_free(&q);
 	return r < 0 ? NULL : text;

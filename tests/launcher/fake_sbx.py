@@ -28,6 +28,13 @@ Test hooks (environment):
   SBX_FAKE_ATTACHED=NAME  `rm` without -f refuses NAME (a session attached)
   SBX_FAKE_IMAGE_BIN a host directory bound read-only at /opt/image/bin and
                     put first on PATH inside (tools of the sandbox image)
+  SBX_FAKE_BACKEND=vm  a sandbox is a QEMU guest (fake_sbx_vm.py): exec/run
+                    run in it, stop/rm stop it
+Like a VM, a sandbox keeps /run and the daemons root started (`exec -u
+root` runs outside a pid namespace, with /run kept per sandbox) until `sbx
+stop` or `sbx rm`, which kill every process of the sandbox (those that
+carry SBX_FAKE_SANDBOX_ID) and empty its /run. `sbx cp SRC SANDBOX:/home/
+agent/PATH` (or the reverse) copies through the sandbox's home directory.
 Every call is appended to $SBX_FAKE_STATE/calls.log as a JSON array.
 """
 import json
@@ -415,17 +422,20 @@ def ls(st, args):
 def bwrap_argv(name, sb, user, workdir, env):
     d = sb_dir(name)
     uid = "0" if user == "root" else "1000"
-    a = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc",
-         "--unshare-uts", "--hostname", name, "--unshare-user", "--uid", uid,
-         "--gid", uid, "--ro-bind", "/usr", "/usr"]
+    # root's daemons outlive the exec (a VM keeps them): no pid namespace
+    a = ["bwrap", "--die-with-parent"] + ([] if user == "root" else ["--unshare-pid"]) + [
+         "--unshare-ipc", "--unshare-uts", "--hostname", name, "--unshare-user",
+         "--uid", uid, "--gid", uid, "--ro-bind", "/usr", "/usr"]
     for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         p = "/" + top
         if os.path.islink(p):
             a += ["--symlink", os.readlink(p), p]
         elif os.path.isdir(p):
             a += ["--ro-bind", p, p]
-    a += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
-          "--tmpfs", "/etc"]
+    run_dir = os.path.join(d, "run")
+    os.makedirs(run_dir, exist_ok=True)
+    a += ["--bind", "/proc", "/proc"] if user == "root" else ["--proc", "/proc"]
+    a += ["--dev", "/dev", "--tmpfs", "/tmp", "--bind", run_dir, "/run", "--tmpfs", "/etc"]
     for e in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "hosts",
               "resolv.conf", "ssl", "ca-certificates", "ca-certificates.conf",
               "alternatives", "localtime", "profile", "bash.bashrc", "inputrc"):
@@ -452,7 +462,8 @@ def bwrap_argv(name, sb, user, workdir, env):
         # workspace: cover each one with an empty directory
         for nested in nested_mounts([m["path"] for m in sb["mounts"]]):
             a += ["--tmpfs", nested]
-    a += ["--clearenv", "--setenv", "HOME", "/home/agent", "--setenv", "PATH", path,
+    a += ["--clearenv", "--setenv", "SBX_FAKE_SANDBOX_ID", sandbox_id(name),
+          "--setenv", "HOME", "/home/agent", "--setenv", "PATH", path,
           "--setenv", "USER", "root" if user == "root" else "agent",
           "--setenv", "LANG", "C.UTF-8"]
     for k, v in os.environ.items():
@@ -463,6 +474,58 @@ def bwrap_argv(name, sb, user, workdir, env):
         a += ["--setenv", k, v]
     a += ["--chdir", workdir or sb["mounts"][0]["path"], "--"]
     return a
+
+
+def sandbox_id(name):
+    return os.path.realpath(STATE) + "/" + name
+
+
+def kill_sandbox_procs(name):
+    """What stopping the VM does to its processes: every process carrying
+    this sandbox's SBX_FAKE_SANDBOX_ID goes (SIGTERM, then SIGKILL)."""
+    import signal
+    import time
+    want = ("SBX_FAKE_SANDBOX_ID=" + sandbox_id(name)).encode()
+    pids = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit() or int(p) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/environ" % p, "rb") as f:
+                if want in f.read().split(b"\0"):
+                    pids.append(int(p))
+        except OSError:
+            continue
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.monotonic() + 5
+    def alive(pid):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return not f.read().rsplit(") ", 1)[-1].startswith(("Z", "X"))
+        except OSError:
+            return False
+
+    while pids and time.monotonic() < deadline:
+        pids = [p for p in pids if alive(p)]
+        time.sleep(0.02)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    shutil.rmtree(os.path.join(sb_dir(name), "run"), ignore_errors=True)
+
+
+def vm_backend():
+    if os.environ.get("SBX_FAKE_BACKEND") != "vm":
+        return None
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import fake_sbx_vm
+    return fake_sbx_vm
 
 
 def nested_mounts(paths):
@@ -514,7 +577,42 @@ def exec_(st, args):
     sb = st["sandboxes"][name]
     sb["status"] = "running"
     save(st)
+    vmb = vm_backend()
+    if vmb:
+        return vmb.exec_in(STATE, name, sb, user, workdir, env, cmd)
     run_inside(name, sb, user, workdir, env, cmd)
+
+
+def cp(st, args):
+    """sbx cp [-L] SRC DST, one side SANDBOX:/abs/path; the sandbox side
+    must lie in /home/agent (the sandbox's home directory here)."""
+    args = [a for a in args if a != "-L"]
+    if len(args) != 2 or any(a.startswith("-") for a in args):
+        die("usage: sbx cp [-L] SRC DST (one side SANDBOX:/abs/path)")
+    maybe_fail(st, "cp")
+
+    def side(spec):
+        name, sep, path = spec.partition(":")
+        if not sep or "/" in name:
+            return None
+        if name not in st["sandboxes"]:
+            die("sandbox %s not found" % name)
+        if not path.startswith("/home/agent/") or "/../" in path + "/":
+            die("cp: %s: this stand-in copies only under /home/agent" % spec)
+        return os.path.join(sb_dir(name), "home", path[len("/home/agent/"):])
+
+    src, dst = side(args[0]), side(args[1])
+    if (src is None) == (dst is None):
+        die("cp: exactly one side must be SANDBOX:/abs/path")
+    src = src or args[0]
+    dst = dst or args[1]
+    if not os.path.isfile(src):
+        die("cp: %s: no such file" % args[0])
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    tmp = dst + ".sbx-cp.tmp"
+    shutil.copy2(src, tmp)
+    os.replace(tmp, dst)
+    return 0
 
 
 def run(st, args):
@@ -560,6 +658,16 @@ def run(st, args):
         cmd = ["sh", "-l"] + agent_args
     with open(os.path.join(STATE, "run.log"), "a") as f:
         f.write(json.dumps(cmd) + "\n")
+    vmb = vm_backend()
+    if vmb:
+        rc = vmb.exec_in(STATE, name, sb, None, None, [], cmd)
+        if remove:
+            vmb.stop(STATE, name)
+            st = load()
+            shutil.rmtree(sb_dir(name), ignore_errors=True)
+            st["sandboxes"].pop(name, None)
+            save(st)
+        return rc
     if not remove:
         run_inside(name, sb, None, None, [], cmd)
     # --rm: the session, then the sandbox goes
@@ -676,6 +784,10 @@ def rm(st, args):
             die("sandbox %s not found" % n)
         if os.environ.get("SBX_FAKE_ATTACHED") == n and not force:
             die("sandbox %s has an attached session; use -f" % n)
+        vmb = vm_backend()
+        if vmb:
+            vmb.stop(STATE, n)
+        kill_sandbox_procs(n)
         shutil.rmtree(sb_dir(n), ignore_errors=True)
         del st["sandboxes"][n]
         print("Sandbox %s removed" % n)
@@ -688,6 +800,10 @@ def stop(st, args):
     for n in args:
         if n not in st["sandboxes"]:
             die("sandbox %s not found" % n)
+        vmb = vm_backend()
+        if vmb:
+            vmb.stop(STATE, n)
+        kill_sandbox_procs(n)
         st["sandboxes"][n]["status"] = "stopped"
     save(st)
     return 0
@@ -712,7 +828,7 @@ def main(argv):
     if not argv:
         die("usage: sbx COMMAND")
     cmds = {"policy": policy, "create": create, "ls": ls, "exec": exec_, "run": run,
-            "rm": rm, "stop": stop, "version": version, "mount": mount,
+            "rm": rm, "stop": stop, "cp": cp, "version": version, "mount": mount,
             "umount": umount, "skills": skills}
     if argv[0] not in cmds:
         die('unknown command "%s" for "sbx"' % argv[0])

@@ -69,6 +69,33 @@ static void test_args_refused(void **state)
 	assert_non_null(strstr(why, "--bogus"));
 }
 
+static void test_args_daemon_status(void **state)
+{
+	(void)state;
+	struct keeper_opts o;
+	char why[256];
+	assert_int_equal(parse(&o, why, "--daemon", "--pidfile", "/run/k", "--", "/v", NULL), 0);
+	assert_true(o.daemon && !o.status);
+	assert_string_equal(o.view, "/v");
+	/* --status needs no VIEW; with one it probes it */
+	assert_int_equal(parse(&o, why, "--status", NULL), 0);
+	assert_true(o.status);
+	assert_null(o.view);
+	assert_string_equal(o.pidfile, KEEPER_DEFAULT_PIDFILE);
+	assert_int_equal(parse(&o, why, "--status", "/v", NULL), 0);
+	assert_string_equal(o.view, "/v");
+	/* both need a pidfile; the modes exclude each other */
+	assert_int_equal(parse(&o, why, "--daemon", "--no-pidfile", "/v", NULL), -1);
+	assert_non_null(strstr(why, "pidfile"));
+	assert_int_equal(parse(&o, why, "--status", "--no-pidfile", NULL), -1);
+	assert_int_equal(parse(&o, why, "--daemon", "--once", "/v", NULL), -1);
+	assert_non_null(strstr(why, "exclude"));
+	assert_int_equal(parse(&o, why, "--status", "--daemon", "/v", NULL), -1);
+	/* --daemon without VIEW is still refused */
+	assert_int_equal(parse(&o, why, "--daemon", NULL), -1);
+	assert_non_null(strstr(why, "VIEW"));
+}
+
 static void test_path_parses_on_the_daemon_side(void **state)
 {
 	(void)state;
@@ -151,6 +178,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_args_refused),
+		cmocka_unit_test(test_args_daemon_status),
 		cmocka_unit_test(test_path_parses_on_the_daemon_side),
 		cmocka_unit_test(test_probe_names),
 		cmocka_unit_test(test_judge),
