@@ -303,6 +303,11 @@ int main(int argc, char **argv)
 	printf(PROG ": watching %s every %u ms (pid %ld)\n", o.view,
 	       o.interval_ms, (long)getpid());
 	bool failing = false;
+	/* A drop cannot evict an inode that a reader holds open at that
+	 * moment (measured: 1-4 of 20 rename-overs stayed stale after one
+	 * drop), so each change is followed by two more drops, one probe
+	 * interval apart. */
+	unsigned redrop = 0;
 	struct timespec pause = { o.interval_ms / 1000,
 				  (long)(o.interval_ms % 1000) * 1000000L };
 	while (!stop) {
@@ -310,6 +315,10 @@ int main(int argc, char **argv)
 		probe(&o, gen, ++nonce, &err, &size);
 		switch (keeper_judge(gen, err, size, &next)) {
 		case KEEPER_SAME:
+			if (redrop) {
+				redrop--;
+				act(&o);
+			}
 			break;
 		case KEEPER_CHANGED: {
 			const char *what = act(&o);
@@ -317,6 +326,7 @@ int main(int argc, char **argv)
 				    ": %s (%.1f ms)\n",
 			       gen, next, what, now_ms() - t0);
 			gen = next;
+			redrop = 2;
 			failing = false;
 			break;
 		}

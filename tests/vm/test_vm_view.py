@@ -193,7 +193,8 @@ def test_hidden_names_are_enoent(guest, view, user):
 
 
 def test_inode_numbers_as_seen(guest, view):
-    """Prints st_ino host vs guest; asserts they are unique in the guest."""
+    """Prints st_ino host vs guest; asserts they are unique in the guest and
+    below 2^53 (JavaScript reads st_ino as a double)."""
     _, _, mp = view
     r = guest.exec(["find", os.fspath(mp), "-exec", "stat", "-c", "%i %n", "{}", "+"],
                    check=True)
@@ -210,6 +211,8 @@ def test_inode_numbers_as_seen(guest, view):
     assert set(seen) == set(host)
     dup = [i for i in set(seen.values()) if list(seen.values()).count(i) > 1]
     assert not dup, f"duplicate inode numbers in the guest: {dup}"
+    big = {os.path.relpath(p, mp): i for p, i in seen.items() if i >= 2**53}
+    assert not big, f"inode numbers at or above 2^53 in the guest: {big}"
 
 
 def _wait_guest_sees(g, path, want, timeout):
