@@ -150,7 +150,7 @@ test_all() {
 	# The vm suite's guest kernel (Debian's linux-image-amd64, cached by
 	# version in /var/cache/claude-seedfs-vm); without it that suite skips.
 	python3 tests/vm/fetch_kernel.py >/dev/null || echo "(no guest kernel: the vm suite will skip)"
-	run_suite "tests (unit, integration, launcher, benchmark smoke)" build
+	run_suite "tests (unit, integration, launcher, benchmark smoke, soak, vm)" build
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	# Detached daemons have no stderr: sanitizer reports go to files.
 	local sanlogs
