@@ -38,10 +38,12 @@ def claude_in_usr():
     return path if real.startswith("/usr/") else None
 
 
-@unittest.skipUnless(claude_in_usr(), "Claude Code not installed under /usr "
-                     "(npm install -g @anthropic-ai/claude-code)")
-class RealClient(LauncherCase):
+class ClientCase(LauncherCase):
+    """Claude Code in the stand-in sandbox against the mock: set-up and
+    checks, no tests (test_real_client_vm.py runs them in a microVM).
+    API_HOST is where the sandbox reaches the host's loopback."""
     SBX_VERSION = "0.55"
+    API_HOST = None
 
     def setUp(self):
         super().setUp()
@@ -54,7 +56,9 @@ class RealClient(LauncherCase):
         # what the sbx proxy provides inside a real sandbox: an endpoint and
         # a placeholder key (here: the mock and a dummy)
         self.client_env = {
-            "SBX_FAKE_ENV_ANTHROPIC_BASE_URL": self.mock.url,
+            "SBX_FAKE_ENV_ANTHROPIC_BASE_URL": (
+                self.mock.url.replace("127.0.0.1", self.API_HOST)
+                if self.API_HOST else self.mock.url),
             "SBX_FAKE_ENV_ANTHROPIC_API_KEY": "sk-ant-placeholder",
             "SBX_FAKE_ENV_CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
             "SBX_FAKE_ENV_DISABLE_AUTOUPDATER": "1",
@@ -110,6 +114,10 @@ class RealClient(LauncherCase):
                 where.append("request %d %s body" % (i, r["path"]))
         return where
 
+
+@unittest.skipUnless(claude_in_usr(), "Claude Code not installed under /usr "
+                     "(npm install -g @anthropic-ai/claude-code)")
+class RealClient(ClientCase):
     def test_agent_loaded_the_seed_and_no_hook_ran(self):
         self.add_store_skill()
         self.launch("--config", self.cfg, "start")
