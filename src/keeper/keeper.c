@@ -137,3 +137,13 @@ enum keeper_action keeper_judge(uint64_t known, int err, int64_t size,
 	*next = (uint64_t)size;
 	return KEEPER_CHANGED;
 }
+
+unsigned keeper_pause_ms(unsigned interval_ms, double since_change_ms,
+			 bool *redrop)
+{
+	*redrop = since_change_ms >= 0 &&
+		  since_change_ms < KEEPER_REDROP_WINDOW_MS;
+	if (*redrop && interval_ms > KEEPER_REDROP_EVERY_MS)
+		return KEEPER_REDROP_EVERY_MS;
+	return interval_ms;
+}

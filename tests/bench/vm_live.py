@@ -28,7 +28,8 @@ the workspace, --walks times after dropping the guest's caches, as a
 ratio view/copy (goal <= 1.10).
 "always+drop" runs cache=always with a guest loop writing 2 to
 /proc/sys/vm/drop_caches every 0.5 s: a stand-in for a guest keeper.
-"always+keeper" runs the guest keeper itself (claude-seedfs-keeper
+"MODE+keeper" (auto+keeper, always+keeper: what claude-sbx sets up)
+runs the guest keeper itself (claude-seedfs-keeper
 --interval 200, statically linked, copied into the guest; found next to
 SEEDFS_BIN or at $SEEDFS_VM_KEEPER; the view must answer its probe).
 
@@ -130,15 +131,15 @@ class Watch:
 
 
 def run_mode(mode, sample, mp, ws, n, interval, wait, rules, walks):
-    cache = "always" if mode.startswith("always") else mode
+    cache = mode.split("+")[0]
     src = sample.path
     for i in range(n):
         U.write(src / "commands" / f"rm-{i}.md", f"# to be removed {i}\n".encode())
     U.wait_for(lambda: (mp / "commands" / f"rm-{n - 1}.md").exists(), timeout=5,
                what="the removal targets in the host view")
-    keeper = vm.keeper_binary(U.BIN) if mode == "always+keeper" else None
-    if mode == "always+keeper" and keeper is None:
-        raise RuntimeError("always+keeper: no claude-seedfs-keeper next to SEEDFS_BIN "
+    keeper = vm.keeper_binary(U.BIN) if mode.endswith("+keeper") else None
+    if mode.endswith("+keeper") and keeper is None:
+        raise RuntimeError(f"{mode}: no claude-seedfs-keeper next to SEEDFS_BIN "
                            "and SEEDFS_VM_KEEPER unset")
     files = {"/bin/claude-seedfs-keeper": ("exec", keeper.read_bytes())} if keeper else None
     g = vm.boot([os.fspath(ws)], cache=cache, files=files)
@@ -261,8 +262,9 @@ def fmt(x):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--modes", default=None,
-                    help="comma list of none, auto, always, always+drop, always+keeper "
-                         "(default: all; always+keeper when a keeper is found)")
+                    help="comma list of none, auto, always, always+drop, and "
+                         "MODE+keeper for each cache mode (default: the first four; "
+                         "auto+keeper and always+keeper when a keeper is found)")
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--interval", type=int, default=20, help="guest re-read interval, ms")
     ap.add_argument("--wait", type=float, default=3.0, help="seconds before a change is stale")
@@ -270,9 +272,9 @@ def main():
     a = ap.parse_args()
     modes = a.modes.split(",") if a.modes else \
         ["none", "auto", "always", "always+drop"] + \
-        (["always+keeper"] if vm.keeper_binary(U.BIN) else [])
+        (["auto+keeper", "always+keeper"] if vm.keeper_binary(U.BIN) else [])
     for m in modes:
-        if m not in vm.CACHE_MODES + ("always+drop", "always+keeper"):
+        if m not in vm.CACHE_MODES + ("always+drop",) + tuple(c + "+keeper" for c in vm.CACHE_MODES):
             ap.error(f"unknown mode {m!r}")
     why = vm.unavailable()
     if why:

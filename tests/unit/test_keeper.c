@@ -173,6 +173,26 @@ static void test_judge(void **state)
 	assert_int_equal(keeper_judge(5, 0, 5, &next), KEEPER_FAILED);
 }
 
+static void test_pause(void **state)
+{
+	(void)state;
+	bool redrop = true;
+	/* idle: one probe an interval, no drops */
+	assert_int_equal(keeper_pause_ms(200, -1, &redrop), 200);
+	assert_false(redrop);
+	assert_int_equal(keeper_pause_ms(200, KEEPER_REDROP_WINDOW_MS, &redrop), 200);
+	assert_false(redrop);
+	/* just after a change: drops again, faster than the interval */
+	assert_int_equal(keeper_pause_ms(200, 0, &redrop), KEEPER_REDROP_EVERY_MS);
+	assert_true(redrop);
+	assert_int_equal(keeper_pause_ms(200, KEEPER_REDROP_WINDOW_MS - 1, &redrop),
+			 KEEPER_REDROP_EVERY_MS);
+	assert_true(redrop);
+	/* an interval already shorter is kept */
+	assert_int_equal(keeper_pause_ms(20, 10, &redrop), 20);
+	assert_true(redrop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_path_parses_on_the_daemon_side),
 		cmocka_unit_test(test_probe_names),
 		cmocka_unit_test(test_judge),
+		cmocka_unit_test(test_pause),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
