@@ -223,11 +223,31 @@ def run_mode(mode, sample, mp, ws, n, interval, wait, rules, walks):
                 w.close()
             results[kind] = (lat, stale, skipped)
         results["walk"] = walk(g, mp, ws / "copy", walks)
+        results["idle"] = idle_cpu(g, "claude-seedfs-keeper" if keeper else None)
     finally:
         if dropper:
             dropper.close()
         g.stop()
     return results, g.boot_seconds
+
+
+IDLE_S = 10
+IDLE = ('p=$(pidof "$1" | cut -d" " -f1); [ -n "$p" ] || exit 1; '
+        'a=$(cut -d" " -f14,15 /proc/$p/stat); sleep "$2"; '
+        'b=$(cut -d" " -f14,15 /proc/$p/stat); echo $a $b')
+USER_HZ = 100  # the unit of /proc/PID/stat times on x86 Linux
+
+
+def idle_cpu(g, name):
+    """Percent of one CPU the process keeping the guest live (name) used
+    over IDLE_S seconds with no change on the host; None without one."""
+    if name is None:
+        return None
+    r = g.exec(["sh", "-c", IDLE, "sh", name, str(IDLE_S)], timeout=IDLE_S + 60)
+    if r.returncode != 0:
+        raise RuntimeError(f"idle CPU: {r!r}")
+    u0, s0, u1, s1 = (int(x) for x in r.stdout.split())
+    return 100.0 * ((u1 + s1) - (u0 + s0)) / USER_HZ / IDLE_S
 
 
 WALK = ('echo 3 > /proc/sys/vm/drop_caches; i=0; while [ "$i" -lt "$1" ]; do '
@@ -284,6 +304,7 @@ def main():
     base = Path(tempfile.mkdtemp(prefix="seedfs-vm-live-"))
     rows = []
     walks = []
+    idle = []
     try:
         sample = U.build_sample(base / "home")
         ws = base / "workspace"
@@ -304,6 +325,7 @@ def main():
                 res, boot_s = run_mode(m, sample, mp, ws, a.n, a.interval, a.wait, rules,
                                        a.walks)
                 walks.append((m,) + res["walk"])
+                idle.append((m, res["idle"]))
                 print(f"cache={m}: guest booted in {boot_s:.1f} s", flush=True)
                 for kind in KINDS:
                     lat, stale, skipped = res[kind]
@@ -327,6 +349,10 @@ def main():
     print(f"{'mode':<14} {'entries':>7} {'view ms':>8} {'copy ms':>8} {'ratio':>6}")
     for m, entries, tv, tc in walks:
         print(f"{m:<14} {entries:>7} {tv * 1000:>8.1f} {tc * 1000:>8.1f} {tv / tc:>6.2f}")
+    print(f"\nidle CPU of what keeps the guest live (no host change for {IDLE_S} s; "
+          f"% of one CPU, guest clock ticks)")
+    for m, pc in idle:
+        print(f"{m:<14} {'-' if pc is None else f'{pc:.2f}'}")
     return 0
 
 
