@@ -72,7 +72,7 @@ struct node_table {
 	struct node **byname;
 	size_t nbyname, count;
 	struct node **bywd;
-	size_t nbywd;
+	size_t nbywd, nwatched; /* buckets, nodes on the chains */
 	uint64_t next_generation;
 	uint64_t ino_key; /* see node_of */
 	struct node *probe; /* the change-generation probe (ops.c): never
