@@ -45,6 +45,7 @@ static struct node *node_new(const char *name, size_t namelen,
 	n->fd = -1;
 	n->wd = -1;
 	atomic_init(&n->dead, false);
+	atomic_init(&n->prefetched, false);
 	return n;
 }
 

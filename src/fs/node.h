@@ -64,6 +64,7 @@ struct node {
 	bool in_limbo;	       /* dead, unhashed, still referenced: on
 				  node_table.limbo through hnext/wnext */
 	atomic_bool dead;
+	atomic_bool prefetched; /* a directory queued for warming (ops.c) */
 };
 
 struct node_table {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "prefetch.h"
 #include "probe.h"
 #include "safeopen.h"
 #include "snapshot.h"
@@ -139,6 +140,13 @@ static int link_entry(struct daemon *d, struct node *parent, const char *name,
 		return -ENOMEM;
 	fe->ino = node_ino(&d->nodes, n);
 	fe->generation = n->generation;
+	if (n->type == S_IFDIR && n->fd >= 0 &&
+	    !atomic_exchange(&n->prefetched, true)) {
+		/* Its entries are what the kernel asks about next: read
+		 * their inodes in the background meanwhile. */
+		struct prefetch_rules pr = { &d->rules_lock, &d->rules };
+		prefetch_dir(&pr, n->fd, n->path, n->pathlen);
+	}
 	if (n->type == S_IFDIR && n->wd < 0)
 		fe->attr_timeout = SHORT_TIMEOUT; /* no watch: see dir_timeout */
 	if (n->transform != TRANSFORM_NONE) {
