@@ -10,8 +10,10 @@ directory, claude-seedfs, `bindfs -r` and libfuse's passthrough_ll example
 cat of every small file, stat of every entry, sequential read of the large
 files). Also measures FUSE requests per workload (claude-seedfs status
 --stats), mount-ready time against a tar copy, edit-to-visible latency,
-daemon RSS and fds after a 100,000-entry directory walk, and the cost of a
-200-pattern rules file. Prints a table with the targets of issue 4 and
+daemon RSS and fds after a 100,000-entry directory walk, the first walk of
+1,000-, 10,000- and 100,000-entry directories (per-entry cost against the
+plain directory, passthrough_ll and a trivial low-level filesystem,
+floor_ll.c), and the cost of a 200-pattern rules file. Prints a table with the targets of issue 4 and
 writes the same into a markdown file (the block between the bench markers;
 text outside the markers is kept).
 
@@ -1564,7 +1566,8 @@ with `cache=always`, copying with `tar`), measured by one command:
     sudo python3 tests/bench/bench.py --quick    # smoke run (CI: meson test --suite bench)
 
 Options: `--reps N`, `--skills N`, `--big-mb N`, `--scale-entries N`,
-`--edits N`, `--out FILE`, `--exe PATH`, `--workdir DIR`, `--keep`.
+`--walk-sizes N…`, `--edits N`, `--only main,edits,rules,scale,walk,mount`,
+`--out FILE`, `--exe PATH`, `--workdir DIR`, `--keep`.
 
 Method: the tree is generated fresh; every variant is mounted over the same
 source in one invocation; each repetition runs every workload on every
