@@ -13,7 +13,8 @@
 #include "safeopen.h"
 #include "seedfs/names.h"
 
-#define QUEUE_MAX 256	   /* directories waiting (each holds a descriptor) */
+#define QUEUE_MAX 64	   /* directories waiting (each holds a descriptor:
+			      a few percent of a 1,024 limit) */
 #define WORKERS 2	   /* reads in flight besides the request's own */
 #define ENTRIES_MAX 2048   /* per queued directory, subdirectories
 			      included: a huge one is left to the listing */
