@@ -45,6 +45,7 @@ static struct node *node_new(const char *name, size_t namelen,
 	n->fd = -1;
 	n->wd = -1;
 	atomic_init(&n->dead, false);
+	atomic_init(&n->prefetched, false);
 	return n;
 }
 
@@ -229,6 +230,30 @@ static void hash_remove(struct node_table *t, struct node *n)
 
 /* ---- watch index ---- */
 
+/* Doubles the buckets, so that chains stay short with one watch per visible
+ * file of a 100,000-entry directory (watch descriptors are small and
+ * sequential: the low bits spread them). */
+static void grow_bywd(struct node_table *t)
+{
+	size_t nb = t->nbywd * 2;
+	struct node **b = calloc(nb, sizeof(*b));
+	if (!b)
+		return; /* keep the longer chains */
+	for (size_t i = 0; i < t->nbywd; i++) {
+		struct node *n = t->bywd[i];
+		while (n) {
+			struct node *next = n->wnext;
+			size_t h = (size_t)n->wd & (nb - 1);
+			n->wnext = b[h];
+			b[h] = n;
+			n = next;
+		}
+	}
+	free(t->bywd);
+	t->bywd = b;
+	t->nbywd = nb;
+}
+
 /* Directories and symlink targets are watched through their own O_PATH
  * descriptor. A plain file is watched by name beneath its parent's
  * descriptor, for IN_ATTRIB only: a link count changed through another
@@ -259,9 +284,12 @@ static void watch_add(struct node_table *t, struct node *n)
 	if (wd < 0)
 		return; /* the view still works, only without live updates */
 	n->wd = wd;
+	if (t->nwatched >= t->nbywd * 2)
+		grow_bywd(t);
 	size_t h = (size_t)wd & (t->nbywd - 1);
 	n->wnext = t->bywd[h];
 	t->bywd[h] = n;
+	t->nwatched++;
 }
 
 static void watch_remove(struct node_table *t, struct node *n)
@@ -273,6 +301,7 @@ static void watch_remove(struct node_table *t, struct node *n)
 	for (struct node **pp = &t->bywd[h]; *pp;) {
 		if (*pp == n) {
 			*pp = n->wnext;
+			t->nwatched--;
 			continue;
 		}
 		if ((*pp)->wd == n->wd)
@@ -597,6 +626,7 @@ void node_watch_event(struct node_table *t, int wd, uint32_t mask,
 			     pp = &(*pp)->wnext)
 				if (*pp == n) {
 					*pp = n->wnext;
+					t->nwatched--;
 					break;
 				}
 			n->wd = -1;

@@ -64,6 +64,7 @@ struct node {
 	bool in_limbo;	       /* dead, unhashed, still referenced: on
 				  node_table.limbo through hnext/wnext */
 	atomic_bool dead;
+	atomic_bool prefetched; /* a directory queued for warming (ops.c) */
 };
 
 struct node_table {
@@ -72,7 +73,7 @@ struct node_table {
 	struct node **byname;
 	size_t nbyname, count;
 	struct node **bywd;
-	size_t nbywd;
+	size_t nbywd, nwatched; /* buckets, nodes on the chains */
 	uint64_t next_generation;
 	uint64_t ino_key; /* see node_of */
 	struct node *probe; /* the change-generation probe (ops.c): never

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "prefetch.h"
 #include "probe.h"
 #include "safeopen.h"
 #include "snapshot.h"
@@ -123,9 +124,46 @@ static struct node *live_node(struct daemon *d, fuse_ino_t ino, int *err)
 	return n;
 }
 
-/* Looks name up below parent and links a node: the shared part of LOOKUP
- * and READDIRPLUS. Returns 0 with *e filled (ino 0 for hidden/absent), or
- * -errno for a real error. Caller holds the rules lock. */
+/* Links a node for the shown entry e below parent and fills *fe: the
+ * shared part of LOOKUP and READDIRPLUS. e stays the caller's to release.
+ * Returns 0 or -ENOMEM. Caller holds the rules lock. */
+static int link_entry(struct daemon *d, struct node *parent, const char *name,
+		      struct entry *e, struct fuse_entry_param *fe)
+{
+	double t = timeout_for(parent);
+
+	memset(fe, 0, sizeof(*fe));
+	fe->entry_timeout = t;
+	fe->attr_timeout = t;
+	struct node *n = node_link(&d->nodes, parent, e, name, strlen(name));
+	if (!n)
+		return -ENOMEM;
+	fe->ino = node_ino(&d->nodes, n);
+	fe->generation = n->generation;
+	if (n->type == S_IFDIR && n->fd >= 0 &&
+	    !atomic_exchange(&n->prefetched, true)) {
+		/* Its entries are what the kernel asks about next: read
+		 * their inodes in the background meanwhile. */
+		struct prefetch_rules pr = { &d->rules_lock, &d->rules };
+		prefetch_dir(&pr, n->fd, n->path, n->pathlen);
+	}
+	if (n->type == S_IFDIR && n->wd < 0)
+		fe->attr_timeout = SHORT_TIMEOUT; /* no watch: see dir_timeout */
+	if (n->transform != TRANSFORM_NONE) {
+		struct blob *b = node_blob_take(&d->nodes, n);
+		if (b)
+			computed_attr(&e->st, b);
+		blob_put(b);
+	}
+	view_attr(&e->st, node_st_ino(n), &fe->attr);
+	atomic_store_explicit(&n->size_told, (uint64_t)fe->attr.st_size,
+			      memory_order_relaxed);
+	return 0;
+}
+
+/* Looks name up below parent and links a node. Returns 0 with *e filled
+ * (ino 0 for hidden/absent), or -errno for a real error. Caller holds the
+ * rules lock. */
 static int do_lookup(struct daemon *d, struct node *parent, const char *name,
 		     struct fuse_entry_param *fe)
 {
@@ -148,26 +186,9 @@ static int do_lookup(struct daemon *d, struct node *parent, const char *name,
 		fe->entry_timeout = t < NEGATIVE_TIMEOUT ? t : NEGATIVE_TIMEOUT;
 		return 0;
 	}
-	struct node *n = node_link(&d->nodes, parent, &e, name, strlen(name));
-	if (!n) {
-		entry_release(&e);
-		return -ENOMEM;
-	}
-	fe->ino = node_ino(&d->nodes, n);
-	fe->generation = n->generation;
-	if (n->type == S_IFDIR && n->wd < 0)
-		fe->attr_timeout = SHORT_TIMEOUT; /* no watch: see dir_timeout */
-	if (n->transform != TRANSFORM_NONE) {
-		struct blob *b = node_blob_take(&d->nodes, n);
-		if (b)
-			computed_attr(&e.st, b);
-		blob_put(b);
-	}
-	view_attr(&e.st, node_st_ino(n), &fe->attr);
-	atomic_store_explicit(&n->size_told, (uint64_t)fe->attr.st_size,
-			      memory_order_relaxed);
+	int rc = link_entry(d, parent, name, &e, fe);
 	entry_release(&e);
-	return 0;
+	return rc;
 }
 
 static void sfs_init(void *userdata, struct fuse_conn_info *conn)
@@ -180,6 +201,13 @@ static void sfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_SPLICE_MOVE;
 	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	/* Every chunk of a listing as READDIRPLUS, not only the first: the
+	 * entries arrive with their attributes, so a walk that stats what it
+	 * lists (ls -l, find -printf %s) costs one request per chunk instead
+	 * of one LOOKUP round trip per entry. The entries are classified for
+	 * the snapshot anyway. */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
 	conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
 	d->no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;
 	d->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0;
@@ -472,54 +500,135 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
  * arrives with no handle, so the snapshot lives in the directory's node
  * from offset 0 until the listing has been read to its end. */
 
-static int snapshot_build(struct daemon *d, struct node *n,
-			  struct snapshot **out)
-{
-	struct snapshot *s = snapshot_new();
-	int err = 0;
+/* A READDIR(PLUS) reply being filled. */
+struct dirbuf {
+	fuse_req_t req;
+	char *buf;
+	size_t size, used;
+	bool plus;
+	bool full; /* the next entry did not fit */
+};
 
-	if (!s)
-		return -ENOMEM;
+/* Room for name in b? Sets b->full when not. */
+static bool dirbuf_fits(struct dirbuf *b, const char *name)
+{
+	size_t need = b->plus ? fuse_add_direntry_plus(b->req, NULL, 0, name,
+						       NULL, 0)
+			      : fuse_add_direntry(b->req, NULL, 0, name, NULL, 0);
+	if (need > b->size - b->used) {
+		b->full = true;
+		return false;
+	}
+	return true;
+}
+
+/* Adds entry i of s to b, which has room for it. For READDIRPLUS, e is the
+ * entry's classification from this very request, or NULL to classify it
+ * again (a slice read a second time). An entry gone or hidden since it was
+ * classified is left out. */
+static void dirbuf_add(struct daemon *d, struct node *dir,
+		       const struct snapshot *s, size_t i, struct entry *e,
+		       struct dirbuf *b)
+{
+	const char *name = snapshot_name(s, i);
+	char *at = b->buf + b->used;
+	size_t room = b->size - b->used;
+	if (!b->plus) {
+		uint64_t known = node_child_st_ino(&d->nodes, dir, name,
+						   strlen(name));
+		struct stat st = { .st_ino = known ? known : UNKNOWN_INO,
+				   .st_mode = s->v[i].type };
+		b->used += fuse_add_direntry(b->req, at, room, name, &st,
+					     (off_t)i + 1);
+		return;
+	}
+	struct fuse_entry_param fe = { 0 };
+	if (i < 2) {
+		fe.attr.st_ino = UNKNOWN_INO;
+		fe.attr.st_mode = S_IFDIR;
+	} else if (e ? link_entry(d, dir, name, e, &fe) < 0
+		     : do_lookup(d, dir, name, &fe) < 0 || fe.ino == 0) {
+		return; /* gone or hidden since the snapshot, or no memory */
+	}
+	b->used += fuse_add_direntry_plus(b->req, at, room, name, &fe,
+					  (off_t)i + 1);
+}
+
+/* Reads the source directory of n on from s->pos and classifies each name,
+ * once: the shown ones are appended to s and, with b, added to the reply
+ * with that same classification, until b is full or the directory ends.
+ * Without b, reads on until s holds more than upto entries. Caller holds
+ * the rules lock and s->lock. Returns 0 or -errno. */
+static int listing_read(struct daemon *d, struct node *n, struct snapshot *s,
+			size_t upto, struct dirbuf *b)
+{
+	/* getdents64 records are 8-byte aligned */
+	union {
+		struct dirent64 de;
+		char raw[16384];
+	} u;
+	int err = 0;
+	bool stop = false;
+
 	int fd = openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!dir) {
+	if (fd < 0)
+		return -errno;
+	if (lseek(fd, s->pos, SEEK_SET) < 0) {
 		err = -errno;
-		if (fd >= 0)
-			close(fd);
-		snapshot_put(s);
+		close(fd);
 		return err;
 	}
 	struct dirref dr = dirref_of(n);
-	struct dirent *de;
-	while ((de = readdir(dir)) != NULL) {
-		const char *name = de->d_name;
-		if (name[0] == '.' && (name[1] == '\0' ||
-				       (name[1] == '.' && name[2] == '\0')))
-			continue;
-		if (!n->parent && probe_reserved(name, strlen(name)))
-			continue; /* reserved at the root: probe.h */
-		struct entry e;
-		if (classify(&d->sv, d->rules, &dr, name, strlen(name), false,
-			     &e) < 0) {
-			err = -ENOMEM;
+	while (!stop && !err) {
+		ssize_t got = getdents64(fd, u.raw, sizeof(u.raw));
+		if (got < 0) {
+			err = -errno;
 			break;
 		}
-		if (e.why == SHOWN)
-			err = snapshot_add(s, name, e.st.st_mode & S_IFMT);
-		entry_release(&e);
-		if (err)
+		if (got == 0) {
+			s->complete = true;
 			break;
+		}
+		for (ssize_t o = 0; o < got && !stop && !err;) {
+			struct dirent64 *de = (struct dirent64 *)(u.raw + o);
+			const char *name = de->d_name;
+			size_t len = strlen(name);
+			o += de->d_reclen;
+			if ((name[0] == '.' &&
+			     (name[1] == '\0' ||
+			      (name[1] == '.' && name[2] == '\0'))) ||
+			    (!n->parent && probe_reserved(name, len))) {
+				s->pos = de->d_off; /* reserved: probe.h */
+				continue;
+			}
+			if (b && !dirbuf_fits(b, name))
+				break; /* read again by the next slice */
+			struct entry e;
+			if (classify(&d->sv, d->rules, &dr, name, len,
+				     b && b->plus, &e) < 0) {
+				err = -ENOMEM;
+				break;
+			}
+			if (e.why == SHOWN) {
+				err = snapshot_add(s, name, e.st.st_mode & S_IFMT);
+				if (!err && b)
+					dirbuf_add(d, n, s, s->n - 1, &e, b);
+			}
+			entry_release(&e);
+			if (err)
+				break;
+			s->pos = de->d_off;
+			if (!b && s->n > upto)
+				stop = true;
+		}
+		if (b && b->full)
+			stop = true;
 	}
-	closedir(dir);
-	if (err) {
-		snapshot_put(s);
-		return err;
-	}
-	*out = s;
-	return 0;
+	close(fd);
+	return err;
 }
 
-/* The snapshot to serve from offset off of directory n, with a reference
+/* The listing to serve from offset off of directory n, with a reference
  * for the caller. Caller holds the rules lock. */
 static int listing_for(struct daemon *d, struct node *n, off_t off,
 		       struct fuse_file_info *fi, struct snapshot **out)
@@ -531,9 +640,9 @@ static int listing_for(struct daemon *d, struct node *n, off_t off,
 	}
 	struct snapshot *s = off > 0 ? node_snapshot_take(&d->nodes, n) : NULL;
 	if (!s) {
-		int rc = snapshot_build(d, n, &s);
-		if (rc < 0)
-			return rc;
+		s = snapshot_new();
+		if (!s)
+			return -ENOMEM;
 		node_snapshot_set(&d->nodes, n, s);
 	}
 	*out = s;
@@ -556,11 +665,8 @@ static void sfs_opendir(fuse_req_t req, fuse_ino_t ino,
 	struct node *n = live_node(d, ino, &err);
 	if (n && n->type != S_IFDIR)
 		err = ENOTDIR;
-	else if (n) {
-		int rc = snapshot_build(d, n, &s);
-		if (rc < 0)
-			err = -rc;
-	}
+	else if (n && !(s = snapshot_new()))
+		err = ENOMEM;
 	pthread_rwlock_unlock(&d->rules_lock);
 	if (err) {
 		fuse_reply_err(req, err);
@@ -582,11 +688,12 @@ static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
 		      bool plus)
 {
 	struct snapshot *s = NULL;
-	char *buf = malloc(size);
-	size_t used = 0, i = (size_t)off;
+	struct dirbuf b = { .req = req, .buf = malloc(size), .size = size,
+			    .plus = plus };
+	size_t i = off > 0 ? (size_t)off : 0;
 	int err = 0;
 
-	if (!buf) {
+	if (!b.buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
@@ -599,44 +706,32 @@ static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
 		if (rc < 0)
 			err = -rc;
 	}
-	for (; !err && i < s->n; i++) {
-		const char *name = snapshot_name(s, i);
-		size_t room = size - used, need;
-		if (!plus) {
-			uint64_t known = node_child_st_ino(&d->nodes, dir, name,
-							   strlen(name));
-			struct stat st = { .st_ino = known ? known : UNKNOWN_INO,
-					   .st_mode = s->v[i].type };
-			need = fuse_add_direntry(req, buf + used, room, name,
-						 &st, (off_t)i + 1);
-			if (need > room)
+	if (!err) {
+		pthread_mutex_lock(&s->lock);
+		/* An offset past what was read so far (a listing taken again
+		 * meanwhile): read up to it first. */
+		if (i > s->n && !s->complete)
+			err = -listing_read(d, dir, s, i - 1, NULL);
+		for (; !err && i < s->n; i++)
+			if (!dirbuf_fits(&b, snapshot_name(s, i)))
 				break;
-			used += need;
-			continue;
-		}
-		struct fuse_entry_param fe = { 0 };
-		need = fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0);
-		if (need > room)
-			break;
-		if (i < 2) {
-			fe.attr.st_ino = UNKNOWN_INO;
-			fe.attr.st_mode = S_IFDIR;
-		} else if (do_lookup(d, dir, name, &fe) < 0 || fe.ino == 0) {
-			continue; /* gone or hidden since the snapshot */
-		}
-		used += fuse_add_direntry_plus(req, buf + used, room, name,
-					       &fe, (off_t)i + 1);
+			else
+				dirbuf_add(d, dir, s, i, NULL, &b);
+		if (!err && !b.full && !s->complete)
+			err = -listing_read(d, dir, s, 0, &b);
+		bool ended = !err && s->complete && b.used == 0 && !b.full;
+		pthread_mutex_unlock(&s->lock);
+		/* The empty slice at the end: the kernel has it all now. */
+		if (ended && d->no_opendir)
+			node_snapshot_drop(&d->nodes, dir, s);
 	}
-	/* Read to its end: the kernel has it cached now. */
-	if (!err && d->no_opendir && i >= s->n)
-		node_snapshot_drop(&d->nodes, dir, s);
 	pthread_rwlock_unlock(&d->rules_lock);
 	snapshot_put(s);
 	if (err)
 		fuse_reply_err(req, err);
 	else
-		fuse_reply_buf(req, buf, used);
-	free(buf);
+		fuse_reply_buf(req, b.buf, b.used);
+	free(b.buf);
 }
 
 static void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,

@@ -42,6 +42,7 @@ struct snapshot *snapshot_new(void)
 	if (!s)
 		return NULL;
 	atomic_init(&s->refs, 1);
+	pthread_mutex_init(&s->lock, NULL);
 	if (snapshot_add(s, ".", S_IFDIR) < 0 ||
 	    snapshot_add(s, "..", S_IFDIR) < 0) {
 		snapshot_put(s);
@@ -59,6 +60,7 @@ void snapshot_put(struct snapshot *s)
 {
 	if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
 		return;
+	pthread_mutex_destroy(&s->lock);
 	free(s->v);
 	free(s->names);
 	free(s);

@@ -1,12 +1,16 @@
-/* snapshot.h — a filtered directory listing, taken once and served in
- * slices: READDIR offsets are indexes into it, so hidden entries never show
- * in d_off values. Names live in one arena (a 100,000-entry listing is one
- * allocation, not 100,000). Reference-counted: a directory node keeps the
- * one being read while the kernel fills its readdir cache. */
+/* snapshot.h — a filtered directory listing, served in slices: READDIR
+ * offsets are indexes into it, so hidden entries never show in d_off
+ * values. It is taken as it is read: each slice classifies the source
+ * entries it returns, once, and appends the shown ones (pos is where the
+ * source directory is read on). Names live in one arena (a 100,000-entry
+ * listing is one allocation, not 100,000). Reference-counted: a directory
+ * node keeps the one being read while the kernel fills its readdir cache. */
 #ifndef SEEDFS_SNAPSHOT_H
 #define SEEDFS_SNAPSHOT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -18,10 +22,13 @@ struct snap_ent {
 
 struct snapshot {
 	atomic_uint refs;
+	pthread_mutex_t lock; /* held while a slice is served or appended */
 	struct snap_ent *v; /* v[0] ".", v[1] "..", then visible entries */
 	size_t n, cap;
 	char *names;
 	size_t used, room;
+	off_t pos;     /* source directory offset after the last entry read */
+	bool complete; /* the source directory was read to its end */
 };
 
 struct snapshot *snapshot_new(void); /* holds "." and "..", one reference */

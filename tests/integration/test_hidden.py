@@ -220,3 +220,43 @@ def test_deleting_a_hidden_entry_changes_nothing_visible(source, view):
     os.unlink(source.src("skills/deploy/id_rsa"))
     time.sleep(0.2)
     assert sorted(os.listdir(view.p("skills/deploy"))) == listing == ["SKILL.md"]
+
+
+def test_later_listing_slices_hide_entries_that_changed(source, mount):
+    """A long listing reaches the daemon in slices (READDIRPLUS at growing
+    offsets). Each slice must decide on its entries when it serves them: a
+    file hard-linked elsewhere, or replaced by a FIFO or by a symlink out of
+    the anchors after the first slice was read, is absent from the rest of
+    the listing and from lookups; every other entry is listed once."""
+    d = source.src("skills/many")
+    d.mkdir()
+    for i in range(3000):
+        U.write(d / f"e{i:05d}.md", b"x")
+    v = mount(source)
+    order = os.listdir(d)  # the daemon reads the source in this order
+    late = order[-3:]
+    dh = U._libc.opendir(os.fsencode(v.p("skills/many")))
+    assert dh
+    names = []
+    try:
+        first = U._libc.readdir(dh)  # the first slice only
+        assert first
+        names.append(first.contents.d_name)
+        os.link(d / late[0], source.src("todos") / "linked.md")
+        os.unlink(d / late[1])
+        os.mkfifo(d / late[1])
+        os.unlink(d / late[2])
+        os.symlink("/etc/passwd", d / late[2])
+        while True:
+            ent = U._libc.readdir(dh)
+            if not ent:
+                break
+            names.append(ent.contents.d_name)
+    finally:
+        U._libc.closedir(dh)
+    listed = [os.fsdecode(n) for n in names if n not in (b".", b"..")]
+    assert len(listed) == len(set(listed))
+    for n in late:
+        assert n not in listed, n
+        assert U.errno_of(os.stat, v.p("skills/many", n)) == errno.ENOENT, n
+    assert set(listed) == set(order) - set(late)
