@@ -1,5 +1,5 @@
-/* safeopen.c — see safeopen.h. */
-#include "safeopen.h"
+/* safeopen.c — descriptor-relative open (see util/safeopen.h). */
+#include "util/safeopen.h"
 
 #include <errno.h>
 #include <fcntl.h>
