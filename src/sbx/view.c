@@ -135,6 +135,21 @@ int sbx_view_precheck(const char *mp, bool *allow_other, struct sbx_err *err)
 		SBX_FUSE_CONF_LINE, SBX_FUSE_CONF, SBX_ALLOW_OTHER_ENV);
 }
 
+void sbx_seedfs_config(const struct sbx_config *c, const char *mp,
+		       struct seedfs_config *cfg)
+{
+	*cfg = (struct seedfs_config){
+		.source = c->seed_source,
+		.mountpoint = mp,
+		.rules = (const char *const *)c->seed_rules.v,
+		.nrules = c->seed_rules.n,
+		.with = (const char *const *)c->seed_with.v,
+		.nwith = c->seed_with.n,
+		.follow = (const char *const *)c->seed_follow.v,
+		.nfollow = c->seed_follow.n,
+	};
+}
+
 int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 		struct sbx_err *err)
 {
@@ -185,16 +200,8 @@ int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 	if (r < 0)
 		return sbx_err_set(err, 1, "creating the mountpoint %s: %s", mp, strerror(-r));
 
-	struct seedfs_config cfg = {
-		.source = c->seed_source,
-		.mountpoint = mp,
-		.rules = (const char *const *)c->seed_rules.v,
-		.nrules = c->seed_rules.n,
-		.with = (const char *const *)c->seed_with.v,
-		.nwith = c->seed_with.n,
-		.follow = (const char *const *)c->seed_follow.v,
-		.nfollow = c->seed_follow.n,
-	};
+	struct seedfs_config cfg;
+	sbx_seedfs_config(c, mp, &cfg);
 	static const char *const other_opts[] = { "allow_other" };
 	if (allow_other) { /* libseedfs adds default_permissions */
 		cfg.options = other_opts;
