@@ -298,21 +298,10 @@ static bool null_scalar(const yaml_event_t *ev)
  * them into a key the line cuts cannot see (a merge, a !!binary key). */
 static int check_node(struct scan *s, const yaml_event_t *ev)
 {
-	const char *what;
+	const char *what = ysub_refused_plural(ysub_node(ev, NULL));
 
-	switch (ysub_node(ev, NULL)) {
-	case YSUB_ALIAS:
-		what = "aliases";
-		break;
-	case YSUB_ANCHOR:
-		what = "anchors";
-		break;
-	case YSUB_TAG:
-		what = "tags";
-		break;
-	default:
+	if (!what)
 		return 0;
-	}
 	return set_why(s->why, s->why_len,
 		       "frontmatter line %u: YAML %s are not supported",
 		       mark_line(ev->start_mark), what);

@@ -33,6 +33,10 @@ struct ysub {
  * *what (may be NULL) gets the name for the message. */
 enum ysub_fault ysub_node(const yaml_event_t *ev, const char **what);
 
+/* "aliases", "anchors" or "tags" for those faults (for "YAML %s are not
+ * ..."), NULL for the others. */
+const char *ysub_refused_plural(enum ysub_fault f);
+
 /* Counts documents and nesting for ev. */
 enum ysub_fault ysub_structure(struct ysub *s, const yaml_event_t *ev);
 

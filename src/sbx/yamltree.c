@@ -3,6 +3,7 @@
 #include "yamltree.h"
 #include "util/yamlsub.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -59,7 +60,6 @@ static int build(struct ybuild *b, yaml_event_t *ev, size_t depth,
 		 struct ynode **out)
 {
 	const yaml_mark_t *m = &ev->start_mark;
-	const char *refused = NULL;
 
 	*out = NULL;
 	switch (ev->type) {
@@ -73,21 +73,11 @@ static int build(struct ybuild *b, yaml_event_t *ev, size_t depth,
 		yaml_event_delete(ev);
 		return -1;
 	}
-	switch (ysub_node(ev, NULL)) {
-	case YSUB_ALIAS:
-		refused = "YAML aliases are not accepted";
-		break;
-	case YSUB_ANCHOR:
-		refused = "YAML anchors are not accepted";
-		break;
-	case YSUB_TAG:
-		refused = "YAML tags are not accepted";
-		break;
-	default:
-		break;
-	}
+	const char *refused = ysub_refused_plural(ysub_node(ev, NULL));
 	if (refused) {
-		at(b, m, refused);
+		char what[64];
+		snprintf(what, sizeof(what), "YAML %s are not accepted", refused);
+		at(b, m, what);
 		yaml_event_delete(ev);
 		return -1;
 	}

@@ -41,6 +41,20 @@ enum ysub_fault ysub_node(const yaml_event_t *ev, const char **what)
 	return YSUB_OK;
 }
 
+const char *ysub_refused_plural(enum ysub_fault f)
+{
+	switch (f) {
+	case YSUB_ALIAS:
+		return "aliases";
+	case YSUB_ANCHOR:
+		return "anchors";
+	case YSUB_TAG:
+		return "tags";
+	default:
+		return NULL;
+	}
+}
+
 enum ysub_fault ysub_structure(struct ysub *s, const yaml_event_t *ev)
 {
 	switch (ev->type) {
