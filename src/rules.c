@@ -17,6 +17,7 @@
 #include "rules_index.h"
 #include "seedfs/pattern.h"
 #include "util/readfile.h"
+#include "util/keytab.h"
 #include "util/yamlsub.h"
 
 #include <errno.h>
@@ -679,26 +680,13 @@ struct key_spec {
 	int (*parse)(struct layer_parse *lp, const char *prefix, void *ctx);
 };
 
-#define MAX_KEYS 16
-
-static void known_keys(char *buf, size_t size, const struct key_spec *keys,
-		       size_t nkeys)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < nkeys && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-					 i ? ", " : "", keys[i].name);
-}
-
 /* Reads a mapping value with fixed keys: each at most once, no others. */
 static int parse_mapping(struct layer_parse *lp, const char *prefix,
 			 const struct key_spec *keys, size_t nkeys, void *ctx)
 {
 	const yaml_event_t *ev = &lp->rd.ev;
-	unsigned seen[MAX_KEYS] = { 0 };
-	char known[128];
+	struct keytab tab;
+	char words[256];
 	const char *sep = *prefix ? ": " : "";
 	int r;
 
@@ -710,6 +698,7 @@ static int parse_mapping(struct layer_parse *lp, const char *prefix,
 				"%s%sexpected a mapping, got %s",
 				*prefix ? prefix : "top level", ": ",
 				describe(ev));
+	keytab_init(&tab, keys, sizeof(*keys), nkeys);
 	for (;;) {
 		size_t k;
 		r = reader_next(&lp->rd);
@@ -722,21 +711,19 @@ static int parse_mapping(struct layer_parse *lp, const char *prefix,
 					"%s%skeys must be strings, got %s",
 					prefix, sep, describe(ev));
 		const char *key = (const char *)ev->data.scalar.value;
-		for (k = 0; k < nkeys; k++)
-			if (strcmp(key, keys[k].name) == 0 &&
-			    strlen(key) == ev->data.scalar.length)
-				break;
-		if (k == nkeys) {
-			known_keys(known, sizeof(known), keys, nkeys);
-			return error_at(&lp->rd, ev->start_mark,
-					"%s%sunknown key \"%.80s\" (known keys: %s)",
-					prefix, sep, key, known);
+		switch (keytab_take(&tab, key, ev->data.scalar.length,
+				    (unsigned)ev->start_mark.line + 1, &k)) {
+		case KEYTAB_UNKNOWN:
+			keytab_unknown(&tab, key, NULL, true, words, sizeof(words));
+			return error_at(&lp->rd, ev->start_mark, "%s%s%s",
+					prefix, sep, words);
+		case KEYTAB_DUPLICATE:
+			keytab_duplicate(&tab, k, words, sizeof(words));
+			return error_at(&lp->rd, ev->start_mark, "%s%s%s",
+					prefix, sep, words);
+		case KEYTAB_FOUND:
+			break;
 		}
-		if (seen[k])
-			return error_at(&lp->rd, ev->start_mark,
-					"%s%sduplicate key \"%s\" (first at line %u)",
-					prefix, sep, keys[k].name, seen[k]);
-		seen[k] = (unsigned)ev->start_mark.line + 1;
 		r = keys[k].parse(lp, prefix, ctx);
 		if (r)
 			return r;
