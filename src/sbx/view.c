@@ -5,6 +5,8 @@
 #include "claude-sbx/inside.h"
 #include "claude-sbx/readfile.h"
 #include "seedfs/seedfs.h"
+#include "util/mountinfo.h"
+#include "util/readfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -83,20 +85,12 @@ static int allow_other_wanted(bool *want, struct sbx_err *err)
 static int mounted_with_allow_other(const char *mp)
 {
 	char *real = realpath(mp, NULL);
-	FILE *f = real ? fopen("/proc/self/mountinfo", "re") : NULL;
 	char *text = NULL;
 	size_t len = 0;
 	int r = -1;
-	if (f) {
-		FILE *m = open_memstream(&text, &len);
-		char buf[8192];
-		size_t n;
-		while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, m);
-		if (m && fclose(m) == 0)
-			r = sbx_mountinfo_allow_other(text, len, real);
-		fclose(f);
-	}
+	if (real && uread_path("/proc/self/mountinfo", MOUNTINFO_MAX_BYTES,
+			       &text, &len, NULL) == 0)
+		r = sbx_mountinfo_allow_other(text, len, real);
 	free(text);
 	free(real);
 	return r;

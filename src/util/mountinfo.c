@@ -1,8 +1,8 @@
 /* mountinfo.c — /proc/self/mountinfo lines (see util/mountinfo.h). */
 #include "util/mountinfo.h"
+#include "util/readfile.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,48 +23,62 @@ static void unescape_octal(char *s)
 	*o = '\0';
 }
 
-/* Splits one mountinfo line into its mount point, fstype and super
- * options. */
-static bool parse_mountinfo(char *line, char **mp, char **fstype,
-			    char **super)
+/* Splits one mountinfo line into its mount point (field 4), and after the
+ * " - " separator its fstype and super options. */
+static bool split_line(char *line, char **mp, const char **fstype,
+		       const char **super)
 {
 	char *save = NULL, *tok;
 	int field = 0, after = -1;
 
-	*mp = *fstype = *super = NULL;
-	for (tok = strtok_r(line, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save), field++) {
+	*mp = NULL;
+	*fstype = *super = "";
+	for (tok = strtok_r(line, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save), field++) {
 		if (field == 4)
 			*mp = tok;
-		else if (field > 5 && after < 0 && strcmp(tok, "-") == 0)
+		else if (field > 4 && after < 0 && strcmp(tok, "-") == 0)
 			after = field;
 		else if (after >= 0 && field == after + 1)
 			*fstype = tok;
 		else if (after >= 0 && field == after + 3)
 			*super = tok;
 	}
-	if (!*mp || !*fstype)
+	if (!*mp)
 		return false;
 	unescape_octal(*mp);
 	return true;
 }
 
-int mountinfo_scan(bool (*fn)(const char *mp, const char *fstype,
-			      const char *super, void *arg),
-		   void *arg)
+int mountinfo_parse(const char *text, size_t len, mountinfo_fn fn, void *arg)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
-		char *mp, *fstype, *super;
-		if (parse_mountinfo(line, &mp, &fstype, &super) &&
-		    !fn(mp, fstype, super ? super : "", arg))
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		char *line = strndup(text + i, end - i);
+		char *mp;
+		const char *fstype, *super;
+		if (!line)
+			return -ENOMEM;
+		bool go = !split_line(line, &mp, &fstype, &super) ||
+			  fn(mp, fstype, super, arg);
+		free(line);
+		if (!go)
 			break;
+		i = end + 1;
 	}
-	free(line);
-	fclose(f);
 	return 0;
+}
+
+int mountinfo_scan(mountinfo_fn fn, void *arg)
+{
+	char *text;
+	size_t len;
+	int rc = uread_path("/proc/self/mountinfo", MOUNTINFO_MAX_BYTES, &text,
+			    &len, NULL);
+	if (rc < 0)
+		return rc;
+	rc = mountinfo_parse(text, len, fn, arg);
+	free(text);
+	return rc;
 }
