@@ -16,8 +16,8 @@
 
 #include "rules_index.h"
 #include "seedfs/pattern.h"
-#include "util/readfile.h"
 #include "util/keytab.h"
+#include "util/readfile.h"
 #include "util/yamlsub.h"
 
 #include <errno.h>
