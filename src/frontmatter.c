@@ -9,6 +9,8 @@
  * I/O, no global state.
  */
 #include "seedfs/transform.h"
+#include "util/yamlsub.h"
+#include "util/why.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -48,19 +50,6 @@ struct scan {
 	size_t nseen;
 	bool root_flow; /* the top-level mapping is {...} */
 };
-
-__attribute__((format(printf, 3, 4))) static int
-set_why(char *why, size_t why_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why_len == 0)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* The file line of a mark in the frontmatter text. */
 static unsigned mark_line(yaml_mark_t m)
@@ -309,31 +298,13 @@ static bool null_scalar(const yaml_event_t *ev)
  * them into a key the line cuts cannot see (a merge, a !!binary key). */
 static int check_node(struct scan *s, const yaml_event_t *ev)
 {
-	const yaml_char_t *anchor = NULL, *tag = NULL;
+	const char *what = ysub_refused_plural(ysub_node(ev, NULL));
 
-	if (ev->type == YAML_ALIAS_EVENT)
-		return set_why(s->why, s->why_len,
-			       "frontmatter line %u: YAML aliases are not supported",
-			       mark_line(ev->start_mark));
-	if (ev->type == YAML_SCALAR_EVENT) {
-		anchor = ev->data.scalar.anchor;
-		tag = ev->data.scalar.tag;
-	} else if (ev->type == YAML_SEQUENCE_START_EVENT) {
-		anchor = ev->data.sequence_start.anchor;
-		tag = ev->data.sequence_start.tag;
-	} else if (ev->type == YAML_MAPPING_START_EVENT) {
-		anchor = ev->data.mapping_start.anchor;
-		tag = ev->data.mapping_start.tag;
-	}
-	if (anchor)
-		return set_why(s->why, s->why_len,
-			       "frontmatter line %u: YAML anchors are not supported",
-			       mark_line(ev->start_mark));
-	if (tag)
-		return set_why(s->why, s->why_len,
-			       "frontmatter line %u: YAML tags are not supported",
-			       mark_line(ev->start_mark));
-	return 0;
+	if (!what)
+		return 0;
+	return set_why(s->why, s->why_len,
+		       "frontmatter line %u: YAML %s are not supported",
+		       mark_line(ev->start_mark), what);
 }
 
 static int add_cut(struct scan *s, size_t start, size_t end)

@@ -16,15 +16,15 @@
 
 #include "rules_index.h"
 #include "seedfs/pattern.h"
+#include "util/keytab.h"
+#include "util/readfile.h"
+#include "util/yamlsub.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 #include <yaml.h>
 
@@ -209,89 +209,35 @@ struct file_bytes {
 	size_t len;
 };
 
-static int read_all(int fd, size_t hint, struct file_bytes *out)
-{
-	size_t cap = hint + 1, len = 0;
-	unsigned char *buf = malloc(cap);
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (len == cap) {
-			size_t ncap = cap * 2;
-			unsigned char *nb;
-			if (ncap > RULES_MAX_FILE_BYTES + 1)
-				ncap = RULES_MAX_FILE_BYTES + 1;
-			if (ncap == cap)
-				break; /* more than the cap: refused by caller */
-			nb = realloc(buf, ncap);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	out->buf = buf;
-	out->len = len;
-	return 0;
-}
-
 /* Reads a layer file: a regular file (symlinks to one are fine) of at most
- * RULES_MAX_FILE_BYTES. O_NONBLOCK keeps a FIFO from blocking the open. */
+ * RULES_MAX_FILE_BYTES; util/readfile.h keeps a FIFO from blocking. */
 static int read_rule_file(const char *file, struct file_bytes *out,
 			  struct rules_error *err)
 {
-	struct stat st;
-	int fd, r;
+	enum uread_step step = UREAD_OPEN;
+	char *buf;
+	int r = uread_path(file, RULES_MAX_FILE_BYTES, &buf, &out->len, &step);
 
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno_error(err, file, "cannot open", errno);
-	if (fstat(fd, &st) < 0) {
-		r = errno_error(err, file, "cannot stat", errno);
-		goto out;
+	if (r == 0) {
+		out->buf = (unsigned char *)buf;
+		return 0;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		r = set_error(err, file, 0, 0, "not a regular file");
-		goto out;
+	if (r == -ENOMEM)
+		return nomem(err, file);
+	switch (step) {
+	case UREAD_OPEN:
+		return errno_error(err, file, "cannot open", -r);
+	case UREAD_STAT:
+		return errno_error(err, file, "cannot stat", -r);
+	case UREAD_TYPE:
+		return set_error(err, file, 0, 0, "not a regular file");
+	case UREAD_SIZE:
+		return set_error(err, file, 0, 0, "file is larger than %u bytes",
+				 RULES_MAX_FILE_BYTES);
+	case UREAD_READ:
+		break;
 	}
-	if (st.st_size > (off_t)RULES_MAX_FILE_BYTES)
-		goto too_big;
-	r = read_all(fd, (size_t)st.st_size, out);
-	if (r == -ENOMEM) {
-		r = nomem(err, file);
-		goto out;
-	}
-	if (r) {
-		r = errno_error(err, file, "cannot read", -r);
-		goto out;
-	}
-	if (out->len > RULES_MAX_FILE_BYTES) {
-		free(out->buf);
-		out->buf = NULL;
-		goto too_big;
-	}
-	r = 0;
-	goto out;
-too_big:
-	r = set_error(err, file, 0, 0, "file is larger than %u bytes",
-		      RULES_MAX_FILE_BYTES);
-out:
-	close(fd);
-	return r;
+	return errno_error(err, file, "cannot read", -r);
 }
 
 /* ---- YAML events -------------------------------------------------------- */
@@ -390,64 +336,33 @@ static int error_at(struct reader *rd, yaml_mark_t mark, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* The anchor and tag of a node event, if it has one. */
-static void node_properties(const yaml_event_t *ev, const yaml_char_t **anchor,
-			    const yaml_char_t **tag)
-{
-	*anchor = NULL;
-	*tag = NULL;
-	if (ev->type == YAML_SCALAR_EVENT) {
-		*anchor = ev->data.scalar.anchor;
-		*tag = ev->data.scalar.tag;
-	} else if (ev->type == YAML_SEQUENCE_START_EVENT) {
-		*anchor = ev->data.sequence_start.anchor;
-		*tag = ev->data.sequence_start.tag;
-	} else if (ev->type == YAML_MAPPING_START_EVENT) {
-		*anchor = ev->data.mapping_start.anchor;
-		*tag = ev->data.mapping_start.tag;
-	}
-}
-
 /* Checks one event against the YAML subset rule files may use. */
-static int check_event(struct reader *rd, unsigned *depth, unsigned *docs)
+static int check_event(struct reader *rd, struct ysub *sub)
 {
 	const yaml_event_t *ev = &rd->ev;
-	const yaml_char_t *anchor, *tag;
+	const char *what;
 
-	switch (ev->type) {
-	case YAML_DOCUMENT_START_EVENT:
-		if (++*docs > 1)
-			return error_at(rd, ev->start_mark,
-					"more than one YAML document in a rule file");
+	switch (ysub_check(sub, ev, &what)) {
+	case YSUB_OK:
 		return 0;
-	case YAML_ALIAS_EVENT:
+	case YSUB_DOCS:
 		return error_at(rd, ev->start_mark,
-				"YAML aliases (*%s) are not supported",
-				(const char *)ev->data.alias.anchor);
-	case YAML_SEQUENCE_START_EVENT:
-	case YAML_MAPPING_START_EVENT:
-		if (++*depth > RULES_MAX_DEPTH)
-			return error_at(rd, ev->start_mark,
-					"nesting deeper than %d levels",
-					RULES_MAX_DEPTH);
-		break;
-	case YAML_SEQUENCE_END_EVENT:
-	case YAML_MAPPING_END_EVENT:
-		--*depth;
-		return 0;
-	default:
+				"more than one YAML document in a rule file");
+	case YSUB_ALIAS:
+		return error_at(rd, ev->start_mark,
+				"YAML aliases (*%s) are not supported", what);
+	case YSUB_DEPTH:
+		return error_at(rd, ev->start_mark,
+				"nesting deeper than %d levels",
+				RULES_MAX_DEPTH);
+	case YSUB_ANCHOR:
+		return error_at(rd, ev->start_mark,
+				"YAML anchors (&%s) are not supported", what);
+	case YSUB_TAG:
 		break;
 	}
-	node_properties(ev, &anchor, &tag);
-	if (anchor)
-		return error_at(rd, ev->start_mark,
-				"YAML anchors (&%s) are not supported",
-				(const char *)anchor);
-	if (tag)
-		return error_at(rd, ev->start_mark,
-				"YAML tags (%s) are not supported",
-				(const char *)tag);
-	return 0;
+	return error_at(rd, ev->start_mark,
+			"YAML tags (%s) are not supported", what);
 }
 
 /* First pass: the whole file is well-formed YAML within the subset. Run
@@ -457,7 +372,7 @@ static int check_yaml(const char *file, const struct file_bytes *bytes,
 		      struct rules_error *err)
 {
 	struct reader rd;
-	unsigned depth = 0, docs = 0;
+	struct ysub sub = { .max_depth = RULES_MAX_DEPTH };
 	int r;
 
 	r = reader_open(&rd, file, bytes, err);
@@ -466,7 +381,7 @@ static int check_yaml(const char *file, const struct file_bytes *bytes,
 	do {
 		r = reader_next(&rd);
 		if (!r)
-			r = check_event(&rd, &depth, &docs);
+			r = check_event(&rd, &sub);
 	} while (!r && rd.ev.type != YAML_STREAM_END_EVENT);
 	reader_close(&rd);
 	return r;
@@ -765,26 +680,13 @@ struct key_spec {
 	int (*parse)(struct layer_parse *lp, const char *prefix, void *ctx);
 };
 
-#define MAX_KEYS 16
-
-static void known_keys(char *buf, size_t size, const struct key_spec *keys,
-		       size_t nkeys)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < nkeys && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-					 i ? ", " : "", keys[i].name);
-}
-
 /* Reads a mapping value with fixed keys: each at most once, no others. */
 static int parse_mapping(struct layer_parse *lp, const char *prefix,
 			 const struct key_spec *keys, size_t nkeys, void *ctx)
 {
 	const yaml_event_t *ev = &lp->rd.ev;
-	unsigned seen[MAX_KEYS] = { 0 };
-	char known[128];
+	struct keytab tab;
+	char words[256];
 	const char *sep = *prefix ? ": " : "";
 	int r;
 
@@ -796,6 +698,7 @@ static int parse_mapping(struct layer_parse *lp, const char *prefix,
 				"%s%sexpected a mapping, got %s",
 				*prefix ? prefix : "top level", ": ",
 				describe(ev));
+	keytab_init(&tab, keys, sizeof(*keys), nkeys);
 	for (;;) {
 		size_t k;
 		r = reader_next(&lp->rd);
@@ -808,21 +711,19 @@ static int parse_mapping(struct layer_parse *lp, const char *prefix,
 					"%s%skeys must be strings, got %s",
 					prefix, sep, describe(ev));
 		const char *key = (const char *)ev->data.scalar.value;
-		for (k = 0; k < nkeys; k++)
-			if (strcmp(key, keys[k].name) == 0 &&
-			    strlen(key) == ev->data.scalar.length)
-				break;
-		if (k == nkeys) {
-			known_keys(known, sizeof(known), keys, nkeys);
-			return error_at(&lp->rd, ev->start_mark,
-					"%s%sunknown key \"%.80s\" (known keys: %s)",
-					prefix, sep, key, known);
+		switch (keytab_take(&tab, key, ev->data.scalar.length,
+				    (unsigned)ev->start_mark.line + 1, &k)) {
+		case KEYTAB_UNKNOWN:
+			keytab_unknown(&tab, key, NULL, true, words, sizeof(words));
+			return error_at(&lp->rd, ev->start_mark, "%s%s%s",
+					prefix, sep, words);
+		case KEYTAB_DUPLICATE:
+			keytab_duplicate(&tab, k, words, sizeof(words));
+			return error_at(&lp->rd, ev->start_mark, "%s%s%s",
+					prefix, sep, words);
+		case KEYTAB_FOUND:
+			break;
 		}
-		if (seen[k])
-			return error_at(&lp->rd, ev->start_mark,
-					"%s%sduplicate key \"%s\" (first at line %u)",
-					prefix, sep, keys[k].name, seen[k]);
-		seen[k] = (unsigned)ev->start_mark.line + 1;
 		r = keys[k].parse(lp, prefix, ctx);
 		if (r)
 			return r;

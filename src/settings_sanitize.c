@@ -8,6 +8,7 @@
  * can refuse a rule file that asks for them. No I/O, no global state.
  */
 #include "seedfs/transform.h"
+#include "util/why.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -124,19 +125,6 @@ bool settings_env_name_refused(const char *name)
 }
 
 /* ---- errors ------------------------------------------------------------- */
-
-__attribute__((format(printf, 3, 4))) static int
-set_why(char *why, size_t why_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why_len == 0)
-		return -EINVAL;
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* 1-based line of byte offset off. */
 static unsigned line_of(const unsigned char *in, size_t len, size_t off)

@@ -1,6 +1,7 @@
-/* cmd_status.c — `claude-seedfs status`. */
+/* cmd_status.c — `claude-seedfs status`; --json is written with json-c. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,20 +18,6 @@ static const char help[] =
 	"Exit status: 0, or 1 when MOUNTPOINT is not a view.\n";
 
 #define MAX_COUNTERS 64
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
 
 static const char *state_word(const struct seedfs_view *v)
 {
@@ -62,46 +49,52 @@ static void print_text(const struct seedfs_view *v, bool stats)
 	       u.peak_rss_kb, u.fds);
 }
 
-static void print_json(const struct seedfs_view *v, bool stats)
+static struct json_object *json_str_or_null(const char *s)
 {
-	printf("{\"mountpoint\":");
-	json_str(v->mountpoint);
-	printf(",\"source\":");
-	json_str(v->source);
-	printf(",\"pid\":%d,\"state\":\"%s\",\"layers\":[", (int)v->pid,
-	       v->running ? "running" : "stale");
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *view_json(const struct seedfs_view *v, bool stats)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *layers = json_object_new_array();
+	struct json_object *groups = json_object_new_array();
+
+	json_object_object_add(o, "mountpoint", json_object_new_string(v->mountpoint));
+	json_object_object_add(o, "source", json_object_new_string(v->source));
+	json_object_object_add(o, "pid", json_object_new_int((int)v->pid));
+	json_object_object_add(o, "state",
+			       json_object_new_string(v->running ? "running" : "stale"));
 	for (size_t i = 0; i < v->nlayers; i++) {
-		printf("%s{\"file\":", i ? "," : "");
-		json_str(v->layers[i].file);
-		printf(",\"xxh3\":\"%016" PRIx64 "\"}", v->layers[i].xxh3);
+		char hex[17];
+		struct json_object *l = json_object_new_object();
+		snprintf(hex, sizeof(hex), "%016" PRIx64, v->layers[i].xxh3);
+		json_object_object_add(l, "file", json_object_new_string(v->layers[i].file));
+		json_object_object_add(l, "xxh3", json_object_new_string(hex));
+		json_object_array_add(layers, l);
 	}
-	printf("],\"groups\":[");
-	for (size_t i = 0; i < v->ngroups; i++) {
-		printf("%s", i ? "," : "");
-		json_str(v->groups[i]);
-	}
-	printf("],\"confinement\":");
-	if (v->confinement)
-		json_str(v->confinement);
-	else
-		printf("null");
-	printf(",\"generation\":%lu,\"reload_error\":", v->generation);
-	if (v->reload_error)
-		json_str(v->reload_error);
-	else
-		printf("null");
+	json_object_object_add(o, "layers", layers);
+	for (size_t i = 0; i < v->ngroups; i++)
+		json_object_array_add(groups, json_object_new_string(v->groups[i]));
+	json_object_object_add(o, "groups", groups);
+	json_object_object_add(o, "confinement", json_str_or_null(v->confinement));
+	json_object_object_add(o, "generation", json_object_new_uint64(v->generation));
+	json_object_object_add(o, "reload_error", json_str_or_null(v->reload_error));
 	if (stats) {
 		struct seedfs_counter c[MAX_COUNTERS];
 		struct seedfs_usage u;
 		int n = seedfs_view_stats(v, c, MAX_COUNTERS, &u);
-		printf(",\"stats\":{");
+		struct json_object *st = json_object_new_object();
 		for (int i = 0; i < n; i++)
-			printf("%s\"%s\":%" PRIu64, i ? "," : "", c[i].name,
-			       c[i].count);
-		printf("%s\"rss_kb\":%ld,\"peak_rss_kb\":%ld,\"fds\":%ld}",
-		       n > 0 ? "," : "", u.rss_kb, u.peak_rss_kb, u.fds);
+			json_object_object_add(st, c[i].name,
+					       json_object_new_uint64(c[i].count));
+		json_object_object_add(st, "rss_kb", json_object_new_int64(u.rss_kb));
+		json_object_object_add(st, "peak_rss_kb",
+				       json_object_new_int64(u.peak_rss_kb));
+		json_object_object_add(st, "fds", json_object_new_int64(u.fds));
+		json_object_object_add(o, "stats", st);
 	}
-	printf("}");
+	return o;
 }
 
 int cmd_status(int argc, char **argv)
@@ -154,20 +147,22 @@ int cmd_status(int argc, char **argv)
 		return SEEDFS_EXIT_FAIL;
 	}
 
-	if (json)
-		printf("{\"views\":[");
-	for (size_t i = 0; i < n; i++) {
-		if (json) {
-			printf("%s", i ? "," : "");
-			print_json(views[i], stats);
-		} else {
+	if (json) {
+		struct json_object *root = json_object_new_object();
+		struct json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, view_json(views[i], stats));
+		json_object_object_add(root, "views", arr);
+		printf("%s\n", json_object_to_json_string_ext(
+				      root, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	} else {
+		for (size_t i = 0; i < n; i++)
 			print_text(views[i], stats);
-		}
+		if (n == 0)
+			printf("no active views\n");
 	}
-	if (json)
-		printf("]}\n");
-	else if (n == 0)
-		printf("no active views\n");
 	if (one)
 		seedfs_view_free(one);
 	else

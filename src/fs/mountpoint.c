@@ -2,6 +2,8 @@
 #include "mountpoint.h"
 
 #include "error.h"
+#include "util/mountinfo.h"
+#include "util/path.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,69 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-				      (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
-/* Splits one mountinfo line into its mount point, fstype and super
- * options. */
-static bool parse_mountinfo(char *line, char **mp, char **fstype,
-			    char **super)
-{
-	char *save = NULL, *tok;
-	int field = 0, after = -1;
-
-	*mp = *fstype = *super = NULL;
-	for (tok = strtok_r(line, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save), field++) {
-		if (field == 4)
-			*mp = tok;
-		else if (field > 5 && after < 0 && strcmp(tok, "-") == 0)
-			after = field;
-		else if (after >= 0 && field == after + 1)
-			*fstype = tok;
-		else if (after >= 0 && field == after + 3)
-			*super = tok;
-	}
-	if (!*mp || !*fstype)
-		return false;
-	unescape_octal(*mp);
-	return true;
-}
-
-static int mountinfo_scan(bool (*fn)(const char *mp, const char *fstype,
-				     const char *super, void *arg),
-			  void *arg)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	char *line = NULL;
-	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
-		char *mp, *fstype, *super;
-		if (parse_mountinfo(line, &mp, &fstype, &super) &&
-		    !fn(mp, fstype, super ? super : "", arg))
-			break;
-	}
-	free(line);
-	fclose(f);
-	return 0;
-}
 
 struct lookup_arg {
 	const char *mp;
@@ -134,21 +73,14 @@ int mountinfo_each_view(void (*fn)(const char *mp, void *arg), void *arg)
 
 int mountpoint_canonical(const char *mp, char **out)
 {
-	char *copy = strdup(mp);
-	if (!copy)
+	char *parent, *base;
+	if (path_split(mp, &parent, &base) < 0)
 		return -ENOMEM;
-	size_t len = strlen(copy);
-	while (len > 1 && copy[len - 1] == '/')
-		copy[--len] = '\0';
-	char *slash = strrchr(copy, '/');
-	const char *base = slash ? slash + 1 : copy;
-	const char *parent = slash ? (slash == copy ? "/" : copy) : ".";
-	if (slash && slash != copy)
-		*slash = '\0';
 	if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || !*base) {
 		/* "." or "/" : resolve the whole thing */
 		char *r = realpath(mp, NULL);
-		free(copy);
+		free(parent);
+		free(base);
 		if (!r)
 			return -errno;
 		*out = r;
@@ -157,12 +89,14 @@ int mountpoint_canonical(const char *mp, char **out)
 	char *rp = realpath(parent, NULL);
 	if (!rp) {
 		int e = -errno;
-		free(copy);
+		free(parent);
+		free(base);
 		return e;
 	}
 	int n = asprintf(out, "%s%s%s", rp, strcmp(rp, "/") ? "/" : "", base);
 	free(rp);
-	free(copy);
+	free(parent);
+	free(base);
 	return n < 0 ? -ENOMEM : 0;
 }
 

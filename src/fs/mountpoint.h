@@ -1,7 +1,8 @@
 /* mountpoint.h — where a view may be mounted, and what is mounted where.
  *
  * Owns: the refusals (a mountpoint inside SOURCE or another anchor, a
- * non-empty one, one already mounted) and reading /proc/self/mountinfo.
+ * non-empty one, one already mounted) and the daemon's questions to
+ * /proc/self/mountinfo (parsed by util/mountinfo.h).
  */
 #ifndef SEEDFS_MOUNTPOINT_H
 #define SEEDFS_MOUNTPOINT_H

@@ -9,6 +9,8 @@
 #include "claude-sbx/kit.h"
 #include "claude-sbx/settings.h"
 #include "seedfs/seedfs.h"
+#include "util/mountinfo.h"
+#include "util/path.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -82,37 +84,26 @@ static const char *protected_inside(const struct sbx_config *c, const char *targ
 	return NULL;
 }
 
+struct mount_inside_arg {
+	const char *target;
+	char *found;
+};
+
+static bool mount_inside_one(const char *mp, const char *fstype,
+			     const char *super, void *arg)
+{
+	struct mount_inside_arg *a = arg;
+	if (inside(mp, a->target))
+		a->found = strdup(mp);
+	return !a->found;
+}
+
 /* The first mount point at or below target (malloc'd), or NULL. */
 static char *mount_inside(const char *target)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL, *found = NULL;
-	size_t cap = 0;
-	if (!f)
-		return NULL;
-	while (!found && getline(&line, &cap, f) > 0) {
-		char *save = NULL, *tok = strtok_r(line, " ", &save);
-		for (int i = 0; tok && i < 4; i++)
-			tok = strtok_r(NULL, " ", &save);
-		if (!tok)
-			continue;
-		char *o = tok; /* mountinfo escapes space, tab, newline, backslash */
-		for (char *p = tok; *p; p++) {
-			if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' &&
-			    p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
-				*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-				p += 3;
-			} else {
-				*o++ = *p;
-			}
-		}
-		*o = '\0';
-		if (inside(tok, target))
-			found = strdup(tok);
-	}
-	free(line);
-	fclose(f);
-	return found;
+	struct mount_inside_arg a = {target, NULL};
+	mountinfo_scan(mount_inside_one, &a);
+	return a.found;
 }
 
 static bool dir_empty(const char *path, int *e)
@@ -138,29 +129,20 @@ static bool dir_empty(const char *path, int *e)
 static int check_target(struct kit_job *j, const struct sbx_config *c,
 			const char *dir, bool force, struct sbx_err *err)
 {
-	char *copy = strdup(dir);
-	if (!copy)
+	char *parent;
+	if (path_split(dir, &parent, &j->base) < 0)
 		return sbx_err_set(err, 1, "out of memory");
-	size_t n = strlen(copy);
-	while (n > 1 && copy[n - 1] == '/')
-		copy[--n] = '\0';
-	char *slash = strrchr(copy, '/');
-	const char *base = slash ? slash + 1 : copy;
-	const char *parent = slash ? (slash == copy ? "/" : copy) : ".";
-	if (slash && slash != copy)
-		*slash = '\0';
-	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
-		free(copy);
+	if (!*j->base || !strcmp(j->base, ".") || !strcmp(j->base, "..")) {
+		free(parent);
 		return sbx_err_set(err, 2, "%s: DIR must end in a directory name (not /, . or ..)", dir);
 	}
-	j->base = strdup(base);
 	j->parent = realpath(parent, NULL);
 	if (!j->parent) {
 		int e = errno;
-		free(copy);
+		free(parent);
 		return sbx_err_set(err, 1, "%s: the directory it would go in: %s", dir, strerror(e));
 	}
-	free(copy);
+	free(parent);
 	if (!j->base || asprintf(&j->target, "%s%s%s", j->parent,
 				 strcmp(j->parent, "/") ? "/" : "", j->base) < 0) {
 		j->target = NULL;
@@ -235,16 +217,8 @@ static int mount_view(struct kit_job *j, const struct sbx_config *c,
 		j->mp = NULL;
 		return -1;
 	}
-	struct seedfs_config cfg = {
-		.source = c->seed_source,
-		.mountpoint = j->mp,
-		.rules = (const char *const *)c->seed_rules.v,
-		.nrules = c->seed_rules.n,
-		.with = (const char *const *)c->seed_with.v,
-		.nwith = c->seed_with.n,
-		.follow = (const char *const *)c->seed_follow.v,
-		.nfollow = c->seed_follow.n,
-	};
+	struct seedfs_config cfg;
+	sbx_seedfs_config(c, j->mp, &cfg);
 	if (seedfs_mount(&cfg, &serr) < 0)
 		return sbx_err_set(err, serr.status == 2 ? 2 : 1, "%s", serr.msg);
 	j->mounted = true;

@@ -4,6 +4,7 @@
 #include "claude-sbx/readfile.h"
 #include "claude-sbx/allowlist.h"
 #include "claude-sbx/settings.h"
+#include "util/keytab.h"
 #include "yamltree.h"
 
 #include <ctype.h>
@@ -432,23 +433,25 @@ static int walk_map(struct ctx *x, const struct ynode *m, const char *where,
 {
 	if (m->kind != Y_MAP)
 		return bad(x, m, "%s: expected a mapping", where);
+	struct keytab tab;
+	char words[256];
+	keytab_init(&tab, keys, sizeof(*keys), 0);
 	for (size_t i = 0; i + 1 < m->nkids; i += 2) {
 		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
+		size_t j;
 		if (k->kind != Y_SCALAR)
 			return bad(x, k, "%s: keys must be plain strings", where);
-		for (size_t j = 0; j < i; j += 2)
-			if (m->kids[j]->kind == Y_SCALAR && strcmp(m->kids[j]->str, k->str) == 0)
-				return bad(x, k, "duplicate key \"%.100s\"", k->str);
-		const struct key *kk = keys;
-		while (kk->name && strcmp(kk->name, k->str) != 0)
-			kk++;
-		if (!kk->name) {
-			char what[300];
-			snprintf(what, sizeof(what), "unknown key \"%.100s\" in %s", k->str, where);
-			return sbx_err_set(x->err, 2, "%s:%zu:%zu: %s", x->name, k->line,
-					   k->col, what);
+		switch (keytab_take(&tab, k->str, strlen(k->str), (unsigned)k->line, &j)) {
+		case KEYTAB_UNKNOWN:
+			keytab_unknown(&tab, k->str, where, false, words, sizeof(words));
+			return bad(x, k, "%s", words);
+		case KEYTAB_DUPLICATE:
+			keytab_duplicate(&tab, j, words, sizeof(words));
+			return bad(x, k, "%s", words);
+		case KEYTAB_FOUND:
+			break;
 		}
-		if (kk->fn(x, v) < 0)
+		if (keys[j].fn(x, v) < 0)
 			return -1;
 	}
 	return 0;

@@ -1,17 +1,16 @@
 /* fstree.c — the careful tree copy and removal of kit export (see
  * fstree.h). */
 #include "claude-sbx/fstree.h"
+#include "util/safeopen.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 struct walk {
@@ -51,29 +50,11 @@ static void pop(struct walk *w, size_t saved)
 }
 
 /* Opens the directory name below dirfd without following a link or
- * crossing into another mount (-EXDEV). */
+ * crossing into another mount (-EXDEV): the shared open, with its
+ * openat2 fallback and mount-id check. */
 static int open_dir_here(int dirfd, const char *name)
 {
-	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
-	long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-	if (fd >= 0)
-		return (int)fd;
-	if (errno != ENOSYS)
-		return -errno;
-	/* no openat2: the same directory, checked by device */
-	struct stat parent, st;
-	int f = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	if (fstat(dirfd, &parent) < 0 || fstat(f, &st) < 0 || st.st_dev != parent.st_dev) {
-		close(f);
-		return -EXDEV;
-	}
-	return f;
+	return safe_openat(dirfd, name, O_RDONLY | O_DIRECTORY);
 }
 
 static int copy_file(int sfd, int dfd, const char *name, mode_t src_mode,

@@ -1,5 +1,6 @@
 /* fuseconf.c — see claude-sbx/fuseconf.h. Pure. */
 #include "claude-sbx/fuseconf.h"
+#include "util/mountinfo.h"
 
 #include <string.h>
 
@@ -67,78 +68,31 @@ bool sbx_allow_other_wanted(enum sbx_allow_other mode, uid_t euid)
 	return euid != 0;
 }
 
-/* Field i (0-based, space-separated) of line [a, b): [*fa, *fb). */
-static bool field(const char *t, size_t a, size_t b, unsigned i, size_t *fa,
-		  size_t *fb)
-{
-	size_t p = a;
-	for (unsigned k = 0;; k++) {
-		while (p < b && t[p] == ' ')
-			p++;
-		if (p >= b)
-			return false;
-		size_t q = p;
-		while (q < b && t[q] != ' ')
-			q++;
-		if (k == i) {
-			*fa = p;
-			*fb = q;
-			return true;
-		}
-		p = q;
-	}
-}
+struct allow_other_arg {
+	const char *mp;
+	int found;
+};
 
-/* Whether the escaped field [a, b) decodes to s. */
-static bool unescaped_equals(const char *t, size_t a, size_t b, const char *s)
+static bool allow_other_one(const char *mp, const char *fstype,
+			    const char *super, void *arg)
 {
-	size_t j = 0;
-	for (size_t p = a; p < b; p++, j++) {
-		char c = t[p];
-		if (c == '\\' && p + 3 < b &&
-		    t[p + 1] >= '0' && t[p + 1] <= '3' && t[p + 2] >= '0' &&
-		    t[p + 2] <= '7' && t[p + 3] >= '0' && t[p + 3] <= '7') {
-			c = (char)((t[p + 1] - '0') * 64 + (t[p + 2] - '0') * 8 +
-				   (t[p + 3] - '0'));
-			p += 3;
-		}
-		if (s[j] == '\0' || s[j] != c)
-			return false;
+	struct allow_other_arg *a = arg;
+	if (strcmp(mp, a->mp) != 0)
+		return true;
+	a->found = 0; /* the last mount there wins */
+	for (const char *p = super; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 11 && memcmp(p, "allow_other", 11) == 0)
+			a->found = 1;
+		p += n + (p[n] == ',');
 	}
-	return s[j] == '\0';
+	return true;
 }
 
 int sbx_mountinfo_allow_other(const char *text, size_t len, const char *mp)
 {
-	int found = -1;
-	for (size_t i = 0; i < len;) {
-		size_t end = i;
-		while (end < len && text[end] != '\n')
-			end++;
-		size_t fa, fb;
-		if (field(text, i, end, 4, &fa, &fb) &&
-		    unescaped_equals(text, fa, fb, mp)) {
-			/* after the " - " separator: fstype, source, options */
-			found = 0;
-			for (unsigned k = 5; field(text, i, end, k, &fa, &fb); k++) {
-				if (fb - fa != 1 || text[fa] != '-')
-					continue;
-				size_t oa, ob;
-				if (!field(text, i, end, k + 3, &oa, &ob))
-					break;
-				for (size_t p = oa; p < ob;) {
-					size_t q = p;
-					while (q < ob && text[q] != ',')
-						q++;
-					if (q - p == 11 &&
-					    memcmp(text + p, "allow_other", 11) == 0)
-						found = 1;
-					p = q + 1;
-				}
-				break;
-			}
-		}
-		i = end + 1;
-	}
-	return found;
+	struct allow_other_arg a = {mp, -1};
+	if (mountinfo_parse(text, len, allow_other_one, &a) < 0)
+		return -1;
+	return a.found;
 }

@@ -1,5 +1,6 @@
 /* gitexclude.c — one line in .git/info/exclude (see gitexclude.h). */
 #include "claude-sbx/gitexclude.h"
+#include "util/readfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,26 +12,13 @@
 
 #define SMALL_FILE_MAX (1024 * 1024)
 
+/* The whole file (bounded, regular files only), or NULL. */
 static char *read_small(const char *path, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char *buf;
+	size_t got;
+	if (uread_path(path, SMALL_FILE_MAX, &buf, &got, NULL) < 0)
 		return NULL;
-	char *buf = malloc(SMALL_FILE_MAX + 1);
-	size_t got = 0;
-	if (buf) {
-		ssize_t r;
-		while (got < SMALL_FILE_MAX &&
-		       (r = read(fd, buf + got, SMALL_FILE_MAX - got)) != 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				break;
-			got += (size_t)r;
-		}
-		buf[got] = '\0';
-	}
-	close(fd);
 	if (len)
 		*len = got;
 	return buf;

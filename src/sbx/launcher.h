@@ -87,6 +87,11 @@ int sbx_net_steps(struct sbx_client *sbx, const struct sbx_config *c,
 		  FILE *out, struct sbx_err *err);
 
 /* ---- view.c: step 3 ---------------------------------------------------- */
+struct seedfs_config;
+/* The libseedfs mount request for the config's seed (source, rules, with,
+ * follow) at mp; the arrays stay c's. Used by start and kit export. */
+void sbx_seedfs_config(const struct sbx_config *c, const char *mp,
+		       struct seedfs_config *cfg);
 /* Mounts the view (reusing a live one of the same source). *mounted_now
  * tells whether this call mounted it. */
 int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,

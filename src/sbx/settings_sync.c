@@ -9,12 +9,12 @@
 #include "launcher.h"
 #include "claude-sbx/inside.h"
 #include "claude-sbx/settings.h"
+#include "util/readfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define SBX_SETTINGS_PATH SBX_AGENT_CLAUDE "/settings.json"
@@ -25,14 +25,14 @@ static int read_served(const char *mp, char **text, size_t *len,
 		       struct sbx_err *err)
 {
 	char *path = NULL;
-	struct stat st;
-	int fd;
+	enum uread_step step = UREAD_OPEN;
+	int fd, rc;
 
 	*text = NULL;
 	*len = 0;
 	if (asprintf(&path, "%s/settings.json", mp) < 0)
 		return sbx_err_set(err, 1, "out of memory");
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
 		free(path);
@@ -41,49 +41,22 @@ static int read_served(const char *mp, char **text, size_t *len,
 		return sbx_err_set(err, 1, "reading settings.json in the view %s: %s", mp,
 				   strerror(e));
 	}
-	const char *bad = fstat(fd, &st) < 0 ? strerror(errno)
-			  : !S_ISREG(st.st_mode) ? "not a regular file"
-			  : st.st_size > SBX_SETTINGS_MAX_BYTES ? "larger than 1 MiB" : NULL;
-	if (bad) {
-		close(fd);
-		sbx_err_set(err, 1, "%s: %s", path, bad);
-		free(path);
-		return -1;
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	if (!buf) {
-		close(fd);
-		free(path);
-		return sbx_err_set(err, 1, "out of memory");
-	}
-	for (;;) {
-		if (got == (size_t)st.st_size + 1)
-			break; /* grew while read: the cap below decides */
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size + 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			sbx_err_set(err, 1, "reading %s: %s", path, strerror(errno));
-			close(fd);
-			free(buf);
-			free(path);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
+	rc = uread_fd(fd, SBX_SETTINGS_MAX_BYTES, text, len, &step);
 	close(fd);
-	free(path);
-	if (got > (size_t)st.st_size) {
-		free(buf);
-		return sbx_err_set(err, 1, "settings.json in the view changed while it was read; run the command again");
+	if (rc == 0) {
+		free(path);
+		return 0;
 	}
-	buf[got] = '\0';
-	*text = buf;
-	*len = got;
-	return 0;
+	if (rc == -ENOMEM)
+		sbx_err_set(err, 1, "out of memory");
+	else if (step == UREAD_READ)
+		sbx_err_set(err, 1, "reading %s: %s", path, strerror(-rc));
+	else
+		sbx_err_set(err, 1, "%s: %s", path,
+			    step == UREAD_TYPE ? "not a regular file"
+			    : step == UREAD_SIZE ? "larger than 1 MiB" : strerror(-rc));
+	free(path);
+	return -1;
 }
 
 static int put_inside(struct sbx_client *sbx, const char *name, const char *path,

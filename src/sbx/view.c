@@ -5,6 +5,8 @@
 #include "claude-sbx/inside.h"
 #include "claude-sbx/readfile.h"
 #include "seedfs/seedfs.h"
+#include "util/mountinfo.h"
+#include "util/readfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -83,20 +85,12 @@ static int allow_other_wanted(bool *want, struct sbx_err *err)
 static int mounted_with_allow_other(const char *mp)
 {
 	char *real = realpath(mp, NULL);
-	FILE *f = real ? fopen("/proc/self/mountinfo", "re") : NULL;
 	char *text = NULL;
 	size_t len = 0;
 	int r = -1;
-	if (f) {
-		FILE *m = open_memstream(&text, &len);
-		char buf[8192];
-		size_t n;
-		while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, m);
-		if (m && fclose(m) == 0)
-			r = sbx_mountinfo_allow_other(text, len, real);
-		fclose(f);
-	}
+	if (real && uread_path("/proc/self/mountinfo", MOUNTINFO_MAX_BYTES,
+			       &text, &len, NULL) == 0)
+		r = sbx_mountinfo_allow_other(text, len, real);
 	free(text);
 	free(real);
 	return r;
@@ -133,6 +127,21 @@ int sbx_view_precheck(const char *mp, bool *allow_other, struct sbx_err *err)
 		(unsigned)geteuid(), SBX_FUSE_CONF,
 		exists ? "has the line" : "exists with the line",
 		SBX_FUSE_CONF_LINE, SBX_FUSE_CONF, SBX_ALLOW_OTHER_ENV);
+}
+
+void sbx_seedfs_config(const struct sbx_config *c, const char *mp,
+		       struct seedfs_config *cfg)
+{
+	*cfg = (struct seedfs_config){
+		.source = c->seed_source,
+		.mountpoint = mp,
+		.rules = (const char *const *)c->seed_rules.v,
+		.nrules = c->seed_rules.n,
+		.with = (const char *const *)c->seed_with.v,
+		.nwith = c->seed_with.n,
+		.follow = (const char *const *)c->seed_follow.v,
+		.nfollow = c->seed_follow.n,
+	};
 }
 
 int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
@@ -185,16 +194,8 @@ int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 	if (r < 0)
 		return sbx_err_set(err, 1, "creating the mountpoint %s: %s", mp, strerror(-r));
 
-	struct seedfs_config cfg = {
-		.source = c->seed_source,
-		.mountpoint = mp,
-		.rules = (const char *const *)c->seed_rules.v,
-		.nrules = c->seed_rules.n,
-		.with = (const char *const *)c->seed_with.v,
-		.nwith = c->seed_with.n,
-		.follow = (const char *const *)c->seed_follow.v,
-		.nfollow = c->seed_follow.n,
-	};
+	struct seedfs_config cfg;
+	sbx_seedfs_config(c, mp, &cfg);
 	static const char *const other_opts[] = { "allow_other" };
 	if (allow_other) { /* libseedfs adds default_permissions */
 		cfg.options = other_opts;

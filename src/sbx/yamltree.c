@@ -1,6 +1,9 @@
-/* yamltree.c — libyaml events to a positioned tree (see yamltree.h). */
+/* yamltree.c — libyaml events to a positioned tree (see yamltree.h); what
+ * the YAML subset refuses is util/yamlsub.h's. */
 #include "yamltree.h"
+#include "util/yamlsub.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -57,30 +60,24 @@ static int build(struct ybuild *b, yaml_event_t *ev, size_t depth,
 		 struct ynode **out)
 {
 	const yaml_mark_t *m = &ev->start_mark;
-	const yaml_char_t *anchor = NULL;
 
 	*out = NULL;
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
-		at(b, m, "YAML aliases are not accepted");
-		yaml_event_delete(ev);
-		return -1;
 	case YAML_SCALAR_EVENT:
-		anchor = ev->data.scalar.anchor;
-		break;
 	case YAML_SEQUENCE_START_EVENT:
-		anchor = ev->data.sequence_start.anchor;
-		break;
 	case YAML_MAPPING_START_EVENT:
-		anchor = ev->data.mapping_start.anchor;
 		break;
 	default:
 		at(b, m, "unexpected YAML event");
 		yaml_event_delete(ev);
 		return -1;
 	}
-	if (anchor) {
-		at(b, m, "YAML anchors are not accepted");
+	const char *refused = ysub_refused_plural(ysub_node(ev, NULL));
+	if (refused) {
+		char what[64];
+		snprintf(what, sizeof(what), "YAML %s are not accepted", refused);
+		at(b, m, what);
 		yaml_event_delete(ev);
 		return -1;
 	}

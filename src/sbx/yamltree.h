@@ -1,9 +1,9 @@
 /* yamltree.h — a YAML document as a small tree with positions (private to
  * the launcher's config loader).
  *
- * Owns: driving libyaml's event parser, refusing anchors, aliases, more
- * than one document and excessive nesting, and reporting every problem as
- * NAME:LINE:COL. Scalars stay strings; the schema decides their meaning.
+ * Owns: driving libyaml's event parser, refusing (through util/yamlsub.h)
+ * anchors, aliases and tags, more than one document and excessive
+ * nesting, and reporting every problem as NAME:LINE:COL. Scalars stay strings; the schema decides their meaning.
  */
 #ifndef CLAUDE_SBX_YAMLTREE_H
 #define CLAUDE_SBX_YAMLTREE_H

@@ -2,7 +2,9 @@
  * may be.
  *
  * Owns: refusing names that could step outside a directory or confuse a
- * path join, before anything touches the source tree.
+ * path join, before anything touches the source tree. In the util layer
+ * (src/util/) because the shared open (safeopen.c) checks names with it;
+ * its header stays include/seedfs/names.h.
  */
 #include "seedfs/names.h"
 

@@ -1,5 +1,5 @@
-/* safeopen.c — see safeopen.h. */
-#include "safeopen.h"
+/* safeopen.c — descriptor-relative open (see util/safeopen.h). */
+#include "util/safeopen.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +82,19 @@ static int fallback_openat(int dirfd, const char *name, int flags)
 	return fd;
 }
 
+/* openat2 unless the kernel or a profile has refused it (then, from that
+ * call on, -ENOSYS: the caller falls back). */
+static int strict_openat2(int dirfd, const char *path, int flags)
+{
+	if (atomic_load_explicit(&openat2_refused, memory_order_relaxed))
+		return -ENOSYS;
+	int fd = sys_openat2(dirfd, path, flags);
+	if (fd != -ENOSYS && fd != -EPERM)
+		return fd;
+	atomic_store(&openat2_refused, true);
+	return -ENOSYS;
+}
+
 int safe_openat(int dirfd, const char *name, int flags)
 {
 	size_t len = strlen(name);
@@ -91,12 +104,9 @@ int safe_openat(int dirfd, const char *name, int flags)
 	if (!name_is_valid(name, len))
 		return -ENOENT;
 	flags |= O_NOFOLLOW | O_CLOEXEC;
-	if (!atomic_load_explicit(&openat2_refused, memory_order_relaxed)) {
-		int fd = sys_openat2(dirfd, name, flags);
-		if (fd != -ENOSYS && fd != -EPERM)
-			return fd;
-		atomic_store(&openat2_refused, true);
-	}
+	int fd = strict_openat2(dirfd, name, flags);
+	if (fd != -ENOSYS)
+		return fd;
 	return fallback_openat(dirfd, name, flags);
 }
 
@@ -107,12 +117,9 @@ int safe_open_beneath(int dirfd, const char *relpath, int flags)
 	if (name_check_relpath(relpath) < 0)
 		return -EINVAL;
 	flags |= O_NOFOLLOW | O_CLOEXEC;
-	if (!atomic_load_explicit(&openat2_refused, memory_order_relaxed)) {
-		int fd = sys_openat2(dirfd, relpath, flags);
-		if (fd != -ENOSYS && fd != -EPERM)
-			return fd;
-		atomic_store(&openat2_refused, true);
-	}
+	int first = strict_openat2(dirfd, relpath, flags);
+	if (first != -ENOSYS)
+		return first;
 
 	/* Component by component, each an O_PATH directory. */
 	char *copy = strdup(relpath);
