@@ -6,7 +6,8 @@
  * through a descriptor (with an end marker against torn reads) (mountpoint, source, pid, rule layers with fingerprints, groups,
  * reload outcome) and a stats page of request counters. Files are named by
  * an XXH3 of the canonical mountpoint. Values are escaped, so hostile paths
- * (newlines, tabs) round-trip.
+ * (newlines, tabs) round-trip. seedfs_view_free (seedfs.h) frees what
+ * state_read returns.
  */
 #ifndef SEEDFS_STATE_H
 #define SEEDFS_STATE_H
