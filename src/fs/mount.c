@@ -354,33 +354,6 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err)
 	return 0;
 }
 
-static bool pid_is_daemon(pid_t pid)
-{
-	char path[64], comm[32] = "";
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	bool ok = fgets(comm, sizeof(comm), f) &&
-		  strncmp(comm, "claude-seedfs", 13) == 0;
-	fclose(f);
-	/* A zombie has exited already. */
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (f) {
-		char state = 0;
-		if (fscanf(f, "%*d %*s %c", &state) == 1 && state == 'Z')
-			ok = false;
-		fclose(f);
-	}
-	return ok;
-}
-
-bool seedfs_daemon_alive(pid_t pid)
-{
-	return pid > 0 && pid_is_daemon(pid);
-}
-
 int seedfs_umount(const char *mountpoint, struct seedfs_error *err)
 {
 	char *canon = NULL, fstype[256] = "", statepath[PATH_MAX];
@@ -429,10 +402,10 @@ int seedfs_umount(const char *mountpoint, struct seedfs_error *err)
 	/* The daemon sees its session end and exits; wait briefly so that a
 	 * fresh mount right after does not race with its cleanup. */
 	if (v && v->pid > 0) {
-		for (int i = 0; i < 200 && pid_is_daemon(v->pid); i++)
+		for (int i = 0; i < 200 && seedfs_daemon_alive(v->pid); i++)
 			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
-	if (!v || !pid_is_daemon(v->pid))
+	if (!v || !seedfs_daemon_alive(v->pid))
 		state_remove(canon);
 	rc = 0;
 done:

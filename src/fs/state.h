@@ -38,7 +38,7 @@ int state_read(const char *path, struct seedfs_view **out);
 int state_remove(const char *mountpoint);
 
 /* True when pid is a live claude-seedfs daemon (not a zombie, not a
- * recycled pid of another program). mount.c. */
+ * recycled pid of another program). alive.c. */
 bool seedfs_daemon_alive(pid_t pid);
 
 /* Maps the stats page of a view, creating it when create is set. */
