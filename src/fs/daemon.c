@@ -101,30 +101,6 @@ out:
 
 /* ---- invalidations ---- */
 
-static void issue(struct daemon *d, struct inval_list *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const struct inval *iv = &l->v[i];
-		if (i > 0 && iv->entry == l->v[i - 1].entry &&
-		    iv->ino == l->v[i - 1].ino &&
-		    (!iv->entry || (iv->namelen == l->v[i - 1].namelen &&
-				    memcmp(iv->name, l->v[i - 1].name,
-					   iv->namelen) == 0)))
-			continue; /* the same as the one just sent */
-		if (iv->entry) {
-			stats_bump(d->stats, ST_INVAL_ENTRY);
-			fuse_lowlevel_notify_inval_entry(d->se, iv->ino, iv->name,
-							 iv->namelen);
-		} else {
-			stats_bump(d->stats, ST_INVAL_INODE);
-			fuse_lowlevel_notify_inval_inode(d->se, iv->ino, 0, 0);
-		}
-	}
-	if (l->n > 0)
-		atomic_fetch_add(&d->change_gen, 1); /* after: see probe.h */
-	inval_list_free(l);
-}
-
 static void drain_inotify(struct daemon *d)
 {
 	char buf[64 * 1024]
@@ -142,30 +118,7 @@ static void drain_inotify(struct daemon *d)
 			p += sizeof(*ev) + ev->len;
 		}
 	}
-	issue(d, &l);
-}
-
-void daemon_defer_forget(struct daemon *d, const struct node *n)
-{
-	char c = 'i';
-	pthread_mutex_lock(&d->pending_lock);
-	inval_push(&d->pending, node_ino(&d->nodes, n), NULL, 0);
-	if (n->parent)
-		inval_push(&d->pending, node_ino(&d->nodes, n->parent), n->name,
-			   strlen(n->name));
-	pthread_mutex_unlock(&d->pending_lock);
-	if (write(d->wake[1], &c, 1) < 0) {
-		/* a wake-up is already pending */
-	}
-}
-
-static void issue_pending(struct daemon *d)
-{
-	pthread_mutex_lock(&d->pending_lock);
-	struct inval_list l = d->pending;
-	memset(&d->pending, 0, sizeof(d->pending));
-	pthread_mutex_unlock(&d->pending_lock);
-	issue(d, &l);
+	daemon_issue(d, &l);
 }
 
 /* ---- reload ---- */
@@ -271,7 +224,7 @@ static void invalidate_listed(struct daemon *d, struct dirfds *df)
 		close(df->fd[i]);
 		inval_push(&l, df->ino[i], NULL, 0);
 	}
-	issue(d, &l);
+	daemon_issue(d, &l);
 }
 
 int follow_open(struct prepared *p, const struct rules *rs, int **out,
@@ -351,7 +304,7 @@ static void reload(struct daemon *d)
 	struct reverdict_arg a = { d, &df, { 0 } };
 	node_for_each(&d->nodes, collect_dir, &a);
 	pthread_rwlock_unlock(&d->rules_lock);
-	issue(d, &a.files);
+	daemon_issue(d, &a.files);
 
 	rules_free(old);
 	for (size_t i = 0; i < noldfds; i++)
@@ -397,7 +350,7 @@ static void *watcher_main(void *arg)
 					break;
 				if (c == 'h')
 					reload(d);
-				issue_pending(d);
+				daemon_issue_pending(d);
 			}
 		}
 	}

@@ -83,10 +83,18 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 /* Closes what prepared holds. */
 void prepared_free(struct prepared *p);
 
+/* ---- daemon_inval.c ---- */
+
 /* From a request handler: n turned out to be gone or replaced; have the
  * watcher thread invalidate its kernel entry so the next path lookup makes
  * a fresh one (notify calls are never made from handlers). */
 void daemon_defer_forget(struct daemon *d, const struct node *n);
+
+/* Watcher thread only: sends l (skipping a repeat of the one just sent),
+ * moves change_gen when it sent any, and frees l. */
+void daemon_issue(struct daemon *d, struct inval_list *l);
+/* Watcher thread only: sends what daemon_defer_forget queued. */
+void daemon_issue_pending(struct daemon *d);
 
 /* Lowlevel operations (ops.c). */
 const struct fuse_lowlevel_ops *seedfs_ops(void);
