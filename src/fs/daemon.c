@@ -35,32 +35,6 @@ static void on_sighup(int sig)
 	}
 }
 
-void prepared_free(struct prepared *p)
-{
-	if (!p)
-		return;
-	if (p->root_fd >= 0)
-		close(p->root_fd);
-	for (size_t i = 0; i < p->nfollow; i++)
-		close(p->follow_fds[i]);
-	free(p->follow_fds);
-	rules_free(p->rules);
-	for (size_t i = 0; p->files && i < p->input.nfiles; i++)
-		free(p->files[i]);
-	free(p->files);
-	for (size_t i = 0; p->with && i < p->input.nwith; i++)
-		free(p->with[i]);
-	free(p->with);
-	for (size_t i = 0; i < p->ncli_follow; i++)
-		free(p->cli_follow[i]);
-	free(p->cli_follow);
-	free((char *)p->input.home);
-	free(p->source);
-	free(p->mountpoint);
-	free(p->fuse_opts);
-	free(p);
-}
-
 /* ---- state file ---- */
 
 static void write_state(struct daemon *d)
@@ -225,49 +199,6 @@ static void invalidate_listed(struct daemon *d, struct dirfds *df)
 		inval_push(&l, df->ino[i], NULL, 0);
 	}
 	daemon_issue(d, &l);
-}
-
-int follow_open(struct prepared *p, const struct rules *rs, int **out,
-		size_t *nout, char *why, size_t whylen)
-{
-	size_t nr = rules_follow_count(rs), n = 0;
-	int *fds = calloc(p->ncli_follow + nr + 1, sizeof(*fds));
-	if (!fds)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->ncli_follow + nr; i++) {
-		const char *dir = i < p->ncli_follow
-					  ? p->cli_follow[i]
-					  : rules_follow_dir(rs, i - p->ncli_follow);
-		int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		char real[PATH_MAX];
-		if (fd >= 0 && !realpath(dir, real))
-			real[0] = '\0';
-		size_t rl = fd >= 0 ? strlen(real) : 0;
-		if (fd >= 0 && rl && strncmp(p->source, real, rl) == 0 &&
-		    (p->source[rl] == '/' || p->source[rl] == '\0' ||
-		     (rl == 1 && real[0] == '/'))) {
-			snprintf(why, whylen,
-				 "follow directory %s contains SOURCE %s: it "
-				 "would make every symlink an anchor",
-				 dir, p->source);
-			close(fd);
-			fd = -1;
-			errno = 0;
-		}
-		if (fd < 0) {
-			if (errno)
-				snprintf(why, whylen, "follow directory %s: %s",
-					 dir, strerror(errno));
-			for (size_t j = 0; j < n; j++)
-				close(fds[j]);
-			free(fds);
-			return -1;
-		}
-		fds[n++] = fd;
-	}
-	*out = fds;
-	*nout = n;
-	return 0;
 }
 
 static void reload(struct daemon *d)

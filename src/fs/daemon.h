@@ -15,26 +15,10 @@
 #include "classify.h"
 #include "confine.h"
 #include "node.h"
+#include "prepare.h"
 #include "seedfs/rules.h"
 #include "seedfs/seedfs.h"
 #include "stats.h"
-
-/* What seedfs_mount prepared and checked before serving. */
-struct prepared {
-	char *source;	      /* canonical SOURCE */
-	char *mountpoint;     /* canonical mountpoint */
-	int root_fd;	      /* O_PATH of SOURCE */
-	struct rules *rules;
-	struct rules_input input; /* kept for reload */
-	char **files;	      /* storage behind input.files */
-	char **with;	      /* storage behind input.with */
-	char **cli_follow;    /* --follow, canonical */
-	size_t ncli_follow;
-	int *follow_fds;      /* cli follow + rules follow, O_PATH */
-	size_t nfollow;
-	char *fuse_opts;      /* extra -o options, validated */
-	bool foreground;
-};
 
 struct daemon {
 	struct prepared *p;
@@ -69,19 +53,6 @@ struct daemon {
 /* Serves p until unmounted. ready_fd (or -1) receives "OK\n" once the
  * mount is up, or the error text. Returns 0 or -1. */
 int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err);
-
-/* Opens the follow directories of p (command line) and rs (follow: keys),
- * refusing one that contains SOURCE. Returns 0, or -1 with why filled. */
-int follow_open(struct prepared *p, const struct rules *rs, int **out,
-		size_t *nout, char *why, size_t whylen);
-
-/* Resolves SOURCE, loads the rules, opens the follow directories and, when
- * with_mountpoint, checks the mountpoint (mount.c). */
-int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
-	    struct prepared **out, struct seedfs_error *err);
-
-/* Closes what prepared holds. */
-void prepared_free(struct prepared *p);
 
 /* ---- daemon_inval.c ---- */
 
