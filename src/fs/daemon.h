@@ -1,8 +1,14 @@
-/* daemon.h — one mounted view: its context, and serving it.
+/* daemon.h — one mounted view: its context, and serving it (private to
+ * the daemon's files).
  *
- * Owns: the daemon's single context struct (everything mutable lives here),
- * the FUSE session, the watcher thread (inotify → kernel invalidations,
- * SIGHUP → reload) and the runtime state file.
+ * Owns: the daemon's single context struct (everything mutable lives here)
+ * and what the daemon's files offer each other, one section per file:
+ * serving (daemon.c: the FUSE session, signals, the loop, clean-up), the
+ * kernel invalidations (daemon_inval.c), the watcher thread (inotify →
+ * invalidations, SIGHUP → reload; daemon_watch.c), reloading the rules
+ * (daemon_reload.c), the runtime state file (daemon_state.c) and the
+ * confinement set-up (daemon_confine.c). What is checked before mounting
+ * is in prepare.h; the request handlers in ops.c.
  */
 #ifndef SEEDFS_DAEMON_H
 #define SEEDFS_DAEMON_H
@@ -50,6 +56,8 @@ struct daemon {
 	char *reload_error;
 };
 
+/* ---- daemon.c ---- */
+
 /* Serves p until unmounted. ready_fd (or -1) receives "OK\n" once the
  * mount is up, or the error text. Returns 0 or -1. */
 int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err);
@@ -66,6 +74,32 @@ void daemon_defer_forget(struct daemon *d, const struct node *n);
 void daemon_issue(struct daemon *d, struct inval_list *l);
 /* Watcher thread only: sends what daemon_defer_forget queued. */
 void daemon_issue_pending(struct daemon *d);
+
+/* ---- daemon_watch.c ---- */
+
+/* The watcher thread (arg: the daemon): until 'q' arrives on the wake pipe. */
+void *daemon_watcher_main(void *arg);
+
+/* ---- daemon_reload.c ---- */
+
+/* Watcher thread only (on SIGHUP): loads the rules and follow directories
+ * anew, re-decides every node and invalidates what the kernel may hold;
+ * on an error keeps the previous rules and records why. Rewrites the
+ * state file either way. */
+void daemon_reload(struct daemon *d);
+
+/* ---- daemon_state.c ---- */
+
+/* Rewrites the state file from d (a warning in the log when it cannot). */
+void daemon_write_state(struct daemon *d);
+
+/* ---- daemon_confine.c ---- */
+
+/* Once mounted: starts the unmount helper and confines the process to the
+ * anchors it still needs; fills d->confined and d->confinement. */
+void daemon_confine(struct daemon *d);
+
+/* ---- ops.c ---- */
 
 /* Lowlevel operations (ops.c). */
 const struct fuse_lowlevel_ops *seedfs_ops(void);
