@@ -12,7 +12,8 @@ through each, and the check exits 1.
 
 A symbol is resolved first among the objects of the same target (the same
 meson "*.p" directory), then among all the others: a source compiled into
-two targets (the selftest daemon) stays one file.
+two targets (the selftest daemon) stays one file; a symbol defined by
+several files elsewhere makes an edge to each of them.
 
 Usage:
   file_cycles.py BUILD_DIR [--nm NM] [--under src/]
