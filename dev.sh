@@ -3,8 +3,8 @@
 #   ./dev.sh demo   install what is missing, build, mount a view of the bundled
 #                   sample ~/.claude, show it, explain a hidden file, unmount
 #   ./dev.sh test   install what is missing, build, run the whole suite (unit,
-#                   integration, launcher, benchmark smoke), then again under
-#                   ASan+UBSan, and the unit tests under valgrind
+#                   integration, launcher, benchmark smoke, lint), then again
+#                   under ASan+UBSan, and the unit tests under valgrind
 # Needs root (apt-get, FUSE mounts); re-runs itself with sudo when it can.
 set -euo pipefail
 
@@ -150,7 +150,7 @@ test_all() {
 	# The vm suite's guest kernel (Debian's linux-image-amd64, cached by
 	# version in /var/cache/claude-seedfs-vm); without it that suite skips.
 	python3 tests/vm/fetch_kernel.py >/dev/null || echo "(no guest kernel: the vm suite will skip)"
-	run_suite "tests (unit, integration, launcher, benchmark smoke, soak, vm)" build
+	run_suite "tests (unit, integration, launcher, benchmark smoke, soak, vm, lint)" build
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	# Detached daemons have no stderr: sanitizer reports go to files.
 	local sanlogs

@@ -1,8 +1,14 @@
-/* daemon.h — one mounted view: its context, and serving it.
+/* daemon.h — one mounted view: its context, and serving it (private to
+ * the daemon's files).
  *
- * Owns: the daemon's single context struct (everything mutable lives here),
- * the FUSE session, the watcher thread (inotify → kernel invalidations,
- * SIGHUP → reload) and the runtime state file.
+ * Owns: the daemon's single context struct (everything mutable lives here)
+ * and what the daemon's files offer each other, one section per file:
+ * serving (daemon.c: the FUSE session, signals, the loop, clean-up), the
+ * kernel invalidations (daemon_inval.c), the watcher thread (inotify →
+ * invalidations, SIGHUP → reload; daemon_watch.c), reloading the rules
+ * (daemon_reload.c), the runtime state file (daemon_state.c) and the
+ * confinement set-up (daemon_confine.c). What is checked before mounting
+ * is in prepare.h; the request handlers in ops.c.
  */
 #ifndef SEEDFS_DAEMON_H
 #define SEEDFS_DAEMON_H
@@ -15,26 +21,10 @@
 #include "classify.h"
 #include "confine.h"
 #include "node.h"
+#include "prepare.h"
 #include "seedfs/rules.h"
 #include "seedfs/seedfs.h"
 #include "stats.h"
-
-/* What seedfs_mount prepared and checked before serving. */
-struct prepared {
-	char *source;	      /* canonical SOURCE */
-	char *mountpoint;     /* canonical mountpoint */
-	int root_fd;	      /* O_PATH of SOURCE */
-	struct rules *rules;
-	struct rules_input input; /* kept for reload */
-	char **files;	      /* storage behind input.files */
-	char **with;	      /* storage behind input.with */
-	char **cli_follow;    /* --follow, canonical */
-	size_t ncli_follow;
-	int *follow_fds;      /* cli follow + rules follow, O_PATH */
-	size_t nfollow;
-	char *fuse_opts;      /* extra -o options, validated */
-	bool foreground;
-};
 
 struct daemon {
 	struct prepared *p;
@@ -66,27 +56,50 @@ struct daemon {
 	char *reload_error;
 };
 
+/* ---- daemon.c ---- */
+
 /* Serves p until unmounted. ready_fd (or -1) receives "OK\n" once the
  * mount is up, or the error text. Returns 0 or -1. */
 int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err);
 
-/* Opens the follow directories of p (command line) and rs (follow: keys),
- * refusing one that contains SOURCE. Returns 0, or -1 with why filled. */
-int follow_open(struct prepared *p, const struct rules *rs, int **out,
-		size_t *nout, char *why, size_t whylen);
-
-/* Resolves SOURCE, loads the rules, opens the follow directories and, when
- * with_mountpoint, checks the mountpoint (mount.c). */
-int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
-	    struct prepared **out, struct seedfs_error *err);
-
-/* Closes what prepared holds. */
-void prepared_free(struct prepared *p);
+/* ---- daemon_inval.c ---- */
 
 /* From a request handler: n turned out to be gone or replaced; have the
  * watcher thread invalidate its kernel entry so the next path lookup makes
  * a fresh one (notify calls are never made from handlers). */
 void daemon_defer_forget(struct daemon *d, const struct node *n);
+
+/* Watcher thread only: sends l (skipping a repeat of the one just sent),
+ * moves change_gen when it sent any, and frees l. */
+void daemon_issue(struct daemon *d, struct inval_list *l);
+/* Watcher thread only: sends what daemon_defer_forget queued. */
+void daemon_issue_pending(struct daemon *d);
+
+/* ---- daemon_watch.c ---- */
+
+/* The watcher thread (arg: the daemon): until 'q' arrives on the wake pipe. */
+void *daemon_watcher_main(void *arg);
+
+/* ---- daemon_reload.c ---- */
+
+/* Watcher thread only (on SIGHUP): loads the rules and follow directories
+ * anew, re-decides every node and invalidates what the kernel may hold;
+ * on an error keeps the previous rules and records why. Rewrites the
+ * state file either way. */
+void daemon_reload(struct daemon *d);
+
+/* ---- daemon_state.c ---- */
+
+/* Rewrites the state file from d (a warning in the log when it cannot). */
+void daemon_write_state(struct daemon *d);
+
+/* ---- daemon_confine.c ---- */
+
+/* Once mounted: starts the unmount helper and confines the process to the
+ * anchors it still needs; fills d->confined and d->confinement. */
+void daemon_confine(struct daemon *d);
+
+/* ---- ops.c ---- */
 
 /* Lowlevel operations (ops.c). */
 const struct fuse_lowlevel_ops *seedfs_ops(void);

@@ -212,6 +212,24 @@ static int parse_line(struct seedfs_view *v, char *line)
 	return 0;
 }
 
+/* The destructor of what state_read returns (seedfs.h). */
+void seedfs_view_free(struct seedfs_view *v)
+{
+	if (!v)
+		return;
+	free(v->mountpoint);
+	free(v->source);
+	for (size_t i = 0; i < v->nlayers; i++)
+		free(v->layers[i].file);
+	free(v->layers);
+	for (size_t i = 0; i < v->ngroups; i++)
+		free(v->groups[i]);
+	free(v->groups);
+	free(v->reload_error);
+	free(v->confinement);
+	free(v);
+}
+
 static int state_read_once(const char *path, struct seedfs_view **out)
 {
 	FILE *f = fopen(path, "re");

@@ -6,7 +6,8 @@
  * through a descriptor (with an end marker against torn reads) (mountpoint, source, pid, rule layers with fingerprints, groups,
  * reload outcome) and a stats page of request counters. Files are named by
  * an XXH3 of the canonical mountpoint. Values are escaped, so hostile paths
- * (newlines, tabs) round-trip.
+ * (newlines, tabs) round-trip. seedfs_view_free (seedfs.h) frees what
+ * state_read returns.
  */
 #ifndef SEEDFS_STATE_H
 #define SEEDFS_STATE_H
@@ -37,7 +38,7 @@ int state_read(const char *path, struct seedfs_view **out);
 int state_remove(const char *mountpoint);
 
 /* True when pid is a live claude-seedfs daemon (not a zombie, not a
- * recycled pid of another program). mount.c. */
+ * recycled pid of another program). alive.c. */
 bool seedfs_daemon_alive(pid_t pid);
 
 /* Maps the stats page of a view, creating it when create is set. */

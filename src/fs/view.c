@@ -14,23 +14,6 @@
 #include "seedfs/seedfs.h"
 #include "state.h"
 
-void seedfs_view_free(struct seedfs_view *v)
-{
-	if (!v)
-		return;
-	free(v->mountpoint);
-	free(v->source);
-	for (size_t i = 0; i < v->nlayers; i++)
-		free(v->layers[i].file);
-	free(v->layers);
-	for (size_t i = 0; i < v->ngroups; i++)
-		free(v->groups[i]);
-	free(v->groups);
-	free(v->reload_error);
-	free(v->confinement);
-	free(v);
-}
-
 void seedfs_view_list_free(struct seedfs_view **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -3,7 +3,8 @@
  * One section per file: the sbx client (sbxcli.c), paths and lookups
  * (paths.c), the egress steps (network.c), the seed view (view.c), the
  * sandbox steps (sandbox.c), the settings.json merge (settings_sync.c),
- * installing Claude Code (install_cc.c) and the commands (cmd_*.c). The pure parts these build on live in
+ * installing Claude Code (install_cc.c), the interrupt flag (interrupt.c)
+ * and the commands (cmd_*.c). The pure parts these build on live in
  * include/claude-sbx/.
  */
 #ifndef CLAUDE_SBX_LAUNCHER_H
@@ -167,10 +168,12 @@ int sbx_sandbox_settings_step(struct sbx_client *sbx, const struct sbx_config *c
 int sbx_install_claude_code(struct sbx_client *sbx, const struct sbx_config *c,
 			    FILE *out, struct sbx_err *err);
 
-/* ---- main.c ----------------------------------------------------------- */
+/* ---- interrupt.c ------------------------------------------------------ */
 /* SIGINT, SIGTERM or SIGHUP arrived: the current command stops at the next
  * step boundary and undoes what it set up. */
 bool sbx_interrupted(void);
+/* Catches those three (main.c, before a command runs). */
+void sbx_catch_signals(void);
 
 /* ---- commands ----------------------------------------------------------- */
 struct sbx_ctx {

@@ -4,36 +4,10 @@
 #include "config.h"
 
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
-
-bool sbx_interrupted(void)
-{
-	return got_signal != 0;
-}
-
-/* The launcher outlives an interrupt long enough to clean up; children
- * (spawned with default dispositions) still get it from the terminal. */
-static void catch_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
 
 static int load_config(struct sbx_ctx *x, struct sbx_err *err)
 {
@@ -80,7 +54,7 @@ int main(int argc, char **argv)
 	}
 	rc = load_config(&x, &err);
 	if (rc == 0 && x.cli.cmd != SBX_CMD_SHELL)
-		catch_signals();
+		sbx_catch_signals();
 	if (rc == 0) {
 		switch (x.cli.cmd) {
 		case SBX_CMD_START: rc = sbx_cmd_start(&x, &err); break;
