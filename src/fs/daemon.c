@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "prefetch.h"
 #include "safeopen.h"
 #include "state.h"
 
@@ -130,6 +131,7 @@ static void daemon_cleanup(struct daemon *d)
 		if (write(d->wake[1], &q, 1) == 1)
 			pthread_join(d->watcher, NULL);
 	}
+	prefetch_stop(); /* before the rules and descriptors it reads go */
 	if (d->se) {
 		if (d->helper_fd >= 0) {
 			/* Confined: neither umount nor exec is possible here.

@@ -55,7 +55,7 @@ struct node {
 	uint32_t pathlen;
 	int fd;		       /* owned O_PATH, or -1 (plain file) */
 	mode_t type;	       /* S_IFDIR or S_IFREG */
-	unsigned rules_gen;    /* reload bookkeeping (daemon.c) */
+	unsigned rules_gen;    /* reload bookkeeping (daemon_reload.c) */
 	unsigned children;     /* under the lock */
 	int wd;		       /* under the lock */
 	uint8_t transform;     /* enum transform: computed when not NONE */

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,12 @@ static struct {
 	size_t head, n;
 	struct prefetch_rules rules;
 	bool started, failed;
+	atomic_bool stopping;
+	int running;		/* worker threads not yet ended */
+	pthread_cond_t ended;	/* signalled as each one ends */
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	   .cond = PTHREAD_COND_INITIALIZER };
+	   .cond = PTHREAD_COND_INITIALIZER,
+	   .ended = PTHREAD_COND_INITIALIZER };
 
 /* dir/name into buf (sizeof PATH_BUF); false when too long. */
 #define PATH_BUF 8192
@@ -99,7 +104,8 @@ static void warm(int dirfd, const char *path, size_t pathlen, int depth,
 	}
 	char *child = malloc(PATH_BUF);
 	struct dirent *de;
-	while (child && *budget > 0 && (de = readdir(d)) != NULL) {
+	while (child && *budget > 0 && !atomic_load(&pool.stopping) &&
+	       (de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name), clen;
 		struct stat st;
 		if (!name_is_valid(de->d_name, len) ||
@@ -128,8 +134,14 @@ static void *worker(void *arg)
 	char *buf = malloc(HEAD_BYTES);
 	for (;;) {
 		pthread_mutex_lock(&pool.lock);
-		while (pool.n == 0)
+		while (pool.n == 0 && !atomic_load(&pool.stopping))
 			pthread_cond_wait(&pool.cond, &pool.lock);
+		if (atomic_load(&pool.stopping)) {
+			pool.running--;
+			pthread_cond_signal(&pool.ended);
+			pthread_mutex_unlock(&pool.lock);
+			break;
+		}
 		struct item it = pool.q[pool.head];
 		pool.head = (pool.head + 1) % QUEUE_MAX;
 		pool.n--;
@@ -140,6 +152,7 @@ static void *worker(void *arg)
 		close(it.fd);
 		free(it.path);
 	}
+	free(buf);
 	return arg;
 }
 
@@ -158,8 +171,10 @@ static bool start_locked(const struct prefetch_rules *pr)
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	for (int i = 0; i < WORKERS; i++) {
 		pthread_t t;
-		if (pthread_create(&t, &attr, worker, NULL) == 0)
+		if (pthread_create(&t, &attr, worker, NULL) == 0) {
 			pool.started = true;
+			pool.running++;
+		}
 	}
 	pthread_attr_destroy(&attr);
 	pool.failed = !pool.started;
@@ -170,7 +185,8 @@ void prefetch_dir(const struct prefetch_rules *pr, int dirfd,
 		  const char *path, size_t pathlen)
 {
 	pthread_mutex_lock(&pool.lock);
-	if (!start_locked(pr) || pool.n == QUEUE_MAX) {
+	if (atomic_load(&pool.stopping) || !start_locked(pr) ||
+	    pool.n == QUEUE_MAX) {
 		pthread_mutex_unlock(&pool.lock);
 		return;
 	}
@@ -187,5 +203,21 @@ void prefetch_dir(const struct prefetch_rules *pr, int dirfd,
 	pool.q[(pool.head + pool.n) % QUEUE_MAX] = it;
 	pool.n++;
 	pthread_cond_signal(&pool.cond);
+	pthread_mutex_unlock(&pool.lock);
+}
+
+void prefetch_stop(void)
+{
+	pthread_mutex_lock(&pool.lock);
+	atomic_store(&pool.stopping, true);
+	pthread_cond_broadcast(&pool.cond);
+	while (pool.running > 0)
+		pthread_cond_wait(&pool.ended, &pool.lock);
+	for (; pool.n > 0; pool.n--) {
+		struct item *it = &pool.q[pool.head];
+		close(it->fd);
+		free(it->path);
+		pool.head = (pool.head + 1) % QUEUE_MAX;
+	}
 	pthread_mutex_unlock(&pool.lock);
 }

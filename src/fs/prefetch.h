@@ -10,7 +10,8 @@
  *
  * Threads start on the first prefetch_dir call (a confined request thread,
  * so they inherit the confinement). The queue is bounded: a directory that
- * does not fit is not warmed.
+ * does not fit is not warmed. prefetch_stop ends them before the daemon
+ * frees what they read (the rules, the source descriptors).
  */
 #ifndef SEEDFS_PREFETCH_H
 #define SEEDFS_PREFETCH_H
@@ -30,5 +31,10 @@ struct prefetch_rules {
  * its own) with view path path for warming. Best effort. */
 void prefetch_dir(const struct prefetch_rules *pr, int dirfd,
 		  const char *path, size_t pathlen);
+
+/* Stops the threads: the queue is dropped, a warm in progress ends at its
+ * next entry, and it returns once no thread runs. Later prefetch_dir calls
+ * do nothing. */
+void prefetch_stop(void);
 
 #endif

@@ -141,10 +141,14 @@ def test_keeper_once_and_loop(source, mount, tmp_path):
         r2 = subprocess.run([KEEPER, "--no-drop", "--pidfile", os.fspath(pidfile), v.mp],
                             capture_output=True, text=True, timeout=10)
         assert r2.returncode == 0 and "already running" in r2.stderr, r2
-        with open(source.src(rel), "ab") as f:
-            f.write(b"more\n")
+
         def changes():
             return [l for l in log.read_text().splitlines() if " -> " in l]
+        # edit only once the first probe has learnt the generation (an
+        # edit before it would be learnt as the first generation)
+        U.wait_for(lambda: len(changes()) >= 1, timeout=3.0, what="the keeper's first probe")
+        with open(source.src(rel), "ab") as f:
+            f.write(b"more\n")
         # the first probe learns the generation (0 -> g), the edit moves it
         U.wait_for(lambda: len(changes()) >= 2, timeout=3.0, what="keeper logged the change")
         first, second = changes()[:2]
