@@ -75,13 +75,13 @@ static size_t js_space(const unsigned char *p, size_t n)
 		return 2;
 	if (n < 3)
 		return 0;
-	if ((p[0] == 0xE1 && p[1] == 0x9A && p[2] == 0x80) ||	   /* U+1680 */
+	if ((p[0] == 0xE1 && p[1] == 0x9A && p[2] == 0x80) || /* U+1680 */
 	    (p[0] == 0xE2 && p[1] == 0x80 &&
 	     ((p[2] >= 0x80 && p[2] <= 0x8A) || p[2] == 0xA8 || p[2] == 0xA9 ||
-	      p[2] == 0xAF)) ||					   /* U+2000-200A, 2028, 2029, 202F */
-	    (p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0x9F) ||	   /* U+205F */
-	    (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) ||	   /* U+3000 */
-	    (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF))	   /* U+FEFF */
+	      p[2] == 0xAF)) || /* U+2000-200A, 2028, 2029, 202F */
+	    (p[0] == 0xE2 && p[1] == 0x81 && p[2] == 0x9F) || /* U+205F */
+	    (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) || /* U+3000 */
+	    (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF))   /* U+FEFF */
 		return 3;
 	return 0;
 }
@@ -133,14 +133,16 @@ static int check_text(const unsigned char *t, size_t n, char *why,
 		    (t[i] == 0xC2 && i + 1 < n && t[i + 1] == 0x85) ||
 		    (t[i] == 0xE2 && i + 2 < n && t[i + 1] == 0x80 &&
 		     (t[i + 2] == 0xA8 || t[i + 2] == 0xA9)))
-			return set_why(why, why_len,
-				       "frontmatter line %u: line break other than LF or CRLF",
-				       line);
+			return set_why(
+				why, why_len,
+				"frontmatter line %u: line break other than LF or CRLF",
+				line);
 		if (t[i] == 0xEF && i + 2 < n && t[i + 1] == 0xBB &&
 		    t[i + 2] == 0xBF)
-			return set_why(why, why_len,
-				       "frontmatter line %u: byte order mark inside the frontmatter",
-				       line);
+			return set_why(
+				why, why_len,
+				"frontmatter line %u: byte order mark inside the frontmatter",
+				line);
 	}
 	return 0;
 }
@@ -201,9 +203,10 @@ static int check_lines(const unsigned char *t, size_t n, enum transform kind,
 			while (q < end && is_blank(t[q]))
 				q++;
 			if ((q == end && explicit) || (q < end && t[q] == ':'))
-				return set_why(why, why_len,
-					       "frontmatter line %u: \"%s\" inside another value",
-					       line, keys[k]);
+				return set_why(
+					why, why_len,
+					"frontmatter line %u: \"%s\" inside another value",
+					line, keys[k]);
 		}
 		pos = end;
 	}
@@ -221,9 +224,10 @@ static int check_flow(const unsigned char *t, size_t n, enum transform kind,
 
 	for (size_t k = 0; k < nkeys; k++)
 		if (memmem(t, n, keys[k], strlen(keys[k])))
-			return set_why(why, why_len,
-				       "frontmatter: a flow-style ({...}) frontmatter mentions \"%s\"",
-				       keys[k]);
+			return set_why(
+				why, why_len,
+				"frontmatter: a flow-style ({...}) frontmatter mentions \"%s\"",
+				keys[k]);
 	return 0;
 }
 
@@ -332,8 +336,9 @@ static int kept_key(struct scan *s, const yaml_event_t *ev)
 	if (s->verify) {
 		if (s->nseen >= s->nkept || strlen(s->kept[s->nseen]) != n ||
 		    memcmp(s->kept[s->nseen], v, n) != 0)
-			return set_why(s->why, s->why_len,
-				       "frontmatter: rewritten keys differ from the original");
+			return set_why(
+				s->why, s->why_len,
+				"frontmatter: rewritten keys differ from the original");
 		s->nseen++;
 		return 0;
 	}
@@ -368,21 +373,22 @@ static int syntax_error(struct scan *s, const yaml_parser_t *ps)
 	} else {
 		line = mark_line(ps->problem_mark);
 	}
-	return set_why(s->why, s->why_len, "frontmatter line %u: YAML syntax: %s%s%s",
-		       line, ps->problem ? ps->problem : "malformed",
+	return set_why(s->why, s->why_len,
+		       "frontmatter line %u: YAML syntax: %s%s%s", line,
+		       ps->problem ? ps->problem : "malformed",
 		       ps->context ? " " : "", ps->context ? ps->context : "");
 }
 
 /* State of the walk over the events. */
 struct walk {
-	unsigned depth;	     /* open collections */
-	unsigned flow;	     /* open flow collections (innermost last) */
+	unsigned depth; /* open collections */
+	unsigned flow;	/* open flow collections (innermost last) */
 	unsigned docs;
-	bool root_flow;	     /* the top-level mapping is {...} */
-	size_t root_nodes;   /* nodes directly in it: keys even, values odd */
-	bool cutting;	     /* inside a removed key's value */
-	size_t cut_start;    /* byte: start of the removed key's line */
-	size_t content_end;  /* byte: end of the last thing in its value */
+	bool root_flow;	    /* the top-level mapping is {...} */
+	size_t root_nodes;  /* nodes directly in it: keys even, values odd */
+	bool cutting;	    /* inside a removed key's value */
+	size_t cut_start;   /* byte: start of the removed key's line */
+	size_t content_end; /* byte: end of the last thing in its value */
 };
 
 /* Ends the pending cut; the next top-level key's line bounds it. */
@@ -403,14 +409,16 @@ static int top_key(struct scan *s, struct walk *w, const yaml_event_t *ev)
 	int r;
 
 	if (ev->type != YAML_SCALAR_EVENT)
-		return set_why(s->why, s->why_len,
-			       "frontmatter line %u: a top-level key is not a string",
-			       mark_line(ev->start_mark));
+		return set_why(
+			s->why, s->why_len,
+			"frontmatter line %u: a top-level key is not a string",
+			mark_line(ev->start_mark));
 	if (ev->data.scalar.length == 2 &&
 	    memcmp(ev->data.scalar.value, "<<", 2) == 0)
-		return set_why(s->why, s->why_len,
-			       "frontmatter line %u: YAML merge keys (<<) are not supported",
-			       mark_line(ev->start_mark));
+		return set_why(
+			s->why, s->why_len,
+			"frontmatter line %u: YAML merge keys (<<) are not supported",
+			mark_line(ev->start_mark));
 	at = line_start(s->text, byte_offset(&s->cur, ev->start_mark));
 	if (w->cutting) {
 		r = close_cut(s, w, at);
@@ -420,13 +428,15 @@ static int top_key(struct scan *s, struct walk *w, const yaml_event_t *ev)
 	if (!removed_key(s->kind, ev))
 		return kept_key(s, ev);
 	if (s->verify)
-		return set_why(s->why, s->why_len,
-			       "frontmatter: a removed key is still there after rewriting");
+		return set_why(
+			s->why, s->why_len,
+			"frontmatter: a removed key is still there after rewriting");
 	if (w->root_flow)
-		return set_why(s->why, s->why_len,
-			       "frontmatter line %u: cannot remove \"%s\" from a flow-style ({...}) frontmatter",
-			       mark_line(ev->start_mark),
-			       (const char *)ev->data.scalar.value);
+		return set_why(
+			s->why, s->why_len,
+			"frontmatter line %u: cannot remove \"%s\" from a flow-style ({...}) frontmatter",
+			mark_line(ev->start_mark),
+			(const char *)ev->data.scalar.value);
 	w->cutting = true;
 	w->cut_start = at;
 	w->content_end = byte_offset(&s->cur, ev->end_mark);
@@ -437,8 +447,8 @@ static int top_key(struct scan *s, struct walk *w, const yaml_event_t *ev)
  * non-empty or quoted scalar, or a flow bracket. Block collection ends
  * (and, in some libyaml versions, empty plain scalars) carry the position
  * of what follows instead. */
-static void track_content(struct scan *s, struct walk *w, const yaml_event_t *ev,
-			  bool flow_bracket)
+static void track_content(struct scan *s, struct walk *w,
+			  const yaml_event_t *ev, bool flow_bracket)
 {
 	size_t e;
 
@@ -467,19 +477,22 @@ static int on_event(struct scan *s, struct walk *w, const yaml_event_t *ev)
 	if (r)
 		return r;
 	if (ev->type == YAML_DOCUMENT_START_EVENT && ++w->docs > 1)
-		return set_why(s->why, s->why_len,
-			       "frontmatter line %u: more than one YAML document",
-			       mark_line(ev->start_mark));
+		return set_why(
+			s->why, s->why_len,
+			"frontmatter line %u: more than one YAML document",
+			mark_line(ev->start_mark));
 	if (starts_node && w->depth == 0) {
 		/* the root node */
 		if (ev->type == YAML_MAPPING_START_EVENT) {
 			w->root_flow = ev->data.mapping_start.style ==
 				       YAML_FLOW_MAPPING_STYLE;
 			s->root_flow = w->root_flow;
-		} else if (!(ev->type == YAML_SCALAR_EVENT && null_scalar(ev))) {
-			return set_why(s->why, s->why_len,
-				       "frontmatter line %u: frontmatter is not a mapping",
-				       mark_line(ev->start_mark));
+		} else if (!(ev->type == YAML_SCALAR_EVENT &&
+			     null_scalar(ev))) {
+			return set_why(
+				s->why, s->why_len,
+				"frontmatter line %u: frontmatter is not a mapping",
+				mark_line(ev->start_mark));
 		}
 	} else if (starts_node && w->depth == 1) {
 		if (w->root_nodes++ % 2 == 0)
@@ -488,10 +501,11 @@ static int on_event(struct scan *s, struct walk *w, const yaml_event_t *ev)
 	if (ev->type == YAML_SEQUENCE_START_EVENT ||
 	    ev->type == YAML_MAPPING_START_EVENT) {
 		if (++w->depth > FRONTMATTER_MAX_DEPTH)
-			return set_why(s->why, s->why_len,
-				       "frontmatter line %u: nested deeper than %d levels",
-				       mark_line(ev->start_mark),
-				       FRONTMATTER_MAX_DEPTH);
+			return set_why(
+				s->why, s->why_len,
+				"frontmatter line %u: nested deeper than %d levels",
+				mark_line(ev->start_mark),
+				FRONTMATTER_MAX_DEPTH);
 		flow_start = ev->type == YAML_SEQUENCE_START_EVENT
 				     ? ev->data.sequence_start.style ==
 					       YAML_FLOW_SEQUENCE_STYLE
@@ -542,8 +556,9 @@ static int scan_text(struct scan *s)
 	}
 	yaml_parser_delete(&ps);
 	if (!r && s->verify && s->nseen != s->nkept)
-		r = set_why(s->why, s->why_len,
-			    "frontmatter: rewritten keys differ from the original");
+		r = set_why(
+			s->why, s->why_len,
+			"frontmatter: rewritten keys differ from the original");
 	return r;
 }
 

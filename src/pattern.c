@@ -46,7 +46,7 @@ struct byte_class {
 };
 
 enum pattern_shape {
-	SHAPE_BASENAME,	    /* one segment, matched against the last component */
+	SHAPE_BASENAME, /* one segment, matched against the last component */
 	SHAPE_LITERAL_PATH, /* anchored and all literal: one memcmp */
 	SHAPE_SEGMENTS,	    /* anchored, general: the automaton */
 };
@@ -71,7 +71,7 @@ struct pattern {
 };
 
 /* At most one segment per two bytes, plus one for a trailing '**'. */
-#define MAX_SEGS (PATTERN_MAX_LEN / 2 + 2)
+#define MAX_SEGS    (PATTERN_MAX_LEN / 2 + 2)
 #define STATE_WORDS ((MAX_SEGS + 1 + 63) / 64)
 
 struct state_set {
@@ -116,8 +116,10 @@ static int class_member(const char *src, size_t end, size_t *i,
 		if (*i + 1 >= end)
 			return fail(e, "unterminated '['", open);
 		if (src[*i + 1] == '/')
-			return fail(e, "'/' cannot be escaped: a name never contains '/'",
-				    *i);
+			return fail(
+				e,
+				"'/' cannot be escaped: a name never contains '/'",
+				*i);
 		*byte = (unsigned char)src[*i + 1];
 		*i += 2;
 		return 0;
@@ -158,7 +160,8 @@ static int parse_class(const char *src, size_t end, size_t open,
 			if (r)
 				return r;
 			if (hi < lo)
-				return fail(e, "reversed range in [...]", lo_at);
+				return fail(e, "reversed range in [...]",
+					    lo_at);
 		}
 		class_add_range(&c, lo, hi);
 		first = false;
@@ -222,9 +225,9 @@ static void compile_glob(struct pattern *p, const char *src, size_t from,
 			size_t close = i;
 			parse_class(src, to, i, &p->classes[p->nclasses],
 				    &close, &ignored);
-			p->ops[p->nops++] = (struct glob_op){
-				OP_CLASS, (uint32_t)p->nclasses++, 0
-			};
+			p->ops[p->nops++] =
+				(struct glob_op){ OP_CLASS,
+						  (uint32_t)p->nclasses++, 0 };
 			seg->min_len++;
 			i = close + 1;
 		} else {
@@ -277,7 +280,8 @@ static void set_end_bytes(const struct pattern *p, struct segment *seg)
 	if (first_op->kind == OP_LITERAL)
 		seg->first = (unsigned char)p->lits[first_op->off];
 	if (last_op->kind == OP_LITERAL)
-		seg->last = (unsigned char)p->lits[last_op->off + last_op->len - 1];
+		seg->last =
+			(unsigned char)p->lits[last_op->off + last_op->len - 1];
 }
 
 /* Compiles one component src[from .. to) into a new segment. */
@@ -317,10 +321,13 @@ static int compile_components(struct pattern *p, const char *src, size_t from,
 		char c = src[i];
 		if (c == '\\') {
 			if (i + 1 >= end)
-				return fail(e, "trailing '\\' escapes nothing", i);
-			if (src[i + 1] == '/')
-				return fail(e, "'/' cannot be escaped: a name never contains '/'",
+				return fail(e, "trailing '\\' escapes nothing",
 					    i);
+			if (src[i + 1] == '/')
+				return fail(
+					e,
+					"'/' cannot be escaped: a name never contains '/'",
+					i);
 			i += 2;
 		} else if (c == '[') {
 			size_t close;
@@ -409,7 +416,8 @@ static int check_whole(const char *src, size_t len, struct compile_error *e)
 	if (nul)
 		return fail(e, "NUL byte in pattern", (size_t)(nul - src));
 	if (src[0] == '!')
-		return fail(e, "negation is not supported here; use exclude:", 0);
+		return fail(e,
+			    "negation is not supported here; use exclude:", 0);
 	if (len == 1 && src[0] == '/')
 		return fail(e, "pattern is only '/'", 0);
 	return 0;
@@ -454,8 +462,9 @@ int pattern_compile(const char *src, size_t len, struct pattern **out,
 		p->shape = SHAPE_BASENAME;
 		if (p->segs[0].kind == SEG_ANY_DEPTH) {
 			/* a lone "**" names any basename, like '*' */
-			p->segs[0] = (struct segment){ SEG_GLOB, (uint32_t)p->nops,
-						       1, 0, -1, -1 };
+			p->segs[0] = (struct segment){
+				SEG_GLOB, (uint32_t)p->nops, 1, 0, -1, -1
+			};
 			p->ops[p->nops++] = (struct glob_op){ OP_STAR, 0, 0 };
 		}
 	} else {
@@ -531,12 +540,14 @@ static bool glob_match(const struct pattern *p, const struct segment *seg,
 			}
 			if (op->kind == OP_LITERAL) {
 				if (n - j >= op->len &&
-				    memcmp(s + j, p->lits + op->off, op->len) == 0) {
+				    memcmp(s + j, p->lits + op->off, op->len) ==
+					    0) {
 					i++;
 					j += op->len;
 					continue;
 				}
-			} else if (j < n && op_match_one(p, op, (unsigned char)s[j])) {
+			} else if (j < n &&
+				   op_match_one(p, op, (unsigned char)s[j])) {
 				i++;
 				j++;
 				continue;
@@ -565,12 +576,15 @@ static bool glob_suffix_ok(const struct pattern *p, const struct segment *seg,
 static bool segment_match(const struct pattern *p, const struct segment *seg,
 			  const char *comp, size_t n)
 {
-	if ((seg->first >= 0 && (n == 0 || (unsigned char)comp[0] != seg->first)) ||
-	    (seg->last >= 0 && (n == 0 || (unsigned char)comp[n - 1] != seg->last)))
+	if ((seg->first >= 0 &&
+	     (n == 0 || (unsigned char)comp[0] != seg->first)) ||
+	    (seg->last >= 0 &&
+	     (n == 0 || (unsigned char)comp[n - 1] != seg->last)))
 		return false;
 	switch (seg->kind) {
 	case SEG_LITERAL:
-		return n == seg->len && memcmp(comp, p->lits + seg->off, n) == 0;
+		return n == seg->len &&
+		       memcmp(comp, p->lits + seg->off, n) == 0;
 	case SEG_GLOB:
 		return n >= seg->min_len && glob_suffix_ok(p, seg, comp, n) &&
 		       glob_match(p, seg, comp, n);
@@ -683,7 +697,8 @@ static bool first_component_ok(const struct pattern *p, const char *path,
 
 	if (seg->kind != SEG_LITERAL)
 		return true;
-	return len >= seg->len && memcmp(path, p->lits + seg->off, seg->len) == 0 &&
+	return len >= seg->len &&
+	       memcmp(path, p->lits + seg->off, seg->len) == 0 &&
 	       (len == seg->len || path[seg->len] == '/');
 }
 
@@ -763,8 +778,8 @@ static struct pattern_key glob_affix(const struct pattern *p,
 static struct pattern_key literal_key(const struct pattern *p,
 				      const struct segment *seg)
 {
-	return (struct pattern_key){ PKEY_NAME, p->lits + seg->off, seg->len,
-				     0, false };
+	return (struct pattern_key){ PKEY_NAME, p->lits + seg->off, seg->len, 0,
+				     false };
 }
 
 static struct pattern_key head_key(const struct pattern *p)

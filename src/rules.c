@@ -51,7 +51,7 @@ struct group_def {
 
 /* A with: entry, resolved once every layer is loaded. */
 struct group_ref {
-	char *name;		 /* without "=MODE" */
+	char *name; /* without "=MODE" */
 	unsigned line, column;
 	enum settings_mode mode; /* for settings; SETTINGS_OFF for others */
 };
@@ -232,7 +232,8 @@ static int read_rule_file(const char *file, struct file_bytes *out,
 	case UREAD_TYPE:
 		return set_error(err, file, 0, 0, "not a regular file");
 	case UREAD_SIZE:
-		return set_error(err, file, 0, 0, "file is larger than %u bytes",
+		return set_error(err, file, 0, 0,
+				 "file is larger than %u bytes",
 				 RULES_MAX_FILE_BYTES);
 	case UREAD_READ:
 		break;
@@ -301,8 +302,7 @@ static int syntax_error(struct reader *rd)
 		line = (unsigned)ps->problem_mark.line + 1;
 		column = (unsigned)ps->problem_mark.column + 1;
 	}
-	return set_error(rd->err, rd->file, line, column,
-			 "YAML syntax: %s%s%s",
+	return set_error(rd->err, rd->file, line, column, "YAML syntax: %s%s%s",
 			 ps->problem ? ps->problem : "malformed",
 			 ps->context ? " " : "",
 			 ps->context ? ps->context : "");
@@ -361,8 +361,8 @@ static int check_event(struct reader *rd, struct ysub *sub)
 	case YSUB_TAG:
 		break;
 	}
-	return error_at(rd, ev->start_mark,
-			"YAML tags (%s) are not supported", what);
+	return error_at(rd, ev->start_mark, "YAML tags (%s) are not supported",
+			what);
 }
 
 /* First pass: the whole file is well-formed YAML within the subset. Run
@@ -476,9 +476,10 @@ static int parse_list(struct layer_parse *lp, const char *what, entry_fn fn,
 		if (ev->type == YAML_SEQUENCE_END_EVENT)
 			return 0;
 		if (ev->type != YAML_SCALAR_EVENT)
-			return error_at(&lp->rd, ev->start_mark,
-					"%s: expected a list of strings, got %s in the list",
-					what, describe(ev));
+			return error_at(
+				&lp->rd, ev->start_mark,
+				"%s: expected a list of strings, got %s in the list",
+				what, describe(ev));
 		r = fn(lp, what, ctx);
 		if (r)
 			return r;
@@ -551,9 +552,8 @@ static int parse_patterns(struct layer_parse *lp, const char *prefix,
  * only, "settings=MODE". Sets *name_len (of NAME) and *mode (SETTINGS_OFF
  * for groups other than settings). Returns NULL or what is wrong, with
  * *bad_at the byte offset it starts at. */
-static const char *parse_group_spec(const char *s, size_t len,
-				    size_t *name_len, enum settings_mode *mode,
-				    size_t *bad_at)
+static const char *parse_group_spec(const char *s, size_t len, size_t *name_len,
+				    enum settings_mode *mode, size_t *bad_at)
 {
 	const char *eq = memchr(s, '=', len);
 	const char *m;
@@ -611,10 +611,9 @@ static int add_with(struct layer_parse *lp, const char *what, void *ctx)
 	copy = dup_bytes(name, nlen);
 	if (!copy)
 		return nomem(lp->rd.err, lp->rd.file);
-	v[l->nwith++] = (struct group_ref){
-		copy, (unsigned)ev->start_mark.line + 1,
-		(unsigned)ev->start_mark.column + 1, mode
-	};
+	v[l->nwith++] =
+		(struct group_ref){ copy, (unsigned)ev->start_mark.line + 1,
+				    (unsigned)ev->start_mark.column + 1, mode };
 	return 0;
 }
 
@@ -626,20 +625,22 @@ static int expand_follow(struct layer_parse *lp, const char *what,
 	size_t hlen;
 
 	if (memchr(dir, '\0', len))
-		return error_at(&lp->rd, ev->start_mark,
-				"%s: NUL byte in path", what);
+		return error_at(&lp->rd, ev->start_mark, "%s: NUL byte in path",
+				what);
 	if (len > 0 && dir[0] == '/') {
 		*out = dup_bytes(dir, len);
 		return *out ? 0 : nomem(lp->rd.err, lp->rd.file);
 	}
 	if (len < 2 || dir[0] != '~' || dir[1] != '/')
-		return error_at(&lp->rd, ev->start_mark,
-				"%s: \"%.200s\" is relative; use an absolute path or one starting with ~/",
-				what, dir);
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"%s: \"%.200s\" is relative; use an absolute path or one starting with ~/",
+			what, dir);
 	if (!lp->home || lp->home[0] != '/')
-		return error_at(&lp->rd, ev->start_mark,
-				"%s: cannot expand \"%.200s\": no absolute home directory known",
-				what, dir);
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"%s: cannot expand \"%.200s\": no absolute home directory known",
+			what, dir);
 	hlen = strlen(lp->home);
 	while (hlen > 0 && lp->home[hlen - 1] == '/')
 		hlen--; /* "/home/u/" and "/" join without "//" */
@@ -714,7 +715,8 @@ static int parse_mapping(struct layer_parse *lp, const char *prefix,
 		switch (keytab_take(&tab, key, ev->data.scalar.length,
 				    (unsigned)ev->start_mark.line + 1, &k)) {
 		case KEYTAB_UNKNOWN:
-			keytab_unknown(&tab, key, NULL, true, words, sizeof(words));
+			keytab_unknown(&tab, key, NULL, true, words,
+				       sizeof(words));
 			return error_at(&lp->rd, ev->start_mark, "%s%s%s",
 					prefix, sep, words);
 		case KEYTAB_DUPLICATE:
@@ -744,7 +746,8 @@ static int parse_description(struct layer_parse *lp, const char *prefix,
 		return error_at(&lp->rd, ev->start_mark,
 				"%s.description: expected a string, got %s",
 				prefix, describe(ev));
-	g->description = dup_bytes(ev->data.scalar.value, ev->data.scalar.length);
+	g->description =
+		dup_bytes(ev->data.scalar.value, ev->data.scalar.length);
 	return g->description ? 0 : nomem(lp->rd.err, lp->rd.file);
 }
 
@@ -782,14 +785,16 @@ static int add_group(struct layer_parse *lp, struct group_def **out)
 	struct group_def *v;
 
 	if (!group_name_valid(name, len))
-		return error_at(&lp->rd, ev->start_mark,
-				"groups: \"%.80s\" is not a group name (1 to 63 of a-z, 0-9 and '-', not starting with '-')",
-				name);
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"groups: \"%.80s\" is not a group name (1 to 63 of a-z, 0-9 and '-', not starting with '-')",
+			name);
 	for (size_t i = 0; i < l->ngroups; i++)
 		if (strcmp(l->groups[i].name, name) == 0)
-			return error_at(&lp->rd, ev->start_mark,
-					"groups: duplicate key \"%s\" (first at line %u)",
-					name, l->groups[i].line);
+			return error_at(
+				&lp->rd, ev->start_mark,
+				"groups: duplicate key \"%s\" (first at line %u)",
+				name, l->groups[i].line);
 	v = grow(l->groups, &l->cap_groups, l->ngroups, sizeof(*v));
 	if (!v)
 		return nomem(lp->rd.err, lp->rd.file);
@@ -815,9 +820,10 @@ static int parse_groups(struct layer_parse *lp, const char *prefix, void *ctx)
 	if (r || is_null(ev))
 		return r;
 	if (ev->type != YAML_MAPPING_START_EVENT)
-		return error_at(&lp->rd, ev->start_mark,
-				"groups: expected a mapping of group names to groups, got %s",
-				describe(ev));
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"groups: expected a mapping of group names to groups, got %s",
+			describe(ev));
 	for (;;) {
 		struct group_def *g = NULL;
 		char gprefix[80];
@@ -835,7 +841,8 @@ static int parse_groups(struct layer_parse *lp, const char *prefix, void *ctx)
 			return r;
 		snprintf(gprefix, sizeof(gprefix), "groups.%s", g->name);
 		r = parse_mapping(lp, gprefix, group_keys,
-				  sizeof(group_keys) / sizeof(group_keys[0]), g);
+				  sizeof(group_keys) / sizeof(group_keys[0]),
+				  g);
 		if (r)
 			return r;
 	}
@@ -856,11 +863,12 @@ static int parse_version(struct layer_parse *lp, const char *prefix, void *ctx)
 	    ev->data.scalar.length == 1)
 		return 0;
 	if (ev->type == YAML_SCALAR_EVENT)
-		return error_at(&lp->rd, ev->start_mark,
-				"version: only version 1 is known, got \"%.40s\"",
-				(const char *)ev->data.scalar.value);
-	return error_at(&lp->rd, ev->start_mark,
-			"version: expected 1, got %s", describe(ev));
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"version: only version 1 is known, got \"%.40s\"",
+			(const char *)ev->data.scalar.value);
+	return error_at(&lp->rd, ev->start_mark, "version: expected 1, got %s",
+			describe(ev));
 }
 
 static int parse_include(struct layer_parse *lp, const char *prefix, void *ctx)
@@ -918,13 +926,15 @@ static int add_env_name(struct layer_parse *lp, const char *what, void *ctx)
 
 	(void)ctx;
 	if (!env_name_valid(name, len))
-		return error_at(&lp->rd, ev->start_mark,
-				"%s: \"%.80s\" is not an environment variable name",
-				what, name);
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"%s: \"%.80s\" is not an environment variable name",
+			what, name);
 	if (settings_env_name_refused(name))
-		return error_at(&lp->rd, ev->start_mark,
-				"%s: \"%.80s\" may hold a secret, a proxy, a host path or code to load; it is never kept (use --with settings=raw)",
-				what, name);
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"%s: \"%.80s\" may hold a secret, a proxy, a host path or code to load; it is never kept (use --with settings=raw)",
+			what, name);
 	if (str_list_add(&lp->rs->env_allow, name, len))
 		return nomem(lp->rd.err, lp->rd.file);
 	return 0;
@@ -938,17 +948,20 @@ static int add_safe_key(struct layer_parse *lp, const char *what, void *ctx)
 
 	(void)ctx;
 	if (len == 0 || memchr(key, '\0', len))
-		return error_at(&lp->rd, ev->start_mark,
-				"%s: a key must be a non-empty string without NUL",
-				what);
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"%s: a key must be a non-empty string without NUL",
+			what);
 	if (strcmp(key, "env") == 0)
-		return error_at(&lp->rd, ev->start_mark,
-				"%s: \"env\" is never safe; its variables are kept through settings.env_allow",
-				what);
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"%s: \"env\" is never safe; its variables are kept through settings.env_allow",
+			what);
 	if (settings_key_is_stripped(key))
-		return error_at(&lp->rd, ev->start_mark,
-				"%s: \"%.80s\" runs commands or carries secrets or host paths; it is never kept (use --with settings=raw)",
-				what, key);
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"%s: \"%.80s\" runs commands or carries secrets or host paths; it is never kept (use --with settings=raw)",
+			what, key);
 	if (str_list_add(&lp->rs->safe_keys, key, len))
 		return nomem(lp->rd.err, lp->rd.file);
 	return 0;
@@ -977,8 +990,7 @@ static const struct key_spec settings_keys[] = {
 	{ "safe_keys", parse_safe_keys },
 };
 
-static int parse_settings(struct layer_parse *lp, const char *prefix,
-			  void *ctx)
+static int parse_settings(struct layer_parse *lp, const char *prefix, void *ctx)
 {
 	(void)prefix;
 	return parse_mapping(lp, "settings", settings_keys,
@@ -1008,17 +1020,18 @@ static int parse_frontmatter(struct layer_parse *lp, const char *prefix,
 	else if (strcmp(v, "keep") == 0 && ev->data.scalar.length == 4)
 		lp->rs->keep_frontmatter = true;
 	else
-		return error_at(&lp->rd, ev->start_mark,
-				"frontmatter: expected defuse or keep, got \"%.40s\"",
-				v);
+		return error_at(
+			&lp->rd, ev->start_mark,
+			"frontmatter: expected defuse or keep, got \"%.40s\"",
+			v);
 	return 0;
 }
 
 static const struct key_spec top_keys[] = {
-	{ "version", parse_version },	{ "include", parse_include },
-	{ "exclude", parse_exclude },	{ "never", parse_never },
-	{ "groups", parse_groups },	{ "with", parse_with },
-	{ "follow", parse_follow },	{ "settings", parse_settings },
+	{ "version", parse_version },	      { "include", parse_include },
+	{ "exclude", parse_exclude },	      { "never", parse_never },
+	{ "groups", parse_groups },	      { "with", parse_with },
+	{ "follow", parse_follow },	      { "settings", parse_settings },
 	{ "frontmatter", parse_frontmatter },
 };
 
@@ -1117,8 +1130,8 @@ static void defined_groups(const struct rules *rs, char *buf, size_t size)
 		for (size_t j = 0; j < rs->layers[i].ngroups; j++) {
 			if (used >= size)
 				return;
-			used += (size_t)snprintf(buf + used, size - used, "%s%s",
-						 used ? ", " : "",
+			used += (size_t)snprintf(buf + used, size - used,
+						 "%s%s", used ? ", " : "",
 						 rs->layers[i].groups[j].name);
 		}
 	}
@@ -1135,9 +1148,10 @@ static int enable_groups(struct rules *rs, const struct rules_input *in,
 		for (size_t j = 0; j < l->nwith; j++) {
 			const struct group_ref *w = &l->with[j];
 			if (!group_defined(rs, w->name))
-				return set_error(err, l->file, w->line, w->column,
-						 "with: unknown group \"%s\" (defined: %s)",
-						 w->name, known);
+				return set_error(
+					err, l->file, w->line, w->column,
+					"with: unknown group \"%s\" (defined: %s)",
+					w->name, known);
 			if (enable_group(rs, w->name))
 				return nomem(err, l->file);
 			if (w->mode != SETTINGS_OFF)
@@ -1157,9 +1171,10 @@ static int enable_groups(struct rules *rs, const struct rules_input *in,
 		memcpy(name, spec, nlen);
 		name[nlen] = '\0';
 		if (!group_defined(rs, name))
-			return set_error(err, "--with", 0, 0,
-					 "unknown group \"%.80s\" (defined: %s)",
-					 spec, known);
+			return set_error(
+				err, "--with", 0, 0,
+				"unknown group \"%.80s\" (defined: %s)", spec,
+				known);
 		if (why)
 			return set_error(err, "--with", 0, 0, "\"%.80s\": %s",
 					 spec, why);
@@ -1295,8 +1310,10 @@ int rules_load(const struct rules_input *in, struct rules **out,
 		goto fail;
 	}
 	rs->policy = (struct settings_policy){
-		(const char *const *)rs->env_allow.v, rs->env_allow.n,
-		(const char *const *)rs->safe_keys.v, rs->safe_keys.n,
+		(const char *const *)rs->env_allow.v,
+		rs->env_allow.n,
+		(const char *const *)rs->safe_keys.v,
+		rs->safe_keys.n,
 	};
 	*out = rs;
 	return 0;
@@ -1375,8 +1392,8 @@ static const struct rule *any_never(const struct rules *rs, const char *path,
 				    size_t len, bool is_dir)
 {
 	for (size_t i = 0; i < rs->nlayers; i++) {
-		const struct rule *r = layer_never(&rs->layers[i], path, len,
-						   is_dir);
+		const struct rule *r =
+			layer_never(&rs->layers[i], path, len, is_dir);
 		if (r)
 			return r;
 	}
@@ -1403,9 +1420,9 @@ struct verdict rules_decide(const struct rules *rs, struct verdict parent,
 	i = match_index_last(rs->decide_ix, path, len, is_dir);
 	if (i != SIZE_MAX) {
 		r = rs->decide[i];
-		return (struct verdict){
-			r->kind == RULE_INCLUDE ? VIS_INCLUDED : VIS_HIDDEN, r
-		};
+		return (struct verdict){ r->kind == RULE_INCLUDE ? VIS_INCLUDED
+								 : VIS_HIDDEN,
+					 r };
 	}
 	if (parent.vis == VIS_INCLUDED)
 		return parent;

@@ -95,8 +95,8 @@ static int entry_add(struct entry_list *l, const char *bytes, size_t len,
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = (struct key_entry){ bytes, len, probe_len,
-					   (uint32_t)idx };
+	l->v[l->n++] =
+		(struct key_entry){ bytes, len, probe_len, (uint32_t)idx };
 	return 0;
 }
 
@@ -337,8 +337,8 @@ static void last_by_head(const struct match_index *ix, const char *path,
 	for (size_t i = 0; i < t->nlens; i++) {
 		if (!component_end(path, len, t->lens[i], &at, &end))
 			return;
-		last_in_slot(ix, t, table_find(t, path, end), path, len,
-			     is_dir, best);
+		last_in_slot(ix, t, table_find(t, path, end), path, len, is_dir,
+			     best);
 	}
 }
 
@@ -403,9 +403,8 @@ static bool any_of(const struct below_index *ix, const uint32_t *v, size_t n,
 	return false;
 }
 
-static bool any_in_slot(const struct below_index *ix,
-			const struct key_table *t, const struct key_slot *s,
-			const char *dir, size_t len)
+static bool any_in_slot(const struct below_index *ix, const struct key_table *t,
+			const struct key_slot *s, const char *dir, size_t len)
 {
 	return s && any_of(ix, t->members + s->first, s->count, dir, len);
 }
@@ -481,8 +480,7 @@ void below_index_free(struct below_index *ix)
 	free(ix);
 }
 
-bool below_index_any(const struct below_index *ix, const char *dir,
-		     size_t len)
+bool below_index_any(const struct below_index *ix, const char *dir, size_t len)
 {
 	const struct key_table *t = &ix->head;
 	const char *slash;
@@ -499,8 +497,8 @@ bool below_index_any(const struct below_index *ix, const char *dir,
 		return true;
 	if (ix->within.slots &&
 	    lead_has(ix->within.lead, (unsigned char)dir[0]) &&
-	    any_in_slot(ix, &ix->within, table_find(&ix->within, dir, len),
-			dir, len))
+	    any_in_slot(ix, &ix->within, table_find(&ix->within, dir, len), dir,
+			len))
 		return true;
 	if (t->slots && lead_has(t->lead, (unsigned char)dir[0])) {
 		slash = memchr(dir, '/', len);

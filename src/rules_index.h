@@ -42,7 +42,6 @@ int below_index_build(const struct pattern *const *pats, size_t n,
 void below_index_free(struct below_index *ix);
 
 /* True if pattern_may_match_below(pats[i], dir, len) for some i. */
-bool below_index_any(const struct below_index *ix, const char *dir,
-		     size_t len);
+bool below_index_any(const struct below_index *ix, const char *dir, size_t len);
 
 #endif

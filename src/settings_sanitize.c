@@ -55,19 +55,22 @@ static const char *const permission_keys[] = { "deny", "ask", "defaultMode" };
 
 /* Parts of an env name (upper-cased) that make it never kept. */
 static const char *const env_refused_parts[] = {
-	"SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH",	  "COOKIE",
-	"PRIVATE", "PROXY",   "HEADER", "KEY",	      "URL",	  "ENDPOINT",
+	"SECRET",  "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "COOKIE",
+	"PRIVATE", "PROXY",    "HEADER", "KEY",	       "URL",  "ENDPOINT",
 };
 static const char *const env_refused_prefixes[] = {
-	"ANTHROPIC_", "AWS_", "AZURE_", "GOOGLE_", "GCP_", "CLOUD_ML_",
-	"VERTEX_",    "OTEL_", "LD_",   "DYLD_",   "NODE_", "PYTHON",
+	"ANTHROPIC_", "AWS_",  "AZURE_", "GOOGLE_", "GCP_",  "CLOUD_ML_",
+	"VERTEX_",    "OTEL_", "LD_",	 "DYLD_",   "NODE_", "PYTHON",
 };
 static const char *const env_refused_suffixes[] = {
-	"_DIR", "_PATH", "_FILE", "_HOME",
+	"_DIR",
+	"_PATH",
+	"_FILE",
+	"_HOME",
 };
 static const char *const env_refused_names[] = {
-	"CLAUDE_CONFIG_DIR", "PATH", "HOME", "SHELL", "ENV", "BASH_ENV",
-	"PROMPT_COMMAND",
+	"CLAUDE_CONFIG_DIR", "PATH",	       "HOME", "SHELL", "ENV",
+	"BASH_ENV",	     "PROMPT_COMMAND",
 };
 
 static bool in_list(const char *s, const char *const *v, size_t n)
@@ -281,9 +284,10 @@ static int parse_object(const unsigned char *in, size_t len,
 	while (first < len && json_space(in[first]))
 		first++;
 	if (first == len)
-		return set_why(why, why_len,
-			       "invalid JSON at line %u: unexpected end of input",
-			       line_of(in, len, len));
+		return set_why(
+			why, why_len,
+			"invalid JSON at line %u: unexpected end of input",
+			line_of(in, len, len));
 	if (in[first] != '{')
 		return set_why(why, why_len, "top level is not an object");
 	/* json-c's depth N admits N - 1 levels */
@@ -298,22 +302,26 @@ static int parse_object(const unsigned char *in, size_t len,
 	json_tokener_free(tok);
 	if (!obj) {
 		if (e == json_tokener_error_depth)
-			return set_why(why, why_len,
-				       "nested deeper than %d levels at line %u",
-				       SETTINGS_MAX_DEPTH, line_of(in, len, end));
+			return set_why(
+				why, why_len,
+				"nested deeper than %d levels at line %u",
+				SETTINGS_MAX_DEPTH, line_of(in, len, end));
 		if (e == json_tokener_continue || e == json_tokener_success)
-			return set_why(why, why_len,
-				       "invalid JSON at line %u: unexpected end of input",
-				       line_of(in, len, len));
+			return set_why(
+				why, why_len,
+				"invalid JSON at line %u: unexpected end of input",
+				line_of(in, len, len));
 		return set_why(why, why_len, "invalid JSON at line %u: %s",
-			       line_of(in, len, end), json_tokener_error_desc(e));
+			       line_of(in, len, end),
+			       json_tokener_error_desc(e));
 	}
 	for (size_t i = end; i < len; i++) {
 		if (!json_space(in[i])) {
 			json_object_put(obj);
-			return set_why(why, why_len,
-				       "invalid JSON at line %u: data after the top-level object",
-				       line_of(in, len, i));
+			return set_why(
+				why, why_len,
+				"invalid JSON at line %u: data after the top-level object",
+				line_of(in, len, i));
 		}
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
@@ -389,13 +397,27 @@ static void put_string(struct out_buf *b, const char *s, size_t n)
 		put(b, s + run, i - run);
 		run = i + 1;
 		switch (c) {
-		case '"': puts_(b, "\\\""); break;
-		case '\\': puts_(b, "\\\\"); break;
-		case '\b': puts_(b, "\\b"); break;
-		case '\f': puts_(b, "\\f"); break;
-		case '\n': puts_(b, "\\n"); break;
-		case '\r': puts_(b, "\\r"); break;
-		case '\t': puts_(b, "\\t"); break;
+		case '"':
+			puts_(b, "\\\"");
+			break;
+		case '\\':
+			puts_(b, "\\\\");
+			break;
+		case '\b':
+			puts_(b, "\\b");
+			break;
+		case '\f':
+			puts_(b, "\\f");
+			break;
+		case '\n':
+			puts_(b, "\\n");
+			break;
+		case '\r':
+			puts_(b, "\\r");
+			break;
+		case '\t':
+			puts_(b, "\\t");
+			break;
 		default:
 			snprintf(esc, sizeof(esc), "\\u%04x", c);
 			puts_(b, esc);
@@ -438,7 +460,8 @@ static void put_value(struct out_buf *b, struct json_object *v, unsigned ind)
 	case json_type_int:
 	case json_type_double:
 		/* the parsed text for doubles ("2.50"), digits for ints */
-		puts_(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+		puts_(b, json_object_to_json_string_ext(
+				 v, JSON_C_TO_STRING_PLAIN));
 		return;
 	case json_type_string:
 		put_string(b, json_object_get_string(v),
@@ -487,7 +510,8 @@ static void put_filtered(struct out_buf *b, size_t *i, const char *name,
 
 	if (!json_object_is_type(v, json_type_object))
 		return;
-	json_object_object_foreach(v, key, val) {
+	json_object_object_foreach(v, key, val)
+	{
 		if (!keep(key, ctx))
 			continue;
 		if (kept == 0) {
@@ -524,7 +548,8 @@ static void put_sanitized(struct out_buf *b, struct json_object *top,
 	size_t i = 0;
 
 	puts_(b, "{");
-	json_object_object_foreach(top, key, val) {
+	json_object_object_foreach(top, key, val)
+	{
 		if (strcmp(key, "env") == 0) {
 			put_filtered(b, &i, key, val, keep_env, pol);
 		} else if (settings_key_is_stripped(key) ||

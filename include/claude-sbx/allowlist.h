@@ -28,8 +28,7 @@ int sbx_allowlist_parse(const char *file, const char *text, size_t len,
 			struct strv *set, struct sbx_err *err);
 
 /* Reads and parses a file (size capped). */
-int sbx_allowlist_load(const char *path, struct strv *set,
-		       struct sbx_err *err);
+int sbx_allowlist_load(const char *path, struct strv *set, struct sbx_err *err);
 
 /* Sorts a set in place (for stable output). */
 void sbx_strv_sort(struct strv *s);

@@ -34,7 +34,7 @@ struct sbx_cli {
 	char *agent;		/* --agent */
 	char *placement;	/* --placement */
 	char *skills_store;	/* --skills-store */
-	struct strv allowlists;	/* --allowlist NAME|FILE */
+	struct strv allowlists; /* --allowlist NAME|FILE */
 	struct strv allow;	/* --allow HOST */
 	struct strv with;	/* --with GROUP */
 	bool force;		/* stop: sbx rm -f; kit export: replace DIR */

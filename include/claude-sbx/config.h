@@ -32,29 +32,30 @@ enum sbx_skills_store {
 /* claude_code.settings: how the view's settings.json reaches the agent. */
 enum sbx_settings_via {
 	SBX_VIA_UNSET,
-	SBX_VIA_FLAG,	/* claude --settings FILE (default) */
-	SBX_VIA_MERGE,	/* merged into sbx's /home/agent/.claude/settings.json */
+	SBX_VIA_FLAG,  /* claude --settings FILE (default) */
+	SBX_VIA_MERGE, /* merged into sbx's /home/agent/.claude/settings.json */
 };
 
 struct sbx_config {
-	char *name;		/* sandbox name */
-	char *workspace;	/* absolute after sbx_config_finish */
-	char *agent;		/* "claude" or "shell" */
-	char *cc_version;	/* claude_code.version ("latest" by default) */
-	char *cc_model;		/* claude_code.model or NULL */
+	char *name;	  /* sandbox name */
+	char *workspace;  /* absolute after sbx_config_finish */
+	char *agent;	  /* "claude" or "shell" */
+	char *cc_version; /* claude_code.version ("latest" by default) */
+	char *cc_model;	  /* claude_code.model or NULL */
 	enum sbx_settings_via settings_via; /* claude_code.settings */
-	enum sbx_skills_store skills_store; /* skills_store (readonly by default) */
-	struct strv cc_flags;	/* claude_code.flags */
-	char *seed_source;	/* seed.source; default $CLAUDE_CONFIG_DIR or ~/.claude */
+	enum sbx_skills_store
+		skills_store; /* skills_store (readonly by default) */
+	struct strv cc_flags; /* claude_code.flags */
+	char *seed_source; /* seed.source; default $CLAUDE_CONFIG_DIR or ~/.claude */
 	enum sbx_placement placement;
-	struct strv seed_rules;	/* seed.rules files (absolute) */
-	struct strv seed_with;	/* seed.with groups */
-	struct strv seed_follow;/* seed.follow directories (absolute) */
-	char *seed_keeper;	/* seed.keeper: auto (default), on, off */
-	char *net_default;	/* deny-all (default), balanced, allow-all */
-	struct strv allowlists;	/* names or absolute paths */
-	bool allowlists_set;	/* some layer set network.allowlists */
-	struct strv allow;	/* extra host patterns, normalised */
+	struct strv seed_rules;	 /* seed.rules files (absolute) */
+	struct strv seed_with;	 /* seed.with groups */
+	struct strv seed_follow; /* seed.follow directories (absolute) */
+	char *seed_keeper;	 /* seed.keeper: auto (default), on, off */
+	char *net_default;	 /* deny-all (default), balanced, allow-all */
+	struct strv allowlists;	 /* names or absolute paths */
+	bool allowlists_set;	 /* some layer set network.allowlists */
+	struct strv allow;	 /* extra host patterns, normalised */
 };
 
 /* Applies one YAML layer from a file. `home` expands a leading "~/";
@@ -70,9 +71,8 @@ int sbx_config_load_text(struct sbx_config *c, const char *name,
 /* Fills defaults once all layers and flags are applied: workspace (cwd if
  * unset, made absolute), name (claude-<basename>, sanitised), agent,
  * seed.source, placement, network.default, allowlists. */
-int sbx_config_finish(struct sbx_config *c, const char *cwd,
-		      const char *home, const char *claude_config_dir,
-		      struct sbx_err *err);
+int sbx_config_finish(struct sbx_config *c, const char *cwd, const char *home,
+		      const char *claude_config_dir, struct sbx_err *err);
 
 #define SBX_NAME_MAX 63
 

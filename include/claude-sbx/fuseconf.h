@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define SBX_FUSE_CONF "/etc/fuse.conf"
-#define SBX_FUSE_CONF_LINE "user_allow_other"
+#define SBX_FUSE_CONF	    "/etc/fuse.conf"
+#define SBX_FUSE_CONF_LINE  "user_allow_other"
 /* auto | yes | no: whether the view is mounted with allow_other. */
 #define SBX_ALLOW_OTHER_ENV "CLAUDE_SBX_VIEW_ALLOW_OTHER"
 

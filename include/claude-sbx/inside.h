@@ -17,7 +17,7 @@
 #include "claude-sbx/sbxver.h"
 #include "claude-sbx/strv.h"
 
-#define SBX_AGENT_HOME "/home/agent"
+#define SBX_AGENT_HOME	 "/home/agent"
 #define SBX_AGENT_CLAUDE "/home/agent/.claude"
 #define SBX_PROFILE_PATH "/etc/profile.d/claude-sbx.sh"
 #define SBX_MANAGED_PATH "/etc/claude-code/managed-settings.json"
@@ -26,15 +26,16 @@
  * when sbx's own store sits on /home/agent/.claude/skills: its skills/ is a
  * link to the view's skills/, and `claude --plugin-dir` loads it (skills
  * then show as seed:NAME). */
-#define SBX_SEED_PLUGIN "/home/agent/.local/share/claude-sbx/seed-plugin"
+#define SBX_SEED_PLUGIN	     "/home/agent/.local/share/claude-sbx/seed-plugin"
 #define SBX_SEED_PLUGIN_NAME "seed"
 /* settings=raw with claude_code.settings: flag: the view's settings.json
  * without the credential helpers, written here and given to --settings. */
-#define SBX_SETTINGS_FLAG_COPY "/home/agent/.local/share/claude-sbx/settings.json"
+#define SBX_SETTINGS_FLAG_COPY                                                 \
+	"/home/agent/.local/share/claude-sbx/settings.json"
 
 /* How the view's skills reach Claude Code. */
 enum sbx_skills_delivery {
-	SBX_SKILLS_LINKS,  /* one link per skill in /home/agent/.claude/skills */
+	SBX_SKILLS_LINKS, /* one link per skill in /home/agent/.claude/skills */
 	SBX_SKILLS_PLUGIN, /* SBX_SEED_PLUGIN, passed with --plugin-dir */
 };
 
@@ -52,13 +53,14 @@ int sbx_skills_plan(const struct sbx_version *v, enum sbx_skills_store s,
 /* argv after "sbx exec NAME": sh -c PLUGIN sh DIR SKILLS. Makes DIR a
  * plugin (.claude-plugin/plugin.json named SBX_SEED_PLUGIN_NAME) whose
  * skills/ is a link to SKILLS (no link when SKILLS is empty). */
-int sbx_inside_plugin_argv(struct strv *argv, const char *dir, const char *skills);
+int sbx_inside_plugin_argv(struct strv *argv, const char *dir,
+			   const char *skills);
 /* Both in one exec: sh -c LINK+PLUGIN sh PLUGIN SKILLS VIEW DEST REL...;
  * the plugin first (PLUGIN NULL: none), then the links as
  * sbx_inside_link_argv. */
 int sbx_inside_link_plugin_argv(struct strv *argv, const char *plugin,
-				const char *skills, const char *view, const char *dest,
-				const struct strv *rels);
+				const char *skills, const char *view,
+				const char *dest, const struct strv *rels);
 
 /* The arguments for `claude` that carry the seed: --plugin-dir PLUGIN
  * (plugin may be NULL), --settings SETTINGS (may be NULL), --model MODEL
@@ -85,7 +87,8 @@ int sbx_inside_check_argv(struct strv *argv, const char *view, const char *dest,
 			  const struct strv *hidden);
 /* argv after "sbx exec -u root NAME": writes content to path (mode 0644)
  * atomically, creating the directory. */
-int sbx_inside_write_argv(struct strv *argv, const char *path, const char *content);
+int sbx_inside_write_argv(struct strv *argv, const char *path,
+			  const char *content);
 
 /* argv after "sbx exec NAME": sh -c READ sh FIRST SECOND. Prints FIRST's
  * bytes (nothing when absent), a NUL byte, then SECOND's. */

@@ -21,37 +21,39 @@
 #include "claude-sbx/err.h"
 #include "claude-sbx/strv.h"
 
-#define SBX_KEEPER_NAME "claude-seedfs-keeper"
-#define SBX_KEEPER_GUEST_DIR "/home/agent/.local/lib/claude-sbx"
-#define SBX_KEEPER_GUEST SBX_KEEPER_GUEST_DIR "/" SBX_KEEPER_NAME
-#define SBX_KEEPER_PIDFILE "/run/claude-seedfs-keeper.pid"
+#define SBX_KEEPER_NAME	       "claude-seedfs-keeper"
+#define SBX_KEEPER_GUEST_DIR   "/home/agent/.local/lib/claude-sbx"
+#define SBX_KEEPER_GUEST       SBX_KEEPER_GUEST_DIR "/" SBX_KEEPER_NAME
+#define SBX_KEEPER_PIDFILE     "/run/claude-seedfs-keeper.pid"
 /* the keeper's --status exit when nobody holds the pidfile (keeper.h) */
 #define SBX_KEEPER_NOT_RUNNING 3
 
 enum sbx_keeper_mode {
 	SBX_KEEPER_AUTO, /* on; a missing host binary is a warning */
-	SBX_KEEPER_ON,	 /* on; a missing binary or a failed start is an error */
+	SBX_KEEPER_ON, /* on; a missing binary or a failed start is an error */
 	SBX_KEEPER_OFF,
 };
 /* seed.keeper's value (NULL: auto); CLAUDE_SBX_KEEPER=off also turns it off. */
-enum sbx_keeper_mode sbx_keeper_mode_of(const char *seed_keeper, const char *env);
+enum sbx_keeper_mode sbx_keeper_mode_of(const char *seed_keeper,
+					const char *env);
 
 /* The host paths to try, in order: $CLAUDE_SBX_KEEPER (unless "off" or
  * empty), the claude-sbx executable's directory (an install puts both in
  * bindir), the configured install path, then the build tree's sibling
  * (<exe dir>/../keeper/). exe may be NULL. */
-int sbx_keeper_candidates(const char *env, const char *exe, const char *installed,
-			  struct strv *out);
+int sbx_keeper_candidates(const char *env, const char *exe,
+			  const char *installed, struct strv *out);
 
 /* `sbx cp HOST SANDBOX:SBX_KEEPER_GUEST` (the arguments after "sbx"). */
-int sbx_keeper_cp_argv(struct strv *argv, const char *host, const char *sandbox);
+int sbx_keeper_cp_argv(struct strv *argv, const char *host,
+		       const char *sandbox);
 /* The command run as root in the sandbox: start it (--daemon), or ask it
  * (--status, probing view). */
 int sbx_keeper_start_cmd(struct strv *cmd, const char *view);
 int sbx_keeper_status_cmd(struct strv *cmd, const char *view);
 
 struct sbx_keeper_state {
-	bool answered;	/* a --status line was read */
+	bool answered; /* a --status line was read */
 	bool running;
 	long pid;
 	bool have_gen;
@@ -78,16 +80,18 @@ struct sbx_client;
  * not run, copies the binary in (when missing) and starts it as root.
  * Fills st from a last --status. Returns 0 running, -1 (err set). */
 int sbx_keeper_ensure(struct sbx_client *sbx, const struct sbx_config *c,
-		      const char *view, struct sbx_keeper_state *st, bool *started,
-		      struct sbx_err *err);
+		      const char *view, struct sbx_keeper_state *st,
+		      bool *started, struct sbx_err *err);
 /* One --status from inside the sandbox (never starts it). 0, or -1. */
 int sbx_keeper_query(struct sbx_client *sbx, const struct sbx_config *c,
-		     const char *view, struct sbx_keeper_state *st, struct sbx_err *err);
+		     const char *view, struct sbx_keeper_state *st,
+		     struct sbx_err *err);
 /* The host's view generation (probe at the host mountpoint): 0 or -1. */
 int sbx_keeper_host_gen(const char *mp, uint64_t *gen);
 /* Prints the check's lines (keeper, generations, latency, verdict) for
  * start's step 6 and status; returns true when live. */
-bool sbx_keeper_report(FILE *out, const char *indent, const struct sbx_keeper_state *st,
-		       const char *mp, enum sbx_keeper_mode mode);
+bool sbx_keeper_report(FILE *out, const char *indent,
+		       const struct sbx_keeper_state *st, const char *mp,
+		       enum sbx_keeper_mode mode);
 
 #endif

@@ -15,16 +15,17 @@
 #include "claude-sbx/strv.h"
 
 struct sbx_kit_info {
-	int schema;			/* 1 or 2 */
-	const char *sandbox_name;	/* the launcher's sandbox name */
-	const struct strv *allow;	/* host patterns (normalised allowlists) */
-	const struct strv *allowlists;	/* network.allowlists entries, for the text */
-	bool lock_hooks;		/* install managed settings with allowManagedHooksOnly */
-	const char *kit_path;		/* where the kit ends up (README) */
-	const char *workspace;		/* for the README's sbx run line */
-	const struct strv *tops;	/* top-level entries of files/home/.claude */
-	size_t nfiles;			/* regular files copied */
-	bool settings_left_out;		/* the view served settings.json; not copied */
+	int schema;		  /* 1 or 2 */
+	const char *sandbox_name; /* the launcher's sandbox name */
+	const struct strv *allow; /* host patterns (normalised allowlists) */
+	const struct strv
+		*allowlists; /* network.allowlists entries, for the text */
+	bool lock_hooks; /* install managed settings with allowManagedHooksOnly */
+	const char *kit_path;	 /* where the kit ends up (README) */
+	const char *workspace;	 /* for the README's sbx run line */
+	const struct strv *tops; /* top-level entries of files/home/.claude */
+	size_t nfiles;		 /* regular files copied */
+	bool settings_left_out;	 /* the view served settings.json; not copied */
 };
 
 /* "<sandbox name>-seed" in the kit name grammar (malloc'd). */

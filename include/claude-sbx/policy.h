@@ -18,8 +18,8 @@
 #include "claude-sbx/strv.h"
 
 struct sbx_rule {
-	char *id;	   /* rule id as sbx prints it (case kept), or NULL */
-	char *type;	   /* "network", "filesystem:read", … (lower case) or NULL */
+	char *id;   /* rule id as sbx prints it (case kept), or NULL */
+	char *type; /* "network", "filesystem:read", … (lower case) or NULL */
 	char *decision;	   /* "allow" / "deny" (lower case) or NULL */
 	char *origin;	   /* "local", "kit", "org", "scoped", … or NULL */
 	char *created_via; /* "default", "added", … (provenance) or NULL */
@@ -70,12 +70,12 @@ enum sbx_rule_class sbx_rule_classify(const struct sbx_rule *r);
 bool sbx_rule_is_managed(const struct sbx_rule *r);
 
 struct sbx_policy_plan {
-	struct strv add;	    /* resources to `policy allow network` */
-	struct strv remove_ids;	    /* managed rules to remove, by id */
-	struct strv removed_hosts;  /* what those removals take away (report) */
-	struct strv kept;	    /* wanted hosts already allowed */
-	struct strv unclassified;   /* rules left alone: "id" or "#N" (report) */
-	size_t presets;		    /* rules with created_via default (report) */
+	struct strv add;	   /* resources to `policy allow network` */
+	struct strv remove_ids;	   /* managed rules to remove, by id */
+	struct strv removed_hosts; /* what those removals take away (report) */
+	struct strv kept;	   /* wanted hosts already allowed */
+	struct strv unclassified;  /* rules left alone: "id" or "#N" (report) */
+	size_t presets;		   /* rules with created_via default (report) */
 };
 
 /* wanted: normalised host patterns. Managed rules whose resources are all

@@ -14,6 +14,7 @@
  * not exist gives 0 and *out NULL; otherwise -1 with *err (status 2 for a
  * bad file, 1 out of memory). */
 int sbx_read_file(const char *path, size_t max, const char *what,
-		  bool missing_ok, char **out, size_t *len, struct sbx_err *err);
+		  bool missing_ok, char **out, size_t *len,
+		  struct sbx_err *err);
 
 #endif

@@ -19,7 +19,7 @@
 
 #define SBX_SETTINGS_MAX_BYTES (1024 * 1024)
 /* Where inside the sandbox the record of the last merge is kept. */
-#define SBX_SETTINGS_RECORD "/home/agent/.cache/claude-sbx/merged-settings.json"
+#define SBX_SETTINGS_RECORD    "/home/agent/.cache/claude-sbx/merged-settings.json"
 
 enum sbx_settings_mode {
 	SBX_SETTINGS_OFF,	/* the view hides settings.json */
@@ -40,10 +40,10 @@ struct sbx_settings_merge {
 	char *settings;	    /* the new settings.json text (malloc'd) */
 	char *record;	    /* what was merged, for the next merge (malloc'd) */
 	struct strv merged; /* top-level keys taken from the view */
-	struct strv reverted;	/* top-level keys an earlier merge changed that the
+	struct strv reverted; /* top-level keys an earlier merge changed that the
 				   view no longer serves: put back as they were */
-	struct strv kept;   /* served keys where sbx's own value stayed ("env.X") */
-	struct strv refused;/* served keys never merged in this mode */
+	struct strv kept; /* served keys where sbx's own value stayed ("env.X") */
+	struct strv refused; /* served keys never merged in this mode */
 };
 
 /* current: the sandbox's settings.json (NULL: none); served: the view's
@@ -52,8 +52,8 @@ struct sbx_settings_merge {
  * with err (current or served not a JSON object: nothing to write). */
 int sbx_settings_merge(const char *current, size_t curlen, const char *served,
 		       size_t servedlen, const char *record, size_t reclen,
-		       enum sbx_settings_mode mode, struct sbx_settings_merge *out,
-		       struct sbx_err *err);
+		       enum sbx_settings_mode mode,
+		       struct sbx_settings_merge *out, struct sbx_err *err);
 void sbx_settings_merge_free(struct sbx_settings_merge *m);
 
 #endif

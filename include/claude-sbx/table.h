@@ -12,9 +12,9 @@
 #include <stddef.h>
 
 struct sbx_table {
-	char **cols;	/* upper-cased column names */
+	char **cols; /* upper-cased column names */
 	size_t ncols;
-	char ***rows;	/* rows[r][c] */
+	char ***rows;	    /* rows[r][c] */
 	unsigned char *cut; /* cut[r]: a column start falls inside a word of
 			     * row r (the row does not line up with the header) */
 	size_t nrows;

@@ -23,7 +23,7 @@
 #include "seedfs/transform.h"
 
 #define RULES_MAX_FILE_BYTES (1u << 20) /* a larger rule file is refused */
-#define RULES_MAX_DEPTH 16              /* YAML nesting cap */
+#define RULES_MAX_DEPTH	     16		/* YAML nesting cap */
 
 struct pattern;
 struct rules;
@@ -39,7 +39,7 @@ enum rule_kind {
 struct rule {
 	enum rule_kind kind;
 	const struct pattern *pat;
-	const char *file;  /* the layer file, as given */
+	const char *file; /* the layer file, as given */
 	unsigned line, column;
 	const char *group; /* NULL unless the rule comes from a group */
 };
@@ -68,11 +68,12 @@ struct rules_error {
 };
 
 struct rules_input {
-	const char *const *files; /* layer files in order; files[0] is the default */
+	const char *const
+		*files; /* layer files in order; files[0] is the default */
 	size_t nfiles;
-	const char *const *with;  /* groups enabled on the command line */
+	const char *const *with; /* groups enabled on the command line */
 	size_t nwith;
-	const char *home;	  /* expands "~/" in follow: entries; may be NULL */
+	const char *home; /* expands "~/" in follow: entries; may be NULL */
 };
 
 /* Loads every layer. On error returns -EINVAL (bad content), or -errno

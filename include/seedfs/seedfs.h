@@ -25,13 +25,13 @@ struct seedfs_error {
 };
 
 struct seedfs_config {
-	const char *source;	   /* NULL: $CLAUDE_CONFIG_DIR, else ~/.claude */
+	const char *source; /* NULL: $CLAUDE_CONFIG_DIR, else ~/.claude */
 	const char *mountpoint;
 	const char *default_rules; /* NULL: $CLAUDE_SEEDFS_DEFAULT_RULES, else
 				      the installed default.yaml */
 	const char *const *rules;  /* --rules layers, in order */
 	size_t nrules;
-	const char *const *with;   /* --with groups */
+	const char *const *with; /* --with groups */
 	size_t nwith;
 	const char *const *follow; /* --follow directories */
 	size_t nfollow;
@@ -83,7 +83,7 @@ struct seedfs_view {
 	char **groups;
 	size_t ngroups;
 	char *reload_error; /* last failed reload ("FILE:LINE:COL: …") or NULL */
-	unsigned long generation; /* bumped on every successful reload */
+	unsigned long generation;      /* bumped on every successful reload */
 	unsigned long reload_attempts; /* bumped on every reload, good or not */
 	char *confinement; /* "landlock ABI 7, seccomp" or why it is off */
 	bool complete;	   /* internal: the state file was read whole */

@@ -19,18 +19,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SETTINGS_MAX_BYTES (1u << 20)	      /* larger settings.json: error */
-#define SETTINGS_MAX_DEPTH 32		      /* JSON nesting cap */
-#define SETTINGS_MAX_OUTPUT (4u << 20)	      /* served settings.json cap */
-#define FRONTMATTER_MAX_BYTES (1u << 20)      /* larger frontmatter: error */
-#define FRONTMATTER_MAX_DEPTH 64	      /* YAML nesting cap */
-#define TRANSFORM_WHY_MAX 256		      /* enough for any reason */
+#define SETTINGS_MAX_BYTES    (1u << 20) /* larger settings.json: error */
+#define SETTINGS_MAX_DEPTH    32	 /* JSON nesting cap */
+#define SETTINGS_MAX_OUTPUT   (4u << 20) /* served settings.json cap */
+#define FRONTMATTER_MAX_BYTES (1u << 20) /* larger frontmatter: error */
+#define FRONTMATTER_MAX_DEPTH 64	 /* YAML nesting cap */
+#define TRANSFORM_WHY_MAX     256	 /* enough for any reason */
 
 enum transform {
-	TRANSFORM_NONE,	     /* served as it is */
-	TRANSFORM_SETTINGS,  /* settings_sanitize */
-	TRANSFORM_SKILL_FM,  /* frontmatter_defuse, skill keys */
-	TRANSFORM_AGENT_FM,  /* frontmatter_defuse, agent keys */
+	TRANSFORM_NONE,	    /* served as it is */
+	TRANSFORM_SETTINGS, /* settings_sanitize */
+	TRANSFORM_SKILL_FM, /* frontmatter_defuse, skill keys */
+	TRANSFORM_AGENT_FM, /* frontmatter_defuse, agent keys */
 };
 
 /* What sanitized settings.json keeps besides the filtered `permissions`.

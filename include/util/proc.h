@@ -16,11 +16,11 @@
 #define PROC_CAPTURE_MAX (16u * 1024 * 1024)
 
 struct proc_result {
-	int status;	  /* exit status; 128+N after signal N; -1 not started */
-	int spawn_errno;  /* when status is -1 (ENOENT: not on PATH) */
-	char *out;	  /* captured stdout (NUL-terminated), or NULL */
+	int status;	 /* exit status; 128+N after signal N; -1 not started */
+	int spawn_errno; /* when status is -1 (ENOENT: not on PATH) */
+	char *out;	 /* captured stdout (NUL-terminated), or NULL */
 	size_t outlen;
-	char *err;	  /* captured stderr (NUL-terminated), or NULL */
+	char *err; /* captured stderr (NUL-terminated), or NULL */
 	size_t errlen;
 };
 

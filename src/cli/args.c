@@ -116,7 +116,8 @@ int view_cmd_begin(int argc, char **argv, enum view_cmd cmd, const char *help,
 		return rc;
 	}
 	if (a->npos < min || a->npos > max) {
-		cli_error(argv[0], a->npos < min ? missing : "too many arguments");
+		cli_error(argv[0],
+			  a->npos < min ? missing : "too many arguments");
 		usage_brief(argv[0]);
 		view_args_free(a);
 		return SEEDFS_EXIT_USAGE;

@@ -31,7 +31,8 @@ int cmd_explain(int argc, char **argv)
 		view_args_free(&a);
 		return SEEDFS_EXIT_USAGE;
 	}
-	int vis = seedfs_explain(&a.cfg, a.pos[a.npos - 1], reason, 16384, &err);
+	int vis =
+		seedfs_explain(&a.cfg, a.pos[a.npos - 1], reason, 16384, &err);
 	if (vis < 0) {
 		cli_error("explain", err.msg);
 		rc = SEEDFS_EXIT_USAGE; /* explain: any error is 2 */

@@ -81,8 +81,7 @@ static void to_hex(const unsigned char d[16], char hex[33])
 		sprintf(hex + 2 * i, "%02x", d[i]);
 }
 
-static void collect(const char *path, const unsigned char digest[16],
-		    void *arg)
+static void collect(const char *path, const unsigned char digest[16], void *arg)
 {
 	char hex[33];
 	to_hex(digest, hex);
@@ -180,7 +179,8 @@ static int check(struct list *now, struct list *saved)
 		printf("OK: %zu files match\n", now->n);
 		return SEEDFS_EXIT_OK;
 	}
-	printf("%zu added, %zu removed, %zu changed\n", added, removed, changed);
+	printf("%zu added, %zu removed, %zu changed\n", added, removed,
+	       changed);
 	return SEEDFS_EXIT_FAIL;
 }
 
@@ -189,7 +189,8 @@ int cmd_manifest(int argc, char **argv)
 	struct view_args a;
 	struct seedfs_error err;
 	struct list now = { 0 }, saved = { 0 };
-	int rc = view_cmd_begin(argc, argv, VIEW_MANIFEST, help, 0, 1, NULL, &a);
+	int rc =
+		view_cmd_begin(argc, argv, VIEW_MANIFEST, help, 0, 1, NULL, &a);
 
 	if (rc >= 0)
 		return rc;

@@ -16,7 +16,8 @@ int cmd_reload(int argc, char **argv)
 {
 	struct seedfs_error err;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	if (argc == 2 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(help, stdout);
 		return SEEDFS_EXIT_OK;
 	}

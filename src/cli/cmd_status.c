@@ -60,35 +60,44 @@ static struct json_object *view_json(const struct seedfs_view *v, bool stats)
 	struct json_object *layers = json_object_new_array();
 	struct json_object *groups = json_object_new_array();
 
-	json_object_object_add(o, "mountpoint", json_object_new_string(v->mountpoint));
+	json_object_object_add(o, "mountpoint",
+			       json_object_new_string(v->mountpoint));
 	json_object_object_add(o, "source", json_object_new_string(v->source));
 	json_object_object_add(o, "pid", json_object_new_int((int)v->pid));
 	json_object_object_add(o, "state",
-			       json_object_new_string(v->running ? "running" : "stale"));
+			       json_object_new_string(v->running ? "running"
+								 : "stale"));
 	for (size_t i = 0; i < v->nlayers; i++) {
 		char hex[17];
 		struct json_object *l = json_object_new_object();
 		snprintf(hex, sizeof(hex), "%016" PRIx64, v->layers[i].xxh3);
-		json_object_object_add(l, "file", json_object_new_string(v->layers[i].file));
+		json_object_object_add(
+			l, "file", json_object_new_string(v->layers[i].file));
 		json_object_object_add(l, "xxh3", json_object_new_string(hex));
 		json_object_array_add(layers, l);
 	}
 	json_object_object_add(o, "layers", layers);
 	for (size_t i = 0; i < v->ngroups; i++)
-		json_object_array_add(groups, json_object_new_string(v->groups[i]));
+		json_object_array_add(groups,
+				      json_object_new_string(v->groups[i]));
 	json_object_object_add(o, "groups", groups);
-	json_object_object_add(o, "confinement", json_str_or_null(v->confinement));
-	json_object_object_add(o, "generation", json_object_new_uint64(v->generation));
-	json_object_object_add(o, "reload_error", json_str_or_null(v->reload_error));
+	json_object_object_add(o, "confinement",
+			       json_str_or_null(v->confinement));
+	json_object_object_add(o, "generation",
+			       json_object_new_uint64(v->generation));
+	json_object_object_add(o, "reload_error",
+			       json_str_or_null(v->reload_error));
 	if (stats) {
 		struct seedfs_counter c[MAX_COUNTERS];
 		struct seedfs_usage u;
 		int n = seedfs_view_stats(v, c, MAX_COUNTERS, &u);
 		struct json_object *st = json_object_new_object();
 		for (int i = 0; i < n; i++)
-			json_object_object_add(st, c[i].name,
-					       json_object_new_uint64(c[i].count));
-		json_object_object_add(st, "rss_kb", json_object_new_int64(u.rss_kb));
+			json_object_object_add(
+				st, c[i].name,
+				json_object_new_uint64(c[i].count));
+		json_object_object_add(st, "rss_kb",
+				       json_object_new_int64(u.rss_kb));
 		json_object_object_add(st, "peak_rss_kb",
 				       json_object_new_int64(u.peak_rss_kb));
 		json_object_object_add(st, "fds", json_object_new_int64(u.fds));
@@ -135,8 +144,8 @@ int cmd_status(int argc, char **argv)
 	if (optind < argc) {
 		if (seedfs_view_get(argv[optind], &one) < 0) {
 			char msg[4200];
-			snprintf(msg, sizeof(msg), "%s: not a claude-seedfs view",
-				 argv[optind]);
+			snprintf(msg, sizeof(msg),
+				 "%s: not a claude-seedfs view", argv[optind]);
 			cli_error("status", msg);
 			return SEEDFS_EXIT_FAIL;
 		}
@@ -153,9 +162,10 @@ int cmd_status(int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			json_object_array_add(arr, view_json(views[i], stats));
 		json_object_object_add(root, "views", arr);
-		printf("%s\n", json_object_to_json_string_ext(
-				      root, JSON_C_TO_STRING_PLAIN |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       root, JSON_C_TO_STRING_PLAIN |
+					     JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else {
 		for (size_t i = 0; i < n; i++)

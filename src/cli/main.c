@@ -42,9 +42,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "mount", cmd_mount },	    { "umount", cmd_umount },
-		{ "status", cmd_status },   { "explain", cmd_explain },
-		{ "reload", cmd_reload },   { "manifest", cmd_manifest },
+		{ "mount", cmd_mount },	  { "umount", cmd_umount },
+		{ "status", cmd_status }, { "explain", cmd_explain },
+		{ "reload", cmd_reload }, { "manifest", cmd_manifest },
 	};
 
 	if (argc < 2) {

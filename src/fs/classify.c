@@ -82,7 +82,8 @@ static struct verdict path_verdict(const struct rules *rs, const char *path,
 	size_t len = strlen(path);
 	for (size_t i = 0; i <= len && v.vis != VIS_HIDDEN; i++) {
 		if (i == len || path[i] == '/')
-			v = rules_decide(rs, v, path, i, i == len ? is_dir : true);
+			v = rules_decide(rs, v, path, i,
+					 i == len ? is_dir : true);
 	}
 	return v;
 }
@@ -131,7 +132,8 @@ static size_t top_level_anchors(const struct source_view *sv,
 		if (!name_is_valid(de->d_name, nl))
 			continue;
 		struct stat st;
-		if (fstatat(sv->root_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		if (fstatat(sv->root_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) <
+			    0 ||
 		    !S_ISLNK(st.st_mode))
 			continue;
 		int tfd = openat(sv->root_fd, de->d_name, O_PATH | O_CLOEXEC);
@@ -181,7 +183,8 @@ static enum hide_reason resolve_nested(const struct source_view *sv,
 	/* Let the kernel follow the whole chain once, only to learn where it
 	 * ends; what is served is re-opened beneath an anchor below. */
 	tfd = openat(dir->fd, name, O_PATH | O_CLOEXEC);
-	if (tfd < 0 || fstat(tfd, &tst) < 0 || fd_path(tfd, real, PATH_MAX) < 0) {
+	if (tfd < 0 || fstat(tfd, &tst) < 0 ||
+	    fd_path(tfd, real, PATH_MAX) < 0) {
 		why = HIDE_LINK_DANGLING;
 		goto out;
 	}
@@ -293,7 +296,8 @@ static enum hide_reason resolve_top(const struct source_view *sv,
 		goto out;
 	}
 	fd = openat(sv->root_fd, name, O_PATH | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &e->st) < 0 || fd_path(fd, real, PATH_MAX) < 0) {
+	if (fd < 0 || fstat(fd, &e->st) < 0 ||
+	    fd_path(fd, real, PATH_MAX) < 0) {
 		why = HIDE_LINK_DANGLING;
 		goto out;
 	}
@@ -309,8 +313,9 @@ static enum hide_reason resolve_top(const struct source_view *sv,
 	/* The target's own name must not be a never name either
 	 * (CLAUDE.md -> ~/.ssh/id_rsa). */
 	const char *base = strrchr(real, '/') + 1;
-	if (*base && (e->target_rule = rules_never_match(
-			      rs, base, strlen(base), S_ISDIR(e->st.st_mode)))) {
+	if (*base &&
+	    (e->target_rule = rules_never_match(rs, base, strlen(base),
+						S_ISDIR(e->st.st_mode)))) {
 		why = HIDE_LINK_TARGET_RULE;
 		goto out;
 	}
@@ -335,8 +340,8 @@ static int read_link(int dirfd, const char *name, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-static int set_path(struct entry *e, const struct dirref *dir,
-		    const char *name, size_t namelen)
+static int set_path(struct entry *e, const struct dirref *dir, const char *name,
+		    size_t namelen)
 {
 	size_t sep = dir->pathlen ? 1 : 0;
 	e->pathlen = dir->pathlen + sep + namelen;
@@ -372,7 +377,8 @@ static void decide_target(const struct rules *rs, const struct dirref *dir,
 	size_t len = t->pathlen + sep + namelen;
 	tp[len] = '\0';
 	if (t->mode == TARGET_RULES) {
-		struct verdict tv = rules_decide(rs, t->verdict, tp, len, is_dir);
+		struct verdict tv =
+			rules_decide(rs, t->verdict, tp, len, is_dir);
 		if (tv.vis == VIS_HIDDEN) {
 			e->why = HIDE_LINK_TARGET_RULE;
 			e->target_rule = tv.rule;
@@ -398,7 +404,8 @@ static void decide(const struct rules *rs, const struct dirref *dir,
 		   const char *name, size_t namelen, struct entry *e,
 		   bool is_dir)
 {
-	e->verdict = rules_decide(rs, dir->verdict, e->path, e->pathlen, is_dir);
+	e->verdict =
+		rules_decide(rs, dir->verdict, e->path, e->pathlen, is_dir);
 	if (e->verdict.vis == VIS_HIDDEN) {
 		e->why = e->verdict.rule ? HIDE_RULE : HIDE_NO_RULE;
 		return;
@@ -514,10 +521,10 @@ int classify(const struct source_view *sv, const struct rules *rs,
 		int fd = -1;
 		if (read_link(dir->fd, name, &e->link) == -ENOMEM)
 			return -ENOMEM;
-		enum hide_reason why = dir->pathlen == 0
-					       ? resolve_top(sv, rs, name, e, &fd)
-					       : resolve_nested(sv, rs, dir, name,
-								e, &fd);
+		enum hide_reason why =
+			dir->pathlen == 0
+				? resolve_top(sv, rs, name, e, &fd)
+				: resolve_nested(sv, rs, dir, name, e, &fd);
 		if (why != SHOWN) {
 			e->why = why;
 			return 0;

@@ -23,8 +23,8 @@
 #include "seedfs/rules.h"
 
 struct source_view {
-	int root_fd;	    /* O_PATH of SOURCE */
-	const int *follow;  /* O_PATH of each follow directory */
+	int root_fd;	   /* O_PATH of SOURCE */
+	const int *follow; /* O_PATH of each follow directory */
 	size_t nfollow;
 };
 
@@ -61,9 +61,9 @@ struct dirref {
 
 enum hide_reason {
 	SHOWN = 0,
-	HIDE_ABSENT,	       /* no such name (or a refused name) */
-	HIDE_RULE,	       /* verdict.rule hides it (exclude or never) */
-	HIDE_NO_RULE,	       /* no rule includes it */
+	HIDE_ABSENT,  /* no such name (or a refused name) */
+	HIDE_RULE,    /* verdict.rule hides it (exclude or never) */
+	HIDE_NO_RULE, /* no rule includes it */
 	HIDE_FIFO,
 	HIDE_SOCKET,
 	HIDE_DEVICE,
@@ -84,15 +84,15 @@ enum hide_reason {
 
 struct entry {
 	enum hide_reason why;
-	int err;		     /* errno, for HIDE_ERROR */
-	struct verdict verdict;	     /* of the view path */
+	int err;			/* errno, for HIDE_ERROR */
+	struct verdict verdict;		/* of the view path */
 	const struct rule *target_rule; /* HIDE_LINK_TARGET_RULE */
-	struct stat st;		     /* of the served object */
-	int fd;		/* owned O_PATH: directories and symlink targets;
+	struct stat st;			/* of the served object */
+	int fd; /* owned O_PATH: directories and symlink targets;
 			   -1 for plain files (reopen by name from the dir) */
 	bool via_link;
-	char *link;	/* symlink text, for explain; owned, may be NULL */
-	char *path;	/* the child's view path; owned */
+	char *link; /* symlink text, for explain; owned, may be NULL */
+	char *path; /* the child's view path; owned */
 	size_t pathlen;
 	enum transform transform; /* served computed (regular files) */
 	struct blob *blob;	  /* its served bytes; owned */

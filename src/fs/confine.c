@@ -25,13 +25,13 @@
 /* ---- Landlock ---- */
 
 /* Access rights newer than the build headers know. */
-#define LL_FS_REFER (1ULL << 13)	 /* ABI 2 */
-#define LL_FS_TRUNCATE (1ULL << 14)	 /* ABI 3 */
-#define LL_FS_IOCTL_DEV (1ULL << 15)	 /* ABI 5 */
-#define LL_NET_BIND_TCP (1ULL << 0)	 /* ABI 4 */
-#define LL_NET_CONNECT_TCP (1ULL << 1) /* ABI 4 */
-#define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0) /* ABI 6 */
-#define LL_SCOPE_SIGNAL (1ULL << 1)	    /* ABI 6 */
+#define LL_FS_REFER	       (1ULL << 13) /* ABI 2 */
+#define LL_FS_TRUNCATE	       (1ULL << 14) /* ABI 3 */
+#define LL_FS_IOCTL_DEV	       (1ULL << 15) /* ABI 5 */
+#define LL_NET_BIND_TCP	       (1ULL << 0)  /* ABI 4 */
+#define LL_NET_CONNECT_TCP     (1ULL << 1)  /* ABI 4 */
+#define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0)  /* ABI 6 */
+#define LL_SCOPE_SIGNAL	       (1ULL << 1)  /* ABI 6 */
 
 struct ll_ruleset_attr {
 	uint64_t handled_access_fs;
@@ -67,10 +67,12 @@ static int apply_landlock(const struct confine_input *in, char *note,
 	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
 			       LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1) {
-		snprintf(note, len, "landlock unavailable (%s)", strerror(errno));
+		snprintf(note, len, "landlock unavailable (%s)",
+			 strerror(errno));
 		return 0;
 	}
-	struct ll_ruleset_attr attr = { .handled_access_fs = ll_fs_rights(abi) };
+	struct ll_ruleset_attr attr = { .handled_access_fs =
+						ll_fs_rights(abi) };
 	size_t size = sizeof(uint64_t);
 	if (abi >= 4) {
 		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
@@ -124,25 +126,81 @@ static int apply_landlock(const struct confine_input *in, char *note,
 /* What the daemon, glibc, libfuse's worker threads and syslog use once
  * the mount is up. Everything else kills the process. */
 static const int allowed_syscalls[] = {
-	SYS_read, SYS_readv, SYS_pread64, SYS_write, SYS_writev, SYS_vmsplice,
+	SYS_read,
+	SYS_readv,
+	SYS_pread64,
+	SYS_write,
+	SYS_writev,
+	SYS_vmsplice,
 	SYS_tee,
-	SYS_pwrite64, SYS_splice, SYS_lseek, SYS_close, SYS_openat,
-	SYS_openat2, SYS_newfstatat, SYS_fstat, SYS_statx, SYS_fstatfs,
-	SYS_getdents64, SYS_readlinkat, SYS_fcntl, SYS_dup, SYS_dup3,
-	SYS_pipe2, SYS_ftruncate, SYS_fsync, SYS_fdatasync,
-	SYS_inotify_add_watch, SYS_inotify_rm_watch, SYS_ppoll,
-	SYS_mmap, SYS_munmap, SYS_mprotect, SYS_madvise, SYS_mremap, SYS_brk,
-	SYS_futex, SYS_clone, SYS_clone3, SYS_set_robust_list, SYS_rseq,
-	SYS_exit, SYS_exit_group, SYS_rt_sigaction, SYS_rt_sigprocmask,
-	SYS_rt_sigreturn, SYS_sigaltstack, SYS_restart_syscall,
-	SYS_getpid, SYS_gettid, SYS_tgkill, SYS_getuid, SYS_geteuid,
-	SYS_getgid, SYS_getegid, SYS_getrandom, SYS_clock_gettime,
-	SYS_clock_nanosleep, SYS_nanosleep, SYS_sched_yield,
-	SYS_sched_getaffinity, SYS_wait4, SYS_connect, SYS_sendto,
-	SYS_sendmsg, SYS_getsockname, SYS_prctl, SYS_set_tid_address,
+	SYS_pwrite64,
+	SYS_splice,
+	SYS_lseek,
+	SYS_close,
+	SYS_openat,
+	SYS_openat2,
+	SYS_newfstatat,
+	SYS_fstat,
+	SYS_statx,
+	SYS_fstatfs,
+	SYS_getdents64,
+	SYS_readlinkat,
+	SYS_fcntl,
+	SYS_dup,
+	SYS_dup3,
+	SYS_pipe2,
+	SYS_ftruncate,
+	SYS_fsync,
+	SYS_fdatasync,
+	SYS_inotify_add_watch,
+	SYS_inotify_rm_watch,
+	SYS_ppoll,
+	SYS_mmap,
+	SYS_munmap,
+	SYS_mprotect,
+	SYS_madvise,
+	SYS_mremap,
+	SYS_brk,
+	SYS_futex,
+	SYS_clone,
+	SYS_clone3,
+	SYS_set_robust_list,
+	SYS_rseq,
+	SYS_exit,
+	SYS_exit_group,
+	SYS_rt_sigaction,
+	SYS_rt_sigprocmask,
+	SYS_rt_sigreturn,
+	SYS_sigaltstack,
+	SYS_restart_syscall,
+	SYS_getpid,
+	SYS_gettid,
+	SYS_tgkill,
+	SYS_getuid,
+	SYS_geteuid,
+	SYS_getgid,
+	SYS_getegid,
+	SYS_getrandom,
+	SYS_clock_gettime,
+	SYS_clock_nanosleep,
+	SYS_nanosleep,
+	SYS_sched_yield,
+	SYS_sched_getaffinity,
+	SYS_wait4,
+	SYS_connect,
+	SYS_sendto,
+	SYS_sendmsg,
+	SYS_getsockname,
+	SYS_prctl,
+	SYS_set_tid_address,
 	SYS_membarrier,
 #ifdef SYS_poll
-	SYS_poll, SYS_readlink, SYS_open, SYS_stat, SYS_lstat, SYS_pipe,
+	SYS_poll,
+	SYS_readlink,
+	SYS_open,
+	SYS_stat,
+	SYS_lstat,
+	SYS_pipe,
 	SYS_dup2,
 #endif
 };
@@ -168,7 +226,8 @@ static int apply_seccomp(char *note, size_t len)
 	/* ioctl answers ENOTTY: glibc's stdio asks isatty() of a stderr on
 	 * /dev/null before libfuse's perror(); the daemon needs no ioctl. */
 	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 1));
-	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOTTY & SECCOMP_RET_DATA)));
+	ADD(BPF_STMT(BPF_RET | BPF_K,
+		     SECCOMP_RET_ERRNO | (ENOTTY & SECCOMP_RET_DATA)));
 	/* socket(AF_UNIX, …) only: syslog reconnects after a restart. */
 	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 0, 4));
 	ADD(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -180,7 +239,8 @@ static int apply_seccomp(char *note, size_t len)
 	for (size_t i = 0; i < NALLOWED; i++) {
 		unsigned to_allow = (unsigned)(NALLOWED - i);
 		ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-			     (unsigned)allowed_syscalls[i], (uint8_t)to_allow, 0));
+			     (unsigned)allowed_syscalls[i], (uint8_t)to_allow,
+			     0));
 	}
 	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
 	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
@@ -283,7 +343,8 @@ int unmount_helper_start(const char *mountpoint, const char *const *cleanup,
 		if (c != 'u')
 			_exit(0);
 		if (geteuid() == 0)
-			_exit(umount2(mountpoint, MNT_DETACH | UMOUNT_NOFOLLOW) < 0);
+			_exit(umount2(mountpoint,
+				      MNT_DETACH | UMOUNT_NOFOLLOW) < 0);
 		execlp("fusermount3", "fusermount3", "-u", "-z", "--",
 		       mountpoint, (char *)NULL);
 		_exit(127);

@@ -16,15 +16,15 @@
 #include <sys/types.h>
 
 struct confinement {
-	int landlock_abi;  /* 0: not applied */
-	bool seccomp;	   /* filter installed */
-	char note[256];	   /* why something is off, for the log and status */
+	int landlock_abi; /* 0: not applied */
+	bool seccomp;	  /* filter installed */
+	char note[256];	  /* why something is off, for the log and status */
 };
 
 struct confine_input {
-	const int *dirs;	 /* O_PATH directories readable beneath */
+	const int *dirs; /* O_PATH directories readable beneath */
 	size_t ndirs;
-	const int *files;	 /* O_PATH regular files readable (top-level
+	const int *files; /* O_PATH regular files readable (top-level
 				    file targets) */
 	size_t nfiles;
 	const char *const *rule_files; /* readable for reload */

@@ -24,13 +24,13 @@ int seedfs_reload(const char *mountpoint, struct seedfs_error *err)
 
 	memset(err, 0, sizeof(*err));
 	if (seedfs_view_get(mountpoint, &v) < 0)
-		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s: not a claude-seedfs view",
-			    mountpoint);
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL,
+				   "%s: not a claude-seedfs view", mountpoint);
 	if (!v->running) {
 		seedfs_fail(err, SEEDFS_EXIT_FAIL,
-		     "%s: the daemon is not running (stale mount: run "
-		     "claude-seedfs umount)",
-		     v->mountpoint);
+			    "%s: the daemon is not running (stale mount: run "
+			    "claude-seedfs umount)",
+			    v->mountpoint);
 		seedfs_view_free(v);
 		return -1;
 	}
@@ -38,8 +38,8 @@ int seedfs_reload(const char *mountpoint, struct seedfs_error *err)
 	char path[PATH_MAX];
 	state_path(v->mountpoint, ".state", path, sizeof(path));
 	if (kill(v->pid, SIGHUP) < 0) {
-		seedfs_fail(err, SEEDFS_EXIT_FAIL, "signal daemon %d: %s", (int)v->pid,
-		     strerror(errno));
+		seedfs_fail(err, SEEDFS_EXIT_FAIL, "signal daemon %d: %s",
+			    (int)v->pid, strerror(errno));
 		seedfs_view_free(v);
 		return -1;
 	}
@@ -55,14 +55,17 @@ int seedfs_reload(const char *mountpoint, struct seedfs_error *err)
 		}
 		int rc = 0;
 		if (now->reload_error)
-			rc = seedfs_fail(err, SEEDFS_EXIT_USAGE,
-				  "%s\n(the previous rules stay in force)",
-				  now->reload_error);
+			rc = seedfs_fail(
+				err, SEEDFS_EXIT_USAGE,
+				"%s\n(the previous rules stay in force)",
+				now->reload_error);
 		seedfs_view_free(now);
 		return rc;
 	}
-	return seedfs_fail(err, SEEDFS_EXIT_FAIL, "the daemon did not answer the reload "
-		    "within %d s", RELOAD_WAIT_MS / 1000);
+	return seedfs_fail(err, SEEDFS_EXIT_FAIL,
+			   "the daemon did not answer the reload "
+			   "within %d s",
+			   RELOAD_WAIT_MS / 1000);
 }
 
 static long proc_status_kb(pid_t pid, const char *key)
@@ -114,7 +117,8 @@ int seedfs_view_stats(const struct seedfs_view *v, struct seedfs_counter *out,
 	for (size_t i = 0; i < ST__COUNT && i < s->nops && n < max; i++)
 		out[n++] = (struct seedfs_counter){
 			stats_names[i],
-			atomic_load_explicit(&s->count[i], memory_order_relaxed) };
+			atomic_load_explicit(&s->count[i], memory_order_relaxed)
+		};
 	stats_unmap(s);
 	return (int)n;
 }

@@ -49,10 +49,9 @@ static void raise_fd_limit(void)
 	}
 }
 
-static void report(int ready_fd, struct seedfs_error *err, const char *fmt,
-		   ...) __attribute__((format(printf, 3, 4)));
-static void report(int ready_fd, struct seedfs_error *err, const char *fmt,
-		   ...)
+static void report(int ready_fd, struct seedfs_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void report(int ready_fd, struct seedfs_error *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -200,8 +199,10 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 	}
 	d.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (d.inotify_fd < 0)
-		log_msg(LOG_WARNING, "inotify unavailable (%s): the view will "
-			"not follow source changes quickly", strerror(errno));
+		log_msg(LOG_WARNING,
+			"inotify unavailable (%s): the view will "
+			"not follow source changes quickly",
+			strerror(errno));
 	if (node_table_init(&d.nodes, p->root_fd, d.inotify_fd) < 0) {
 		report(ready_fd, err, "out of memory");
 		goto out;
@@ -223,7 +224,8 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 			report(ready_fd, err, "mount %s refused: %s",
 			       p->mountpoint, why);
 		else
-			report(ready_fd, err, "mount %s failed (is /dev/fuse "
+			report(ready_fd, err,
+			       "mount %s failed (is /dev/fuse "
 			       "usable and fusermount3 installed?)",
 			       p->mountpoint);
 		fuse_remove_signal_handlers(d.se);

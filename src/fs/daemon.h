@@ -37,17 +37,17 @@ struct daemon {
 	bool no_open;	 /* kernel accepts ENOSYS for OPEN */
 	bool no_opendir; /* and for OPENDIR */
 	int inotify_fd;
-	int wake[2];	/* SIGHUP and shutdown → watcher */
+	int wake[2]; /* SIGHUP and shutdown → watcher */
 	pthread_t watcher;
 	bool watcher_running;
 	struct stats_page *stats;
 	struct stats_page local_stats; /* when the shared page is unavailable */
-	pthread_mutex_t pending_lock; /* invalidations found by handlers */
+	pthread_mutex_t pending_lock;  /* invalidations found by handlers */
 	struct inval_list pending;
-	int state_fd;	   /* the state file, rewritten in place */
+	int state_fd; /* the state file, rewritten in place */
 	bool confined;
 	char confinement[300]; /* what status shows */
-	int helper_fd;	   /* unmount helper (confined daemons) */
+	int helper_fd;	       /* unmount helper (confined daemons) */
 	pid_t helper_pid;
 	unsigned long generation, reload_attempts;
 	/* Moves whenever the watcher sends any invalidation or a reload

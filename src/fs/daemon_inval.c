@@ -17,14 +17,14 @@ void daemon_issue(struct daemon *d, struct inval_list *l)
 		const struct inval *iv = &l->v[i];
 		if (i > 0 && iv->entry == l->v[i - 1].entry &&
 		    iv->ino == l->v[i - 1].ino &&
-		    (!iv->entry || (iv->namelen == l->v[i - 1].namelen &&
-				    memcmp(iv->name, l->v[i - 1].name,
-					   iv->namelen) == 0)))
+		    (!iv->entry ||
+		     (iv->namelen == l->v[i - 1].namelen &&
+		      memcmp(iv->name, l->v[i - 1].name, iv->namelen) == 0)))
 			continue; /* the same as the one just sent */
 		if (iv->entry) {
 			stats_bump(d->stats, ST_INVAL_ENTRY);
-			fuse_lowlevel_notify_inval_entry(d->se, iv->ino, iv->name,
-							 iv->namelen);
+			fuse_lowlevel_notify_inval_entry(d->se, iv->ino,
+							 iv->name, iv->namelen);
 		} else {
 			stats_bump(d->stats, ST_INVAL_INODE);
 			fuse_lowlevel_notify_inval_inode(d->se, iv->ino, 0, 0);

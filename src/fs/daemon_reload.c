@@ -23,8 +23,7 @@ static bool reverdict(struct daemon *d, struct node *n)
 	if (!n->parent)
 		return true;
 	bool parent_ok = reverdict(d, n->parent);
-	if (!parent_ok || n->via_link || n->target ||
-	    atomic_load(&n->dead)) {
+	if (!parent_ok || n->via_link || n->target || atomic_load(&n->dead)) {
 		/* Nodes reached through symlinks are re-resolved by a fresh
 		 * lookup. */
 		node_kill_locked(&d->nodes, n);
@@ -99,7 +98,8 @@ static void invalidate_listed(struct daemon *d, struct dirfds *df)
 {
 	struct inval_list l = { 0 };
 	for (size_t i = 0; i < df->n; i++) {
-		int fd = openat(df->fd[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int fd = openat(df->fd[i], ".",
+				O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 		if (dir) {
 			struct dirent *de;

@@ -22,9 +22,9 @@ void daemon_write_state(struct daemon *d)
 	if (!layers || !groups)
 		goto out;
 	for (size_t i = 0; i < nl; i++)
-		layers[i] = (struct seedfs_layer){
-			(char *)rules_layer_file(rs, i),
-			rules_layer_fingerprint(rs, i) };
+		layers[i] =
+			(struct seedfs_layer){ (char *)rules_layer_file(rs, i),
+					       rules_layer_fingerprint(rs, i) };
 	for (size_t i = 0; i < ng; i++)
 		groups[i] = (char *)rules_group_name(rs, i);
 	struct seedfs_view v = {

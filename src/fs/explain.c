@@ -57,13 +57,14 @@ static void describe_rule(const struct rule *r, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s:%u: %s\n%s rule%s", r->file, r->line,
 			 pattern_text(r->pat), kind_name(r->kind),
-			 r->kind == RULE_NEVER ? " (no later layer or group can "
-						 "lift it)"
-					       : "");
+			 r->kind == RULE_NEVER
+				 ? " (no later layer or group can "
+				   "lift it)"
+				 : "");
 }
 
-static void describe_hidden(const struct entry *e, const char *comp,
-			    char *buf, size_t len)
+static void describe_hidden(const struct entry *e, const char *comp, char *buf,
+			    size_t len)
 {
 	char rule[6000];
 	switch (e->why) {
@@ -73,7 +74,8 @@ static void describe_hidden(const struct entry *e, const char *comp,
 	case HIDE_LINK_TARGET_RULE:
 		describe_rule(e->target_rule, rule, sizeof(rule));
 		snprintf(buf, len, "%s: %s (-> %s)\ntarget: %s", comp,
-			 hide_reason_text(e->why), e->link ? e->link : "?", rule);
+			 hide_reason_text(e->why), e->link ? e->link : "?",
+			 rule);
 		return;
 	case HIDE_ERROR:
 		snprintf(buf, len, "%s: %s: %s", comp, hide_reason_text(e->why),
@@ -140,10 +142,11 @@ int seedfs_explain(const struct seedfs_config *cfg, const char *path,
 	rc = 1;
 	while (comp) {
 		char *next = strtok_r(NULL, "/", &save);
-		struct dirref dr = { cur, st.st_dev, vpath, strlen(vpath), v,
-				     tgt, chain_has, chain };
+		struct dirref dr = { cur, st.st_dev, vpath,	strlen(vpath),
+				     v,	  tgt,	     chain_has, chain };
 		struct entry e;
-		if (classify(&sv, p->rules, &dr, comp, strlen(comp), true, &e) < 0) {
+		if (classify(&sv, p->rules, &dr, comp, strlen(comp), true, &e) <
+		    0) {
 			err->status = SEEDFS_EXIT_FAIL;
 			snprintf(err->msg, sizeof(err->msg), "out of memory");
 			rc = -1;
@@ -153,7 +156,8 @@ int seedfs_explain(const struct seedfs_config *cfg, const char *path,
 			e.why = HIDE_ABSENT; /* a file has no children */
 		}
 		if (e.why != SHOWN) {
-			describe_hidden(&e, e.path ? e.path : comp, reason, len);
+			describe_hidden(&e, e.path ? e.path : comp, reason,
+					len);
 			entry_release(&e);
 			rc = 0;
 			break;
@@ -170,7 +174,8 @@ int seedfs_explain(const struct seedfs_config *cfg, const char *path,
 				size_t used = strlen(reason);
 				snprintf(reason + used, len - used,
 					 "\nserved computed (%s): %zu bytes",
-					 transform_name(e.transform), e.blob->len);
+					 transform_name(e.transform),
+					 e.blob->len);
 			}
 			entry_release(&e);
 			break;

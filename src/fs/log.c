@@ -10,8 +10,7 @@ static bool use_syslog;
 /* Set around the mount step only, before the request threads start. */
 static int capture_fd = -1;
 
-static void from_libfuse(enum fuse_log_level level, const char *fmt,
-			 va_list ap)
+static void from_libfuse(enum fuse_log_level level, const char *fmt, va_list ap)
 {
 	if (use_syslog) {
 		if (capture_fd >= 0) {

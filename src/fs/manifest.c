@@ -98,8 +98,9 @@ static void walk_mount(int dfd, const char *rel, struct items *l, int depth)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		char *p = join(rel, de->d_name);
-		int cfd = openat(dirfd(d), de->d_name,
-				 O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		int cfd =
+			openat(dirfd(d), de->d_name,
+			       O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 		struct stat st;
 		if (!p || cfd < 0 || fstat(cfd, &st) < 0) {
 			/* vanished since the listing: not in the manifest */
@@ -158,9 +159,14 @@ static void walk_source(const struct source_view *sv, const struct rules *rs,
 		if (e.why == SHOWN && S_ISDIR(e.st.st_mode) &&
 		    chain->n < sizeof(chain->dev) / sizeof(chain->dev[0])) {
 			struct dirref sub = {
-				e.fd, e.st.st_dev, e.path, e.pathlen, e.verdict,
+				e.fd,
+				e.st.st_dev,
+				e.path,
+				e.pathlen,
+				e.verdict,
 				{ e.tmode, e.tpath, e.tpathlen, e.tverdict },
-				on_chain, chain,
+				on_chain,
+				chain,
 			};
 			chain->dev[chain->n] = e.st.st_dev;
 			chain->ino[chain->n++] = e.st.st_ino;
@@ -168,8 +174,8 @@ static void walk_source(const struct source_view *sv, const struct rules *rs,
 			chain->n--;
 		} else if (e.why == SHOWN && S_ISREG(e.st.st_mode)) {
 			if (e.blob) {
-				add(l, e.path, XXH3_128bits(e.blob->data,
-							    e.blob->len));
+				add(l, e.path,
+				    XXH3_128bits(e.blob->data, e.blob->len));
 			} else {
 				int pfd = e.fd >= 0 ? e.fd
 						    : safe_openat(dir->fd,
@@ -181,7 +187,8 @@ static void walk_source(const struct source_view *sv, const struct rules *rs,
 				if (pfd >= 0 && fstat(pfd, &st) == 0 &&
 				    st.st_ino == e.st.st_ino &&
 				    st.st_dev == e.st.st_dev)
-					rfd = safe_reopen(pfd, O_RDONLY | O_NONBLOCK);
+					rfd = safe_reopen(
+						pfd, O_RDONLY | O_NONBLOCK);
 				if (pfd >= 0 && pfd != e.fd)
 					close(pfd);
 				if (rfd >= 0 && digest_fd(rfd, &h) == 0)
@@ -222,8 +229,8 @@ int seedfs_manifest(const struct seedfs_config *cfg, const char *target,
 	if (target && is_view(target)) {
 		int fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
-			return seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s: %s", target,
-					   strerror(errno));
+			return seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s: %s",
+					   target, strerror(errno));
 		walk_mount(fd, "", &l, 0);
 		close(fd);
 	} else {
@@ -238,16 +245,24 @@ int seedfs_manifest(const struct seedfs_config *cfg, const char *target,
 		struct chain *chain = calloc(1, sizeof(*chain));
 		if (!chain) {
 			prepared_free(p);
-			return seedfs_fail(err, SEEDFS_EXIT_FAIL, "out of memory");
+			return seedfs_fail(err, SEEDFS_EXIT_FAIL,
+					   "out of memory");
 		}
 		chain->dev[0] = st.st_dev;
 		chain->ino[0] = st.st_ino;
 		chain->n = 1;
-		struct source_view sv = { p->root_fd, p->follow_fds, p->nfollow };
-		struct dirref root = { p->root_fd, st.st_dev, "", 0,
-				       rules_root(p->rules),
-				       { TARGET_NONE, NULL, 0, { VIS_HIDDEN, NULL } },
-				       on_chain, chain };
+		struct source_view sv = { p->root_fd, p->follow_fds,
+					  p->nfollow };
+		struct dirref root = {
+			p->root_fd,
+			st.st_dev,
+			"",
+			0,
+			rules_root(p->rules),
+			{ TARGET_NONE, NULL, 0, { VIS_HIDDEN, NULL } },
+			on_chain,
+			chain
+		};
 		walk_source(&sv, p->rules, &root, chain, &l);
 		free(chain);
 		prepared_free(p);

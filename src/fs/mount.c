@@ -94,7 +94,8 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err)
 	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		prepared_free(p);
-		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "pipe: %s", strerror(errno));
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "pipe: %s",
+				   strerror(errno));
 	}
 	fflush(NULL);
 	pid_t pid = fork();
@@ -102,7 +103,8 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err)
 		prepared_free(p);
 		close(pfd[0]);
 		close(pfd[1]);
-		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "fork: %s", strerror(errno));
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "fork: %s",
+				   strerror(errno));
 	}
 	if (pid == 0) {
 		struct seedfs_error e;
@@ -131,9 +133,10 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err)
 			seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s", buf);
 		else
 			seedfs_fail(err, SEEDFS_EXIT_FAIL,
-			     "the daemon exited before the mount was up "
-			     "(status %d)",
-			     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+				    "the daemon exited before the mount was up "
+				    "(status %d)",
+				    WIFEXITED(status) ? WEXITSTATUS(status)
+						      : -1);
 		prepared_free(p);
 		return -1;
 	}
@@ -142,8 +145,9 @@ int seedfs_mount(const struct seedfs_config *cfg, struct seedfs_error *err)
 	struct stat st;
 	int rc = stat(p->mountpoint, &st);
 	if (rc < 0) {
-		seedfs_fail(err, SEEDFS_EXIT_FAIL, "mounted %s but it does not answer: %s",
-		     p->mountpoint, strerror(errno));
+		seedfs_fail(err, SEEDFS_EXIT_FAIL,
+			    "mounted %s but it does not answer: %s",
+			    p->mountpoint, strerror(errno));
 		struct seedfs_error ignored;
 		seedfs_umount(p->mountpoint, &ignored);
 		prepared_free(p);
@@ -162,11 +166,11 @@ int seedfs_umount(const char *mountpoint, struct seedfs_error *err)
 	int rc = mountpoint_canonical(mountpoint, &canon);
 	if (rc < 0)
 		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s: %s", mountpoint,
-			    strerror(-rc));
+				   strerror(-rc));
 	if (mountinfo_lookup(canon, fstype, sizeof(fstype)) != 1 ||
 	    strcmp(fstype, SEEDFS_FSTYPE) != 0) {
-		seedfs_fail(err, SEEDFS_EXIT_FAIL, "%s: not a claude-seedfs mount",
-		     canon);
+		seedfs_fail(err, SEEDFS_EXIT_FAIL,
+			    "%s: not a claude-seedfs mount", canon);
 		free(canon);
 		return -1;
 	}
@@ -182,27 +186,29 @@ int seedfs_umount(const char *mountpoint, struct seedfs_error *err)
 		char out[1024];
 		rc = spawn_capture(argv, out, sizeof(out));
 		if (rc > 0) {
-			seedfs_fail(err, SEEDFS_EXIT_FAIL, "fusermount3 -u %s: %s",
-			     canon, out);
+			seedfs_fail(err, SEEDFS_EXIT_FAIL,
+				    "fusermount3 -u %s: %s", canon, out);
 			goto done;
 		}
 	}
 	if (rc == -EBUSY) {
-		seedfs_fail(err, SEEDFS_EXIT_FAIL,
-		     "%s: busy (a process has a file or directory open there)",
-		     canon);
+		seedfs_fail(
+			err, SEEDFS_EXIT_FAIL,
+			"%s: busy (a process has a file or directory open there)",
+			canon);
 		goto done;
 	}
 	if (rc < 0) {
 		seedfs_fail(err, SEEDFS_EXIT_FAIL, "umount %s: %s", canon,
-		     strerror(-rc));
+			    strerror(-rc));
 		goto done;
 	}
 	/* The daemon sees its session end and exits; wait briefly so that a
 	 * fresh mount right after does not race with its cleanup. */
 	if (v && v->pid > 0) {
 		for (int i = 0; i < 200 && seedfs_daemon_alive(v->pid); i++)
-			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 },
+				  NULL);
 	}
 	if (!v || !seedfs_daemon_alive(v->pid))
 		state_remove(canon);

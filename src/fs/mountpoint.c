@@ -136,7 +136,8 @@ static bool inside_anchor(int fd, const int *anchors, size_t n)
 		if (fstat(cfd, &cur) < 0)
 			break;
 		for (size_t i = 0; i < na; i++)
-			if (a[i].st_dev == cur.st_dev && a[i].st_ino == cur.st_ino)
+			if (a[i].st_dev == cur.st_dev &&
+			    a[i].st_ino == cur.st_ino)
 				inside = true;
 		if (inside)
 			break;
@@ -160,33 +161,36 @@ int mountpoint_check(const char *mp, const int *anchors, size_t nanchors,
 	char *canon = NULL;
 	int rc = mountpoint_canonical(mp, &canon);
 	if (rc < 0)
-		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "mountpoint %s: %s", mp,
-			    strerror(-rc));
+		return seedfs_fail(err, SEEDFS_EXIT_FAIL, "mountpoint %s: %s",
+				   mp, strerror(-rc));
 	if (mountinfo_lookup(canon, fstype, sizeof(fstype)) == 1) {
 		seedfs_fail(err, SEEDFS_EXIT_FAIL,
-		     "mountpoint %s: already mounted (%s)%s", canon, fstype,
-		     strcmp(fstype, SEEDFS_FSTYPE) == 0
-			     ? "; run: claude-seedfs umount MOUNTPOINT"
-			     : "");
+			    "mountpoint %s: already mounted (%s)%s", canon,
+			    fstype,
+			    strcmp(fstype, SEEDFS_FSTYPE) == 0
+				    ? "; run: claude-seedfs umount MOUNTPOINT"
+				    : "");
 		free(canon);
 		return -1;
 	}
 	int fd = open(canon, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		seedfs_fail(err, SEEDFS_EXIT_FAIL, "mountpoint %s: %s", canon,
-		     strerror(errno));
+			    strerror(errno));
 		free(canon);
 		return -1;
 	}
 	if (inside_anchor(fd, anchors, nanchors)) {
-		seedfs_fail(err, SEEDFS_EXIT_FAIL,
-		     "mountpoint %s: inside SOURCE or a followed directory "
-		     "(the view would contain itself)",
-		     canon);
+		seedfs_fail(
+			err, SEEDFS_EXIT_FAIL,
+			"mountpoint %s: inside SOURCE or a followed directory "
+			"(the view would contain itself)",
+			canon);
 	} else if (!is_empty_dir(fd)) {
-		seedfs_fail(err, SEEDFS_EXIT_FAIL,
-		     "mountpoint %s: not empty (a view would hide its contents)",
-		     canon);
+		seedfs_fail(
+			err, SEEDFS_EXIT_FAIL,
+			"mountpoint %s: not empty (a view would hide its contents)",
+			canon);
 	} else {
 		close(fd);
 		*canonical = canon;

@@ -13,7 +13,7 @@
 #include "seedfs/seedfs.h"
 
 #define SEEDFS_FSTYPE "fuse.claude-seedfs"
-#define MAX_ANCHORS 64 /* SOURCE and follow directories checked */
+#define MAX_ANCHORS   64 /* SOURCE and follow directories checked */
 
 /* Checks mp and returns its canonical path in *canonical (malloc'd).
  * anchors are O_PATH descriptors of SOURCE and the other anchors. */

@@ -19,15 +19,14 @@
 static void watch_add(struct node_table *t, struct node *n);
 static void kill_locked(struct node_table *t, struct node *n);
 
-static size_t name_hash(const struct node *parent, const char *name,
-			size_t len)
+static size_t name_hash(const struct node *parent, const char *name, size_t len)
 {
 	return (size_t)XXH3_64bits_withSeed(name, len, (uintptr_t)parent);
 }
 
 /* The name is the tail of the path: one allocation for both. */
-static struct node *node_new(const char *name, size_t namelen,
-			     const char *path, size_t pathlen)
+static struct node *node_new(const char *name, size_t namelen, const char *path,
+			     size_t pathlen)
 {
 	/* 16-byte alignment keeps inode numbers clear of 0 and 1 (node_of). */
 	size_t size = (sizeof(struct node) + 15) & ~(size_t)15;
@@ -78,8 +77,7 @@ int node_table_init(struct node_table *t, int root_fd, int inotify_fd)
 	t->probe->nlookup = 1;
 	t->probe->generation = 2;
 	t->next_generation = 3;
-	if (getrandom(&t->ino_key, sizeof(t->ino_key), 0) !=
-	    sizeof(t->ino_key))
+	if (getrandom(&t->ino_key, sizeof(t->ino_key), 0) != sizeof(t->ino_key))
 		t->ino_key = (uint64_t)(uintptr_t)t ^ 0x9e3779b97f4a7c15ull;
 	t->ino_key = (t->ino_key & ~0xfull) | 0x8;
 	watch_add(t, t->root);
@@ -137,7 +135,8 @@ struct node *node_of(struct node_table *t, uint64_t ino)
 
 uint64_t node_ino(const struct node_table *t, const struct node *n)
 {
-	return n == t->root ? FUSE_ROOT_ID : (uint64_t)(uintptr_t)n ^ t->ino_key;
+	return n == t->root ? FUSE_ROOT_ID
+			    : (uint64_t)(uintptr_t)n ^ t->ino_key;
 }
 
 bool node_live(const struct node *n)
@@ -157,10 +156,12 @@ struct dirref node_dirref(const struct node *n)
 		.pathlen = n->pathlen,
 		.verdict = n->verdict,
 		.target = n->target ? (struct target){ n->target->mode,
-						      n->target->path,
-						      n->target->pathlen,
-						      n->target->verdict }
-				    : (struct target){ TARGET_NONE, NULL, 0,
+						       n->target->path,
+						       n->target->pathlen,
+						       n->target->verdict }
+				    : (struct target){ TARGET_NONE,
+						       NULL,
+						       0,
 						       { VIS_HIDDEN, NULL } },
 	};
 }
@@ -177,8 +178,9 @@ static void grow_byname(struct node_table *t)
 		struct node *n = t->byname[i];
 		while (n) {
 			struct node *next = n->hnext;
-			size_t h = name_hash(n->parent, n->name,
-					     strlen(n->name)) & (nb - 1);
+			size_t h =
+				name_hash(n->parent, n->name, strlen(n->name)) &
+				(nb - 1);
 			n->hnext = b[h];
 			b[h] = n;
 			n = next;
@@ -312,7 +314,6 @@ static void watch_remove(struct node_table *t, struct node *n)
 		inotify_rm_watch(t->inotify_fd, n->wd);
 	n->wd = -1;
 }
-
 
 void node_for_each(struct node_table *t, void (*fn)(struct node *n, void *arg),
 		   void *arg)
@@ -589,8 +590,8 @@ static void self_event(struct node_table *t, struct node *n, uint32_t mask,
 		inval_push(out, ino, NULL, 0);
 		return;
 	}
-	if (n->type == S_IFREG && (mask & (IN_MODIFY | IN_CLOSE_WRITE |
-					   IN_ATTRIB))) {
+	if (n->type == S_IFREG &&
+	    (mask & (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB))) {
 		struct stat st;
 		int rc = n->fd >= 0 ? fstat(n->fd, &st)
 				    : fstatat(n->parent->fd, n->name, &st,
@@ -653,8 +654,7 @@ struct snapshot *node_snapshot_take(struct node_table *t, struct node *n)
 	return s;
 }
 
-void node_snapshot_set(struct node_table *t, struct node *n,
-		       struct snapshot *s)
+void node_snapshot_set(struct node_table *t, struct node *n, struct snapshot *s)
 {
 	snapshot_ref(s);
 	pthread_mutex_lock(&t->lock);

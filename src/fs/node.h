@@ -33,9 +33,9 @@ struct node_target {
 
 /* Ordered for size: a 100,000-entry directory is 100,000 of these. */
 struct node {
-	struct node *parent; /* holds a reference; NULL for the root */
-	char *path;	     /* view path */
-	const char *name;    /* name in the parent ("" for the root): the
+	struct node *parent;	    /* holds a reference; NULL for the root */
+	char *path;		    /* view path */
+	const char *name;	    /* name in the parent ("" for the root): the
 				tail of path */
 	struct node_target *target; /* NULL unless below a symlinked dir */
 	struct verdict verdict;
@@ -53,15 +53,15 @@ struct node {
 	struct node *wnext;    /* same-watch chain */
 
 	uint32_t pathlen;
-	int fd;		       /* owned O_PATH, or -1 (plain file) */
-	mode_t type;	       /* S_IFDIR or S_IFREG */
-	unsigned rules_gen;    /* reload bookkeeping (daemon_reload.c) */
-	unsigned children;     /* under the lock */
-	int wd;		       /* under the lock */
-	uint8_t transform;     /* enum transform: computed when not NONE */
+	int fd;		    /* owned O_PATH, or -1 (plain file) */
+	mode_t type;	    /* S_IFDIR or S_IFREG */
+	unsigned rules_gen; /* reload bookkeeping (daemon_reload.c) */
+	unsigned children;  /* under the lock */
+	int wd;		    /* under the lock */
+	uint8_t transform;  /* enum transform: computed when not NONE */
 	bool via_link;
-	bool hashed;	       /* under the lock */
-	bool in_limbo;	       /* dead, unhashed, still referenced: on
+	bool hashed;   /* under the lock */
+	bool in_limbo; /* dead, unhashed, still referenced: on
 				  node_table.limbo through hnext/wnext */
 	atomic_bool dead;
 	atomic_bool prefetched; /* a directory queued for warming (ops.c) */
@@ -75,11 +75,11 @@ struct node_table {
 	struct node **bywd;
 	size_t nbywd, nwatched; /* buckets, nodes on the chains */
 	uint64_t next_generation;
-	uint64_t ino_key; /* see node_of */
+	uint64_t ino_key;   /* see node_of */
 	struct node *probe; /* the change-generation probe (ops.c): never
 			       hashed, never freed before the table */
 	struct node *limbo; /* retired nodes the kernel still holds */
-	int inotify_fd; /* -1: no watches */
+	int inotify_fd;	    /* -1: no watches */
 };
 
 int node_table_init(struct node_table *t, int root_fd, int inotify_fd);
@@ -126,8 +126,8 @@ void node_kill_locked(struct node_table *t, struct node *n);
 /* A kernel cache invalidation to issue once the table lock is dropped
  * (notify calls can wait on requests that need the lock). */
 struct inval {
-	uint64_t ino;	 /* INVAL_INODE: this inode; INVAL_ENTRY: the parent */
-	char *name;	 /* INVAL_ENTRY: owned copy */
+	uint64_t ino; /* INVAL_INODE: this inode; INVAL_ENTRY: the parent */
+	char *name;   /* INVAL_ENTRY: owned copy */
 	size_t namelen;
 	bool entry;
 };

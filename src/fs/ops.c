@@ -22,14 +22,15 @@
 #include "snapshot.h"
 
 #define LONG_TIMEOUT 86400.0 /* correct only because the watcher invalidates */
-#define SHORT_TIMEOUT 1.0    /* for entries of directories without a watch,
+#define SHORT_TIMEOUT                                                          \
+	1.0 /* for entries of directories without a watch,
 				and for the root's attributes, so that a dead
 				daemon shows as ENOTCONN at the mountpoint */
 /* Negative entries (hidden or absent, indistinguishable) are kept half a
  * second: a name can become visible without any event on its directory
  * (a hard link elsewhere dropped, taking its link count back to 1). */
 #define NEGATIVE_TIMEOUT 0.5
-#define UNKNOWN_INO 0xffffffffu /* d_ino for readdir entries not looked up */
+#define UNKNOWN_INO	 0xffffffffu /* d_ino for readdir entries not looked up */
 
 static struct daemon *dm(fuse_req_t req)
 {
@@ -148,7 +149,8 @@ static int link_entry(struct daemon *d, struct node *parent, const char *name,
 		prefetch_dir(&pr, n->fd, n->path, n->pathlen);
 	}
 	if (n->type == S_IFDIR && n->wd < 0)
-		fe->attr_timeout = SHORT_TIMEOUT; /* no watch: see dir_timeout */
+		fe->attr_timeout =
+			SHORT_TIMEOUT; /* no watch: see dir_timeout */
 	if (n->transform != TRANSFORM_NONE) {
 		struct blob *b = node_blob_take(&d->nodes, n);
 		if (b)
@@ -289,7 +291,8 @@ static void sfs_forget_multi(fuse_req_t req, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		count(d, ST_FORGET);
 		if (forgets[i].ino != FUSE_ROOT_ID)
-			node_forget(&d->nodes, node_of(&d->nodes, forgets[i].ino),
+			node_forget(&d->nodes,
+				    node_of(&d->nodes, forgets[i].ino),
 				    forgets[i].nlookup);
 	}
 	fuse_reply_none(req);
@@ -300,8 +303,7 @@ static int open_for_read(const struct node *n);
 /* Re-reads computed file n and returns its current served bytes (the
  * cached ones when the source bytes did not change). A source the
  * transform now refuses makes the file gone: -ESTALE, node killed. */
-static int refresh_computed(struct daemon *d, struct node *n,
-			    struct blob **out)
+static int refresh_computed(struct daemon *d, struct node *n, struct blob **out)
 {
 	char why[TRANSFORM_WHY_MAX] = "";
 	int fd = open_for_read(n);
@@ -423,7 +425,8 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static bool short_of_told(struct node *n, off_t off, size_t size,
 			  uint64_t now_size)
 {
-	uint64_t told = atomic_load_explicit(&n->size_told, memory_order_relaxed);
+	uint64_t told =
+		atomic_load_explicit(&n->size_told, memory_order_relaxed);
 	uint64_t end = (uint64_t)off + size;
 	uint64_t have = now_size > (uint64_t)off ? now_size : (uint64_t)off;
 	return have < end && have < told;
@@ -512,9 +515,9 @@ struct dirbuf {
 /* Room for name in b? Sets b->full when not. */
 static bool dirbuf_fits(struct dirbuf *b, const char *name)
 {
-	size_t need = b->plus ? fuse_add_direntry_plus(b->req, NULL, 0, name,
-						       NULL, 0)
-			      : fuse_add_direntry(b->req, NULL, 0, name, NULL, 0);
+	size_t need =
+		b->plus ? fuse_add_direntry_plus(b->req, NULL, 0, name, NULL, 0)
+			: fuse_add_direntry(b->req, NULL, 0, name, NULL, 0);
 	if (need > b->size - b->used) {
 		b->full = true;
 		return false;
@@ -534,8 +537,8 @@ static void dirbuf_add(struct daemon *d, struct node *dir,
 	char *at = b->buf + b->used;
 	size_t room = b->size - b->used;
 	if (!b->plus) {
-		uint64_t known = node_child_st_ino(&d->nodes, dir, name,
-						   strlen(name));
+		uint64_t known =
+			node_child_st_ino(&d->nodes, dir, name, strlen(name));
 		struct stat st = { .st_ino = known ? known : UNKNOWN_INO,
 				   .st_mode = s->v[i].type };
 		b->used += fuse_add_direntry(b->req, at, room, name, &st,
@@ -610,7 +613,8 @@ static int listing_read(struct daemon *d, struct node *n, struct snapshot *s,
 				break;
 			}
 			if (e.why == SHOWN) {
-				err = snapshot_add(s, name, e.st.st_mode & S_IFMT);
+				err = snapshot_add(s, name,
+						   e.st.st_mode & S_IFMT);
 				if (!err && b)
 					dirbuf_add(d, n, s, s->n - 1, &e, b);
 			}
@@ -688,8 +692,9 @@ static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
 		      bool plus)
 {
 	struct snapshot *s = NULL;
-	struct dirbuf b = { .req = req, .buf = malloc(size), .size = size,
-			    .plus = plus };
+	struct dirbuf b = {
+		.req = req, .buf = malloc(size), .size = size, .plus = plus
+	};
 	size_t i = off > 0 ? (size_t)off : 0;
 	int err = 0;
 
@@ -734,8 +739,8 @@ static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
 	free(b.buf);
 }
 
-static void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
-			off_t off, struct fuse_file_info *fi)
+static void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi)
 {
 	count(dm(req), ST_READDIR);
 	reply_dir(req, dm(req), ino, size, off, fi, false);
@@ -868,8 +873,8 @@ static void sfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 {
 	refuse(req);
 }
-static void sfs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
-				off_t off_in, struct fuse_file_info *fi_in,
+static void sfs_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+				struct fuse_file_info *fi_in,
 				fuse_ino_t ino_out, off_t off_out,
 				struct fuse_file_info *fi_out, size_t len,
 				int flags)

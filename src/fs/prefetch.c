@@ -14,13 +14,15 @@
 #include "safeopen.h"
 #include "seedfs/names.h"
 
-#define QUEUE_MAX 64	   /* directories waiting (each holds a descriptor:
+#define QUEUE_MAX                                                              \
+	64	  /* directories waiting (each holds a descriptor:
 			      a few percent of a 1,024 limit) */
-#define WORKERS 2	   /* reads in flight besides the request's own */
-#define ENTRIES_MAX 2048   /* per queued directory, subdirectories
+#define WORKERS 2 /* reads in flight besides the request's own */
+#define ENTRIES_MAX                                                            \
+	2048		 /* per queued directory, subdirectories
 			      included: a huge one is left to the listing */
-#define HEAD_BYTES 65536   /* of a computed file: its whole usual size */
-#define DEPTH_MAX 3	   /* subdirectories warmed with their parent */
+#define HEAD_BYTES 65536 /* of a computed file: its whole usual size */
+#define DEPTH_MAX  3	 /* subdirectories warmed with their parent */
 
 struct item {
 	int fd;
@@ -38,8 +40,8 @@ static struct {
 	struct prefetch_rules rules;
 	bool started, failed;
 	atomic_bool stopping;
-	int running;		/* worker threads not yet ended */
-	pthread_cond_t ended;	/* signalled as each one ends */
+	int running;	      /* worker threads not yet ended */
+	pthread_cond_t ended; /* signalled as each one ends */
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER,
 	   .cond = PTHREAD_COND_INITIALIZER,
 	   .ended = PTHREAD_COND_INITIALIZER };
@@ -80,7 +82,8 @@ static void read_head(int dfd, const char *name, char *buf)
 	if (fstat(pfd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
 		int fd = safe_reopen(pfd, O_RDONLY | O_NONBLOCK);
 		if (fd >= 0) {
-			while (pread(fd, buf, HEAD_BYTES, 0) < 0 && errno == EINTR)
+			while (pread(fd, buf, HEAD_BYTES, 0) < 0 &&
+			       errno == EINTR)
 				;
 			close(fd);
 		}
@@ -181,8 +184,8 @@ static bool start_locked(const struct prefetch_rules *pr)
 	return pool.started;
 }
 
-void prefetch_dir(const struct prefetch_rules *pr, int dirfd,
-		  const char *path, size_t pathlen)
+void prefetch_dir(const struct prefetch_rules *pr, int dirfd, const char *path,
+		  size_t pathlen)
 {
 	pthread_mutex_lock(&pool.lock);
 	if (atomic_load(&pool.stopping) || !start_locked(pr) ||

@@ -29,8 +29,8 @@ struct prefetch_rules {
 
 /* Queues the directory open as dirfd (O_PATH; duplicated, the caller keeps
  * its own) with view path path for warming. Best effort. */
-void prefetch_dir(const struct prefetch_rules *pr, int dirfd,
-		  const char *path, size_t pathlen);
+void prefetch_dir(const struct prefetch_rules *pr, int dirfd, const char *path,
+		  size_t pathlen);
 
 /* Stops the threads: the queue is dropped, a warm in progress ends at its
  * next entry, and it returns once no thread runs. Later prefetch_dir calls

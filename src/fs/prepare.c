@@ -49,9 +49,10 @@ int follow_open(struct prepared *p, const struct rules *rs, int **out,
 	if (!fds)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->ncli_follow + nr; i++) {
-		const char *dir = i < p->ncli_follow
-					  ? p->cli_follow[i]
-					  : rules_follow_dir(rs, i - p->ncli_follow);
+		const char *dir =
+			i < p->ncli_follow
+				? p->cli_follow[i]
+				: rules_follow_dir(rs, i - p->ncli_follow);
 		int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		char real[PATH_MAX];
 		if (fd >= 0 && !realpath(dir, real))
@@ -130,7 +131,8 @@ static int check_options(const struct seedfs_config *cfg, char **out,
 		char *copy = strdup(cfg->options[i]), *save = NULL;
 		if (!copy) {
 			free(buf);
-			return seedfs_fail(err, SEEDFS_EXIT_FAIL, "out of memory");
+			return seedfs_fail(err, SEEDFS_EXIT_FAIL,
+					   "out of memory");
 		}
 		for (char *o = strtok_r(copy, ",", &save); o;
 		     o = strtok_r(NULL, ",", &save)) {
@@ -138,17 +140,19 @@ static int check_options(const struct seedfs_config *cfg, char **out,
 			while (allowed[k] && strcmp(allowed[k], o))
 				k++;
 			if (!allowed[k]) {
-				seedfs_fail(err, SEEDFS_EXIT_USAGE,
-				     "-o %s: unsupported mount option (allowed: "
-				     "allow_other, allow_root, auto_unmount, "
-				     "default_permissions; ro,nosuid,nodev are "
-				     "always set)",
-				     o);
+				seedfs_fail(
+					err, SEEDFS_EXIT_USAGE,
+					"-o %s: unsupported mount option (allowed: "
+					"allow_other, allow_root, auto_unmount, "
+					"default_permissions; ro,nosuid,nodev are "
+					"always set)",
+					o);
 				free(copy);
 				free(buf);
 				return -1;
 			}
-			if (!strcmp(o, "allow_other") || !strcmp(o, "allow_root"))
+			if (!strcmp(o, "allow_other") ||
+			    !strcmp(o, "allow_root"))
 				other = true;
 			if (buf[0])
 				strcat(buf, ",");
@@ -157,8 +161,8 @@ static int check_options(const struct seedfs_config *cfg, char **out,
 		free(copy);
 	}
 	if (other) /* others then go through the kernel's permission checks */
-		strcat(buf, buf[0] ? ",default_permissions"
-				   : "default_permissions");
+		strcat(buf,
+		       buf[0] ? ",default_permissions" : "default_permissions");
 	if (!buf[0]) {
 		free(buf);
 		buf = NULL;
@@ -187,7 +191,7 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 	if (!source || !*source) {
 		if (!home || asprintf(&src_default, "%s/.claude", home) < 0) {
 			seedfs_fail(err, SEEDFS_EXIT_FAIL,
-			     "no SOURCE given and no home directory");
+				    "no SOURCE given and no home directory");
 			goto bad;
 		}
 		source = src_default;
@@ -195,13 +199,13 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 	p->root_fd = open(source, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (p->root_fd < 0) {
 		seedfs_fail(err, SEEDFS_EXIT_FAIL, "source %s: %s", source,
-		     strerror(errno));
+			    strerror(errno));
 		goto bad;
 	}
 	p->source = realpath(source, NULL);
 	if (!p->source) {
 		seedfs_fail(err, SEEDFS_EXIT_FAIL, "source %s: %s", source,
-		     strerror(errno));
+			    strerror(errno));
 		goto bad;
 	}
 
@@ -249,7 +253,7 @@ int prepare(const struct seedfs_config *cfg, bool with_mountpoint,
 		p->cli_follow[i] = realpath(cfg->follow[i], NULL);
 		if (!p->cli_follow[i]) {
 			seedfs_fail(err, SEEDFS_EXIT_FAIL, "--follow %s: %s",
-			     cfg->follow[i], strerror(errno));
+				    cfg->follow[i], strerror(errno));
 			goto bad;
 		}
 		p->ncli_follow++;

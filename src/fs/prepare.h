@@ -17,18 +17,18 @@
 
 /* What seedfs_mount prepared and checked before serving. */
 struct prepared {
-	char *source;	      /* canonical SOURCE */
-	char *mountpoint;     /* canonical mountpoint */
-	int root_fd;	      /* O_PATH of SOURCE */
+	char *source;	  /* canonical SOURCE */
+	char *mountpoint; /* canonical mountpoint */
+	int root_fd;	  /* O_PATH of SOURCE */
 	struct rules *rules;
 	struct rules_input input; /* kept for reload */
-	char **files;	      /* storage behind input.files */
-	char **with;	      /* storage behind input.with */
-	char **cli_follow;    /* --follow, canonical */
+	char **files;		  /* storage behind input.files */
+	char **with;		  /* storage behind input.with */
+	char **cli_follow;	  /* --follow, canonical */
 	size_t ncli_follow;
-	int *follow_fds;      /* cli follow + rules follow, O_PATH */
+	int *follow_fds; /* cli follow + rules follow, O_PATH */
 	size_t nfollow;
-	char *fuse_opts;      /* extra -o options, validated */
+	char *fuse_opts; /* extra -o options, validated */
 	bool foreground;
 };
 

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROBE_PREFIX ".seedfs-gen."
+#define PROBE_PREFIX	 ".seedfs-gen."
 #define PROBE_PREFIX_LEN (sizeof(PROBE_PREFIX) - 1)
 
 /* True if name (len bytes) starts with the reserved prefix. */

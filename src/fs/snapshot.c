@@ -58,7 +58,8 @@ void snapshot_ref(struct snapshot *s)
 
 void snapshot_put(struct snapshot *s)
 {
-	if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+	if (!s ||
+	    atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	pthread_mutex_destroy(&s->lock);
 	free(s->v);

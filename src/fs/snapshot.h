@@ -23,7 +23,7 @@ struct snap_ent {
 struct snapshot {
 	atomic_uint refs;
 	pthread_mutex_t lock; /* held while a slice is served or appended */
-	struct snap_ent *v; /* v[0] ".", v[1] "..", then visible entries */
+	struct snap_ent *v;   /* v[0] ".", v[1] "..", then visible entries */
 	size_t n, cap;
 	char *names;
 	size_t used, room;

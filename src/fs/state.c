@@ -15,14 +15,22 @@
 #include <xxhash.h>
 
 const char *const stats_names[ST__COUNT] = {
-	[ST_LOOKUP] = "lookup",		  [ST_FORGET] = "forget",
-	[ST_GETATTR] = "getattr",	  [ST_OPEN] = "open",
-	[ST_READ] = "read",		  [ST_OPENDIR] = "opendir",
-	[ST_READDIR] = "readdir",	  [ST_READDIRPLUS] = "readdirplus",
-	[ST_RELEASEDIR] = "releasedir",	  [ST_STATFS] = "statfs",
-	[ST_XATTR] = "xattr",		  [ST_ACCESS] = "access",
-	[ST_REFUSED] = "refused_write",	  [ST_OTHER] = "other",
-	[ST_INVAL_ENTRY] = "inval_entry", [ST_INVAL_INODE] = "inval_inode",
+	[ST_LOOKUP] = "lookup",
+	[ST_FORGET] = "forget",
+	[ST_GETATTR] = "getattr",
+	[ST_OPEN] = "open",
+	[ST_READ] = "read",
+	[ST_OPENDIR] = "opendir",
+	[ST_READDIR] = "readdir",
+	[ST_READDIRPLUS] = "readdirplus",
+	[ST_RELEASEDIR] = "releasedir",
+	[ST_STATFS] = "statfs",
+	[ST_XATTR] = "xattr",
+	[ST_ACCESS] = "access",
+	[ST_REFUSED] = "refused_write",
+	[ST_OTHER] = "other",
+	[ST_INVAL_ENTRY] = "inval_entry",
+	[ST_INVAL_INODE] = "inval_inode",
 	[ST_RELOAD] = "reload",
 };
 
@@ -198,8 +206,8 @@ static int parse_line(struct seedfs_view *v, char *line)
 		char *tab2 = strchr(val, '\t');
 		if (!tab2)
 			return -EINVAL;
-		struct seedfs_layer *nl = realloc(
-			v->layers, (v->nlayers + 1) * sizeof(*nl));
+		struct seedfs_layer *nl =
+			realloc(v->layers, (v->nlayers + 1) * sizeof(*nl));
 		if (!nl)
 			return -ENOMEM;
 		v->layers = nl;
@@ -286,8 +294,10 @@ struct stats_page *stats_map(const char *mountpoint, bool create)
 	char path[PATH_MAX];
 	if (state_path(mountpoint, ".stats", path, sizeof(path)) < 0)
 		return NULL;
-	int fd = create ? open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC |
-					     O_NOFOLLOW, 0600)
+	int fd = create ? open(path,
+			       O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC |
+				       O_NOFOLLOW,
+			       0600)
 			: open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return NULL;

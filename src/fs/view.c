@@ -25,7 +25,8 @@ static void fill_running(struct seedfs_view *v)
 {
 	char fstype[256];
 	v->running = seedfs_daemon_alive(v->pid) &&
-		     mountinfo_lookup(v->mountpoint, fstype, sizeof(fstype)) == 1;
+		     mountinfo_lookup(v->mountpoint, fstype, sizeof(fstype)) ==
+			     1;
 }
 
 int seedfs_view_get(const char *mountpoint, struct seedfs_view **out)
@@ -119,8 +120,9 @@ int seedfs_view_list(struct seedfs_view ***out, size_t *n)
 				continue;
 			fill_running(v);
 			char fstype[256];
-			if (!v->running && mountinfo_lookup(v->mountpoint, fstype,
-							    sizeof(fstype)) != 1) {
+			if (!v->running &&
+			    mountinfo_lookup(v->mountpoint, fstype,
+					     sizeof(fstype)) != 1) {
 				/* Neither mounted nor served: leftover. */
 				unlink(path);
 				seedfs_view_free(v);

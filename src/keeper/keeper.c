@@ -48,7 +48,8 @@ int keeper_parse_args(int argc, char **argv, struct keeper_opts *o, char *why,
 		const char *a = argv[i], *v;
 		if (operands || a[0] != '-' || a[1] == '\0') {
 			if (o->view) {
-				snprintf(why, whylen, "one VIEW only (got %s and %s)",
+				snprintf(why, whylen,
+					 "one VIEW only (got %s and %s)",
 					 o->view, a);
 				return -1;
 			}
@@ -83,11 +84,12 @@ int keeper_parse_args(int argc, char **argv, struct keeper_opts *o, char *why,
 			char *end;
 			errno = 0;
 			unsigned long ms = strtoul(v, &end, 10);
-			if (errno || end == v || *end || v[0] == '-' || ms < 10 ||
-			    ms > 60000) {
+			if (errno || end == v || *end || v[0] == '-' ||
+			    ms < 10 || ms > 60000) {
 				snprintf(why, whylen,
 					 "--interval %s: want milliseconds, "
-					 "10 to 60000", v);
+					 "10 to 60000",
+					 v);
 				return -1;
 			}
 			o->interval_ms = (unsigned)ms;
@@ -99,7 +101,8 @@ int keeper_parse_args(int argc, char **argv, struct keeper_opts *o, char *why,
 	if (o->help || o->version)
 		return 0;
 	if ((o->once && o->daemon) || (o->status && (o->once || o->daemon))) {
-		snprintf(why, whylen, "--once, --daemon and --status exclude each other");
+		snprintf(why, whylen,
+			 "--once, --daemon and --status exclude each other");
 		return -1;
 	}
 	if ((o->daemon || o->status) && !o->pidfile) {
@@ -120,8 +123,8 @@ int keeper_probe_path(char *buf, size_t len, const char *view, uint64_t gen,
 	size_t vl = strlen(view);
 	while (vl > 1 && view[vl - 1] == '/')
 		vl--;
-	int n = snprintf(buf, len, "%.*s%s" KEEPER_PROBE_PREFIX "%" PRIu64
-			 ".%016" PRIx64,
+	int n = snprintf(buf, len,
+			 "%.*s%s" KEEPER_PROBE_PREFIX "%" PRIu64 ".%016" PRIx64,
 			 (int)vl, view, vl == 1 && view[0] == '/' ? "" : "/",
 			 gen, nonce);
 	return n < 0 || (size_t)n >= len ? -1 : n;

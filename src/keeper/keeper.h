@@ -19,19 +19,19 @@
 #include <stdint.h>
 
 #define KEEPER_DEFAULT_INTERVAL_MS 200
-#define KEEPER_DEFAULT_PIDFILE "/run/claude-seedfs-keeper.pid"
-#define KEEPER_PROBE_PREFIX ".seedfs-gen."
+#define KEEPER_DEFAULT_PIDFILE	   "/run/claude-seedfs-keeper.pid"
+#define KEEPER_PROBE_PREFIX	   ".seedfs-gen."
 /* --status's exit status when no keeper holds the pidfile */
-#define KEEPER_EXIT_NOT_RUNNING 3
+#define KEEPER_EXIT_NOT_RUNNING	   3
 
 struct keeper_opts {
 	const char *view;    /* the view's mountpoint as the guest sees it */
 	const char *pidfile; /* NULL with --no-pidfile */
 	unsigned interval_ms;
-	bool once;	     /* one probe, print the generation, exit */
-	bool no_drop;	     /* never touch drop_caches (tests, non-root) */
-	bool daemon;	     /* fork, setsid, stdio to /dev/null (needs a pidfile) */
-	bool status;	     /* is the pidfile's keeper running? (VIEW optional) */
+	bool once;    /* one probe, print the generation, exit */
+	bool no_drop; /* never touch drop_caches (tests, non-root) */
+	bool daemon;  /* fork, setsid, stdio to /dev/null (needs a pidfile) */
+	bool status;  /* is the pidfile's keeper running? (VIEW optional) */
 	bool help, version;
 };
 
@@ -62,7 +62,7 @@ enum keeper_action keeper_judge(uint64_t known, int err, int64_t size,
  * at each drop). So for KEEPER_REDROP_WINDOW_MS after a change the keeper
  * probes and drops every KEEPER_REDROP_EVERY_MS; then it is back to one
  * probe an interval, no drops (the idle cost is unchanged). */
-#define KEEPER_REDROP_EVERY_MS 50
+#define KEEPER_REDROP_EVERY_MS	50
 #define KEEPER_REDROP_WINDOW_MS 1000
 
 /* The pause before the next probe (ms), and in *redrop whether the round

@@ -38,7 +38,8 @@ static int take_pidfile(const char *path, int *fdout)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		fprintf(stderr, PROG ": pidfile %s: %s\n", path, strerror(errno));
+		fprintf(stderr, PROG ": pidfile %s: %s\n", path,
+			strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -117,13 +118,12 @@ static const char *act(const struct keeper_opts *o)
 		return "caches kept (--no-drop)";
 	int e = drop_caches();
 	if (e) {
-		snprintf(msg, sizeof(msg), "cannot drop caches: %s (root needed)",
-			 strerror(e));
+		snprintf(msg, sizeof(msg),
+			 "cannot drop caches: %s (root needed)", strerror(e));
 		return msg;
 	}
 	return "dropped dentry and inode caches";
 }
-
 
 /* --status: who holds the pidfile's lock. Returns the pid (> 0), 0 when
  * nobody holds it (or there is no pidfile), -1 on error (printed). */
@@ -133,7 +133,8 @@ static long pidfile_holder(const char *path)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		fprintf(stderr, PROG ": pidfile %s: %s\n", path, strerror(errno));
+		fprintf(stderr, PROG ": pidfile %s: %s\n", path,
+			strerror(errno));
 		return -1;
 	}
 	long pid = 0;
@@ -191,12 +192,14 @@ static int daemonize(int pidfd)
 	setsid();
 	char pid[32];
 	int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(pidfd, 0) < 0 || pwrite(pidfd, pid, (size_t)len, 0) != len) {
+	if (ftruncate(pidfd, 0) < 0 ||
+	    pwrite(pidfd, pid, (size_t)len, 0) != len) {
 		fprintf(stderr, PROG ": pidfile: write: %s\n", strerror(errno));
 		_exit(1);
 	}
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    dup2(null, 2) < 0)
 		_exit(1);
 	if (null > 2)
 		close(null);
@@ -235,10 +238,12 @@ static int status(const struct keeper_opts *o, uint64_t nonce)
 		probe(o, 0, nonce, &err, &size);
 		double ms = now_ms() - t0;
 		if (keeper_judge(0, err, size, &next) == KEEPER_CHANGED) {
-			printf(" generation=%" PRIu64 " probe_ms=%.1f", next, ms);
+			printf(" generation=%" PRIu64 " probe_ms=%.1f", next,
+			       ms);
 		} else {
 			printf(" generation=none (%s: %s)", o->view,
-			       err ? strerror(err) : "not a claude-seedfs view");
+			       err ? strerror(err)
+				   : "not a claude-seedfs view");
 			rc = 1;
 		}
 	}
@@ -279,7 +284,8 @@ int main(int argc, char **argv)
 		probe(&o, 0, nonce, &err, &size);
 		if (keeper_judge(0, err, size, &next) != KEEPER_CHANGED) {
 			fprintf(stderr,
-				PROG ": %s does not answer the change probe (%s): "
+				PROG
+				": %s does not answer the change probe (%s): "
 				"not a claude-seedfs view?\n",
 				o.view, err ? strerror(err) : "bad size");
 			return 1;
@@ -288,7 +294,8 @@ int main(int argc, char **argv)
 		if (!o.no_drop) {
 			int e = drop_caches();
 			if (e) {
-				fprintf(stderr, PROG ": cannot drop caches: %s\n",
+				fprintf(stderr,
+					PROG ": cannot drop caches: %s\n",
 					strerror(e));
 				return 1;
 			}
@@ -311,7 +318,7 @@ int main(int argc, char **argv)
 	printf(PROG ": watching %s every %u ms (pid %ld)\n", o.view,
 	       o.interval_ms, (long)getpid());
 	bool failing = false;
-	bool redrop = false;	  /* this round drops though nothing changed */
+	bool redrop = false;	/* this round drops though nothing changed */
 	double changed_at = -1; /* now_ms() of the last change seen */
 	while (!stop) {
 		double t0 = now_ms();
@@ -335,14 +342,16 @@ int main(int argc, char **argv)
 			if (!failing)
 				printf(PROG ": %s does not answer the change "
 					    "probe (%s); retrying\n",
-				       o.view, err ? strerror(err) : "bad size");
+				       o.view,
+				       err ? strerror(err) : "bad size");
 			failing = true;
 			break;
 		}
 		unsigned ms = keeper_pause_ms(
-			o.interval_ms, changed_at < 0 ? -1 : now_ms() - changed_at,
-			&redrop);
-		struct timespec pause = { ms / 1000, (long)(ms % 1000) * 1000000L };
+			o.interval_ms,
+			changed_at < 0 ? -1 : now_ms() - changed_at, &redrop);
+		struct timespec pause = { ms / 1000,
+					  (long)(ms % 1000) * 1000000L };
 		nanosleep(&pause, NULL);
 	}
 	return 0;

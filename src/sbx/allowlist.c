@@ -30,8 +30,9 @@ static int check_label(const char *s, size_t len, const char **why)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (!isalnum(c) && c != '-') {
-			*why = c == '*' ? "'*' is only allowed as a leading \"*.\""
-					: "character not allowed in a host name";
+			*why = c == '*'
+				       ? "'*' is only allowed as a leading \"*.\""
+				       : "character not allowed in a host name";
 			return -1;
 		}
 	}
@@ -83,7 +84,8 @@ int sbx_host_normalize(const char *pat, char *out, size_t outsz,
 		out[i] = (char)tolower((unsigned char)pat[i]);
 	out[len] = '\0';
 
-	if (strchr(out, '[') || (strchr(out, ':') && strchr(out, ':') != strrchr(out, ':'))) {
+	if (strchr(out, '[') ||
+	    (strchr(out, ':') && strchr(out, ':') != strrchr(out, ':'))) {
 		*why = "IPv6 addresses are not supported";
 		return -1;
 	}
@@ -127,7 +129,7 @@ void sbx_strv_sort(struct strv *s)
 int sbx_allowlist_parse(const char *file, const char *text, size_t len,
 			struct strv *set, struct sbx_err *err)
 {
-	struct strv add = {0};
+	struct strv add = { 0 };
 	size_t lineno = 0;
 	const char *p = text, *end = text + len;
 	int rc = 0;
@@ -147,28 +149,37 @@ int sbx_allowlist_parse(const char *file, const char *text, size_t len,
 			const char *why = NULL;
 			size_t tl = (size_t)(stop - p);
 			if (memchr(p, '\0', tl)) {
-				rc = sbx_err_set(err, 2, "%s:%zu: NUL byte in line", file, lineno);
+				rc = sbx_err_set(err, 2,
+						 "%s:%zu: NUL byte in line",
+						 file, lineno);
 				break;
 			}
 			for (size_t i = 0; i < tl; i++) {
 				if (isspace((unsigned char)p[i])) {
-					rc = sbx_err_set(err, 2,
+					rc = sbx_err_set(
+						err, 2,
 						"%s:%zu: one host pattern a line expected, got \"%.*s\"",
-						file, lineno, (int)(tl > 200 ? 200 : tl), p);
+						file, lineno,
+						(int)(tl > 200 ? 200 : tl), p);
 					break;
 				}
 			}
 			if (rc)
 				break;
 			if (tl >= sizeof(tok)) {
-				rc = sbx_err_set(err, 2, "%s:%zu: pattern too long", file, lineno);
+				rc = sbx_err_set(err, 2,
+						 "%s:%zu: pattern too long",
+						 file, lineno);
 				break;
 			}
 			memcpy(tok, p, tl);
 			tok[tl] = '\0';
-			if (sbx_host_normalize(tok, norm, sizeof(norm), &why) < 0) {
-				rc = sbx_err_set(err, 2, "%s:%zu: bad host pattern \"%s\": %s",
-						 file, lineno, tok, why);
+			if (sbx_host_normalize(tok, norm, sizeof(norm), &why) <
+			    0) {
+				rc = sbx_err_set(
+					err, 2,
+					"%s:%zu: bad host pattern \"%s\": %s",
+					file, lineno, tok, why);
 				break;
 			}
 			if (strv_add_unique(&add, norm) < 0)
@@ -189,8 +200,8 @@ int sbx_allowlist_load(const char *path, struct strv *set, struct sbx_err *err)
 {
 	char *buf;
 	size_t got;
-	if (sbx_read_file(path, SBX_ALLOWLIST_MAX_BYTES, "allowlist", false, &buf,
-			  &got, err) < 0)
+	if (sbx_read_file(path, SBX_ALLOWLIST_MAX_BYTES, "allowlist", false,
+			  &buf, &got, err) < 0)
 		return -1;
 	int rc = sbx_allowlist_parse(path, buf, got, set, err);
 	free(buf);

@@ -35,7 +35,7 @@ static void append(struct sbx_err *err, const char *text)
 int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 {
 	const struct sbx_config *c = &x->cfg;
-	struct strv wanted = {0}, rels = {0}, tops = {0}, hidden = {0};
+	struct strv wanted = { 0 }, rels = { 0 }, tops = { 0 }, hidden = { 0 };
 	char *mp = NULL;
 	bool view_up = false, mounted_now = false, created = false;
 	int rc = -1;
@@ -44,20 +44,27 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 	if (sbx_net_wanted(c, &wanted, err) < 0)
 		return -1;
 	if (sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_RAW)
-		fprintf(stderr, "claude-sbx: warning: settings=raw: the host's settings.json is served unfiltered "
+		fprintf(stderr,
+			"claude-sbx: warning: settings=raw: the host's settings.json is served unfiltered "
 			"and %s (hooks, env and all but the credential helpers), and allowManagedHooksOnly is not set\n",
-			c->settings_via == SBX_VIA_MERGE ? "merged into the sandbox's" : "given to claude --settings");
+			c->settings_via == SBX_VIA_MERGE
+				? "merged into the sandbox's"
+				: "given to claude --settings");
 	if (!(mp = sbx_view_mountpoint(c, c->placement, err)))
 		goto out;
 	if (!proc_on_path("fusermount3")) {
-		sbx_err_set(err, 1, "fusermount3 is not on PATH: install fuse3 (Debian: apt-get install fuse3)");
+		sbx_err_set(
+			err, 1,
+			"fusermount3 is not on PATH: install fuse3 (Debian: apt-get install fuse3)");
 		goto out;
 	}
 	bool allow_other;
 	if (sbx_view_precheck(mp, &allow_other, err) < 0)
 		goto out;
 	if (strcmp(c->agent, "shell") == 0 && !proc_on_path("npm")) {
-		sbx_err_set(err, 1, "npm is not on PATH: install npm (Debian: apt-get install npm); agent: shell packs Claude Code on the host");
+		sbx_err_set(
+			err, 1,
+			"npm is not on PATH: install npm (Debian: apt-get install npm); agent: shell packs Claude Code on the host");
 		goto out;
 	}
 	if (sbx_client_init(&x->sbx, err) < 0)
@@ -74,15 +81,20 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		goto out;
 	}
 	view_up = true;
-	fprintf(x->out, "  %s %s (source %s)\n", mounted_now ? "mounted" : "already mounted",
-		mp, c->seed_source);
+	fprintf(x->out, "  %s %s (source %s)\n",
+		mounted_now ? "mounted" : "already mounted", mp,
+		c->seed_source);
 	if (mounted_now && allow_other)
-		fprintf(x->out, "  with allow_other,default_permissions: the sandbox's file server runs as another user\n");
+		fprintf(x->out,
+			"  with allow_other,default_permissions: the sandbox's file server runs as another user\n");
 	if (c->placement == SBX_PLACE_WORKSPACE) {
 		char *excl = NULL;
-		int r = sbx_git_exclude_add(c->workspace, ".claude-seed", &excl, err);
+		int r = sbx_git_exclude_add(c->workspace, ".claude-seed", &excl,
+					    err);
 		if (r < 0) {
-			sbx_err_prefix(err, "step 3/%d (seed view: git exclude)", NSTEPS);
+			sbx_err_prefix(err,
+				       "step 3/%d (seed view: git exclude)",
+				       NSTEPS);
 			goto undo;
 		}
 		if (r == 1)
@@ -97,7 +109,8 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 	fprintf(x->out, "  visible:");
 	for (size_t i = 0; i < tops.n; i++)
 		fprintf(x->out, " %s", tops.v[i]);
-	fprintf(x->out, "%s\n", tops.n ? "" : " (nothing: check seed.source and the rules)");
+	fprintf(x->out, "%s\n",
+		tops.n ? "" : " (nothing: check seed.source and the rules)");
 
 	if (stop_here(err, 4))
 		goto undo;
@@ -107,73 +120,92 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 		goto undo;
 	}
 	fprintf(x->out, "  %s %s (agent %s, workspace %s%s%s)\n",
-		created ? "created" : "exists:", c->name, c->agent, c->workspace,
+		created ? "created" : "exists:", c->name, c->agent,
+		c->workspace,
 		c->placement == SBX_PLACE_SEPARATE ? ", view shared as " : "",
 		c->placement == SBX_PLACE_SEPARATE ? mp : "");
 
 	if (stop_here(err, 5))
 		goto undo;
-	step(x->out, 5, "inside the sandbox: links, profile, managed settings, settings.json");
+	step(x->out, 5,
+	     "inside the sandbox: links, profile, managed settings, settings.json");
 	if (sbx_sandbox_link(&x->sbx, c, mp, &rels, NULL, err) < 0 ||
 	    sbx_sandbox_files(&x->sbx, c, mp, err) < 0) {
 		sbx_err_prefix(err, "step 5/%d (inside the sandbox)", NSTEPS);
 		goto undo;
 	}
 	{
-		struct strv link = {0};
+		struct strv link = { 0 };
 		sbx_rels_for(&x->sbx, c, &rels, &link, NULL);
-		fprintf(x->out, "  %zu entries linked into %s", link.n, SBX_AGENT_CLAUDE);
+		fprintf(x->out, "  %zu entries linked into %s", link.n,
+			SBX_AGENT_CLAUDE);
 		if (link.n != rels.n)
-			fprintf(x->out, "; %zu skills in the plugin %s (claude --plugin-dir; sbx's skills store: %s)",
-				rels.n - link.n, SBX_SEED_PLUGIN, sbx_skills_store_name(c->skills_store));
+			fprintf(x->out,
+				"; %zu skills in the plugin %s (claude --plugin-dir; sbx's skills store: %s)",
+				rels.n - link.n, SBX_SEED_PLUGIN,
+				sbx_skills_store_name(c->skills_store));
 		strv_free(&link);
 	}
-	fprintf(x->out, "; %s; %s%s\n",
-		SBX_PROFILE_PATH, SBX_MANAGED_PATH,
-		sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_RAW ?
-		" (no hook lock: settings=raw)" : "");
-	if (sbx_sandbox_settings_step(&x->sbx, c, mp, strv_contains(&tops, "settings.json"),
+	fprintf(x->out, "; %s; %s%s\n", SBX_PROFILE_PATH, SBX_MANAGED_PATH,
+		sbx_settings_mode_of(&c->seed_with) == SBX_SETTINGS_RAW
+			? " (no hook lock: settings=raw)"
+			: "");
+	if (sbx_sandbox_settings_step(&x->sbx, c, mp,
+				      strv_contains(&tops, "settings.json"),
 				      x->out, err) < 0) {
-		sbx_err_prefix(err, "step 5/%d (inside the sandbox: settings.json)", NSTEPS);
+		sbx_err_prefix(err,
+			       "step 5/%d (inside the sandbox: settings.json)",
+			       NSTEPS);
 		goto undo;
 	}
 	if (strcmp(c->agent, "shell") == 0 &&
 	    sbx_install_claude_code(&x->sbx, c, x->out, err) < 0) {
-		sbx_err_prefix(err, "step 5/%d (installing Claude Code)", NSTEPS);
+		sbx_err_prefix(err, "step 5/%d (installing Claude Code)",
+			       NSTEPS);
 		goto undo;
 	}
 
 	if (stop_here(err, 6))
 		goto undo;
 	step(x->out, 6, "check from inside the sandbox");
-	if (tops.n && sbx_sandbox_check(&x->sbx, c, mp, &rels, &hidden, err) < 0) {
+	if (tops.n &&
+	    sbx_sandbox_check(&x->sbx, c, mp, &rels, &hidden, err) < 0) {
 		sbx_err_prefix(err, "step 6/%d (check from inside)", NSTEPS);
 		goto undo;
 	}
-	fprintf(x->out, "  %zu entries readable under %s; %zu hidden names unreachable\n",
+	fprintf(x->out,
+		"  %zu entries readable under %s; %zu hidden names unreachable\n",
 		rels.n, SBX_AGENT_CLAUDE, hidden.n);
 	/* the keeper, now that the view is known to be readable inside;
 	 * ensure ends with a --status, which is the liveness check */
-	enum sbx_keeper_mode kmode = sbx_keeper_mode_of(c->seed_keeper, getenv("CLAUDE_SBX_KEEPER"));
+	enum sbx_keeper_mode kmode =
+		sbx_keeper_mode_of(c->seed_keeper, getenv("CLAUDE_SBX_KEEPER"));
 	if (kmode == SBX_KEEPER_OFF) {
-		fprintf(x->out, "  keeper: off (seed.keeper: off); host edits may stay unseen under "
+		fprintf(x->out,
+			"  keeper: off (seed.keeper: off); host edits may stay unseen under "
 			"sbx's virtiofs caching\n");
 	} else {
-		struct sbx_keeper_state kst = {0};
-		struct sbx_err e2 = {0};
+		struct sbx_keeper_state kst = { 0 };
+		struct sbx_err e2 = { 0 };
 		bool started = false;
-		if (sbx_keeper_ensure(&x->sbx, c, mp, &kst, &started, &e2) < 0) {
+		if (sbx_keeper_ensure(&x->sbx, c, mp, &kst, &started, &e2) <
+		    0) {
 			if (kmode == SBX_KEEPER_ON) {
-				sbx_err_set(err, 1, "step 6/%d (the keeper): %s (seed.keeper: on)",
-					    NSTEPS, e2.msg);
+				sbx_err_set(
+					err, 1,
+					"step 6/%d (the keeper): %s (seed.keeper: on)",
+					NSTEPS, e2.msg);
 				goto undo;
 			}
-			fprintf(stderr, "claude-sbx: warning: the keeper does not run in %s: %s; "
+			fprintf(stderr,
+				"claude-sbx: warning: the keeper does not run in %s: %s; "
 				"host edits may stay unseen under sbx's virtiofs caching\n",
 				c->name, e2.msg);
 		} else {
-			fprintf(x->out, "  keeper %s (pid %ld): drops the guest's caches when the view changes\n",
-				started ? "started" : "already running", kst.pid);
+			fprintf(x->out,
+				"  keeper %s (pid %ld): drops the guest's caches when the view changes\n",
+				started ? "started" : "already running",
+				kst.pid);
 		}
 		sbx_keeper_report(x->out, "  ", &kst, mp, kmode);
 	}
@@ -183,22 +215,29 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 	step(x->out, 7, "ready");
 	fprintf(x->out, "  enter:  claude-sbx -C %s shell\n", c->workspace);
 	{
-		struct strv args = {0}, q = {0};
+		struct strv args = { 0 }, q = { 0 };
 		if (strcmp(c->agent, "claude") == 0) {
-			struct sbx_config bare = *c; /* the seed's flags, not the session's */
+			struct sbx_config bare =
+				*c; /* the seed's flags, not the session's */
 			bare.cc_model = NULL;
-			bare.cc_flags = (struct strv){0};
+			bare.cc_flags = (struct strv){ 0 };
 			sbx_seed_claude_args(&x->sbx, &bare, mp, &args);
 		}
-		fprintf(x->out, "  or:     sbx run %s", sbx_has_run_name(&x->sbx.ver) ? "--name " : "");
+		fprintf(x->out, "  or:     sbx run %s",
+			sbx_has_run_name(&x->sbx.ver) ? "--name " : "");
 		sbx_sh_quote(&q, c->name);
 		for (size_t i = 0; i < args.n; i++)
 			sbx_sh_quote(&q, args.v[i]);
 		for (size_t i = 0; i < q.n; i++)
-			fprintf(x->out, "%s%s", i == 1 ? " -- " : i ? " " : "", q.v[i]);
+			fprintf(x->out, "%s%s",
+				i == 1 ? " -- "
+				: i    ? " "
+				       : "",
+				q.v[i]);
 		fputc('\n', x->out);
 		if (strcmp(c->agent, "shell") == 0)
-			fprintf(x->out, "          (then `claude`: a shell function in %s adds the seed's flags)\n",
+			fprintf(x->out,
+				"          (then `claude`: a shell function in %s adds the seed's flags)\n",
 				SBX_PROFILE_PATH);
 		strv_free(&args);
 		strv_free(&q);
@@ -209,22 +248,26 @@ int sbx_cmd_start(struct sbx_ctx *x, struct sbx_err *err)
 undo:
 	if (created) {
 		struct proc_result res;
-		struct sbx_err e2 = {0};
-		if (sbx_callv(&x->sbx, &res, &e2, "rm", "-f", c->name, NULL) < 0)
-			append(err, "the sandbox created by this run could not be removed:"),
-			append(err, e2.msg);
+		struct sbx_err e2 = { 0 };
+		if (sbx_callv(&x->sbx, &res, &e2, "rm", "-f", c->name, NULL) <
+		    0)
+			append(err,
+			       "the sandbox created by this run could not be removed:"),
+				append(err, e2.msg);
 		else
-			append(err, "the sandbox created by this run was removed");
+			append(err,
+			       "the sandbox created by this run was removed");
 		proc_result_free(&res);
 	}
 	if (view_up) {
-		struct sbx_err e2 = {0};
+		struct sbx_err e2 = { 0 };
 		bool was;
 		if (sbx_view_down(mp, &was, &e2) < 0) {
 			append(err, "the view could not be unmounted:");
 			append(err, e2.msg);
 		} else {
-			append(err, "the seed view was unmounted; nothing is left mounted");
+			append(err,
+			       "the seed view was unmounted; nothing is left mounted");
 		}
 	}
 out:

@@ -21,7 +21,8 @@ static int sandbox_state(struct sbx_ctx *x, bool *present, struct sbx_err *err)
 	} else {
 		bool fallback = sbx_unknown_flag(&res);
 		proc_result_free(&res);
-		if (!fallback || sbx_callv(&x->sbx, &res, err, "ls", NULL) < 0) {
+		if (!fallback ||
+		    sbx_callv(&x->sbx, &res, err, "ls", NULL) < 0) {
 			proc_result_free(&res);
 			return -1;
 		}
@@ -33,18 +34,21 @@ static int sandbox_state(struct sbx_ctx *x, bool *present, struct sbx_err *err)
 	const struct sbx_sandbox *s = sbx_sandboxes_find(&list, x->cfg.name);
 	*present = s != NULL;
 	fprintf(x->out, "sandbox:  %s: %s\n", x->cfg.name,
-		!s ? "absent" : s->status ? s->status : "present");
+		!s	    ? "absent"
+		: s->status ? s->status
+			    : "present");
 	sbx_sandboxes_free(&list);
 	return 0;
 }
 
 static void view_state(struct sbx_ctx *x)
 {
-	const enum sbx_placement places[] = {SBX_PLACE_WORKSPACE, SBX_PLACE_SEPARATE};
+	const enum sbx_placement places[] = { SBX_PLACE_WORKSPACE,
+					      SBX_PLACE_SEPARATE };
 	bool any = false;
 
 	for (size_t i = 0; i < 2; i++) {
-		struct sbx_err e2 = {0};
+		struct sbx_err e2 = { 0 };
 		struct seedfs_view *v = NULL;
 		char *mp = sbx_view_mountpoint(&x->cfg, places[i], &e2);
 		if (!mp || seedfs_view_get(mp, &v) != 0) {
@@ -53,19 +57,22 @@ static void view_state(struct sbx_ctx *x)
 		}
 		any = true;
 		fprintf(x->out, "view:     %s: %s\n", mp,
-			v->running ? "mounted" : "stale (daemon gone; `claude-sbx stop` clears it)");
+			v->running
+				? "mounted"
+				: "stale (daemon gone; `claude-sbx stop` clears it)");
 		fprintf(x->out, "  source: %s\n", v->source ? v->source : "?");
 		fprintf(x->out, "  daemon: pid %ld\n", (long)v->pid);
 		for (size_t l = 0; l < v->nlayers; l++)
-			fprintf(x->out, "  rules:  %s xxh3:%016" PRIx64 "\n", v->layers[l].file,
-				v->layers[l].xxh3);
+			fprintf(x->out, "  rules:  %s xxh3:%016" PRIx64 "\n",
+				v->layers[l].file, v->layers[l].xxh3);
 		for (size_t g = 0; g < v->ngroups; g++)
 			fprintf(x->out, "  group:  %s\n", v->groups[g]);
 		if (v->reload_error)
-			fprintf(x->out, "  last reload failed: %s\n", v->reload_error);
+			fprintf(x->out, "  last reload failed: %s\n",
+				v->reload_error);
 		if (v->running) {
-			struct strv rels = {0}, tops = {0};
-			struct sbx_err e3 = {0};
+			struct strv rels = { 0 }, tops = { 0 };
+			struct sbx_err e3 = { 0 };
 			if (sbx_view_entries(mp, &rels, &tops, &e3) == 0) {
 				fprintf(x->out, "  visible:");
 				for (size_t k = 0; k < tops.n; k++)
@@ -88,24 +95,30 @@ static void view_state(struct sbx_ctx *x)
 static void keeper_state(struct sbx_ctx *x)
 {
 	const struct sbx_config *c = &x->cfg;
-	struct sbx_err e2 = {0};
+	struct sbx_err e2 = { 0 };
 	char *mp = sbx_view_mountpoint(c, c->placement, &e2);
 	if (!mp || !sbx_view_is_mounted(mp)) {
 		free(mp);
 		return;
 	}
-	enum sbx_keeper_mode mode = sbx_keeper_mode_of(c->seed_keeper, getenv("CLAUDE_SBX_KEEPER"));
-	struct sbx_keeper_state st = {0};
+	enum sbx_keeper_mode mode =
+		sbx_keeper_mode_of(c->seed_keeper, getenv("CLAUDE_SBX_KEEPER"));
+	struct sbx_keeper_state st = { 0 };
 	bool started = false;
-	int rc = mode == SBX_KEEPER_OFF ? sbx_keeper_query(&x->sbx, c, mp, &st, &e2)
-					: sbx_keeper_ensure(&x->sbx, c, mp, &st, &started, &e2);
-	fprintf(x->out, "inside:   %s%s\n", c->name, started ? " (keeper started again)" : "");
+	int rc =
+		mode == SBX_KEEPER_OFF
+			? sbx_keeper_query(&x->sbx, c, mp, &st, &e2)
+			: sbx_keeper_ensure(&x->sbx, c, mp, &st, &started, &e2);
+	fprintf(x->out, "inside:   %s%s\n", c->name,
+		started ? " (keeper started again)" : "");
 	if (mode == SBX_KEEPER_OFF && rc == 0 && !st.answered)
-		fprintf(x->out, "  keeper: off (seed.keeper: off) and not in the sandbox: no liveness "
+		fprintf(x->out,
+			"  keeper: off (seed.keeper: off) and not in the sandbox: no liveness "
 			"check; host edits may stay unseen under sbx's virtiofs caching\n");
 	else if (rc < 0)
 		fprintf(x->out, "  keeper: %s\n", e2.msg);
-	if ((rc == 0 || st.answered) && !(mode == SBX_KEEPER_OFF && !st.answered))
+	if ((rc == 0 || st.answered) &&
+	    !(mode == SBX_KEEPER_OFF && !st.answered))
 		sbx_keeper_report(x->out, "  ", &st, mp, mode);
 	free(mp);
 }
@@ -126,15 +139,18 @@ static int egress_state(struct sbx_ctx *x, const struct strv *wanted,
 	if (rc < 0)
 		return sbx_err_set(err, 1, "out of memory");
 	bool drift = plan.add.n || plan.remove_ids.n;
-	fprintf(x->out, "egress:   %zu host patterns wanted, %zu local allow rules: %s\n",
-		wanted->n, managed, drift ? "DRIFT (`claude-sbx reload-allowlist` fixes it)"
-					  : "in sync");
+	fprintf(x->out,
+		"egress:   %zu host patterns wanted, %zu local allow rules: %s\n",
+		wanted->n, managed,
+		drift ? "DRIFT (`claude-sbx reload-allowlist` fixes it)"
+		      : "in sync");
 	for (size_t i = 0; i < plan.add.n; i++)
 		fprintf(x->out, "  drift: missing %s\n", plan.add.v[i]);
 	for (size_t i = 0; i < plan.removed_hosts.n; i++)
 		fprintf(x->out, "  drift: stale %s\n", plan.removed_hosts.v[i]);
 	if (drift && !plan.removed_hosts.n && plan.remove_ids.n)
-		fprintf(x->out, "  drift: %zu duplicate rules\n", plan.remove_ids.n);
+		fprintf(x->out, "  drift: %zu duplicate rules\n",
+			plan.remove_ids.n);
 	sbx_net_report_left(x->out, &plan);
 	sbx_policy_plan_free(&plan);
 	return 0;
@@ -142,7 +158,7 @@ static int egress_state(struct sbx_ctx *x, const struct strv *wanted,
 
 int sbx_cmd_status(struct sbx_ctx *x, struct sbx_err *err)
 {
-	struct strv wanted = {0};
+	struct strv wanted = { 0 };
 	int rc = -1;
 
 	if (sbx_net_wanted(&x->cfg, &wanted, err) < 0)

@@ -15,21 +15,26 @@ int sbx_cmd_stop(struct sbx_ctx *x, struct sbx_err *err)
 	if (sbx_sandbox_exists(&x->sbx, c->name, &exists, err) < 0)
 		return -1;
 	if (exists) {
-		int r = x->cli.force ? sbx_callv(&x->sbx, &res, err, "rm", "-f", c->name, NULL)
-				     : sbx_callv(&x->sbx, &res, err, "rm", c->name, NULL);
+		int r = x->cli.force ? sbx_callv(&x->sbx, &res, err, "rm", "-f",
+						 c->name, NULL)
+				     : sbx_callv(&x->sbx, &res, err, "rm",
+						 c->name, NULL);
 		proc_result_free(&res);
 		if (r < 0) {
-			sbx_err_prefix(err, "removing the sandbox (the view stays mounted; "
-				       "detach any session or use --force)");
+			sbx_err_prefix(
+				err,
+				"removing the sandbox (the view stays mounted; "
+				"detach any session or use --force)");
 			return -1;
 		}
 		fprintf(x->out, "sandbox %s removed\n", c->name);
 	} else {
 		fprintf(x->out, "no sandbox %s\n", c->name);
 	}
-	const enum sbx_placement places[] = {SBX_PLACE_WORKSPACE, SBX_PLACE_SEPARATE};
+	const enum sbx_placement places[] = { SBX_PLACE_WORKSPACE,
+					      SBX_PLACE_SEPARATE };
 	for (size_t i = 0; i < 2; i++) {
-		struct sbx_err e2 = {0};
+		struct sbx_err e2 = { 0 };
 		char *mp = sbx_view_mountpoint(c, places[i], &e2);
 		bool was = false;
 		if (!mp)

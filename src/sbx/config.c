@@ -20,7 +20,7 @@
 
 struct ctx {
 	struct sbx_config *c;
-	const char *name;	/* file name for messages */
+	const char *name; /* file name for messages */
 	const char *basedir;
 	const char *home;
 	struct sbx_err *err;
@@ -37,7 +37,8 @@ static int bad(struct ctx *x, const struct ynode *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return sbx_err_set(x->err, 2, "%s:%zu:%zu: %s", x->name, n->line, n->col, what);
+	return sbx_err_set(x->err, 2, "%s:%zu:%zu: %s", x->name, n->line,
+			   n->col, what);
 }
 
 static int want_str(struct ctx *x, const struct ynode *n, const char *key)
@@ -157,7 +158,8 @@ static int set_str(struct ctx *x, const struct ynode *n, const char *key,
 	return 0;
 }
 
-static int set_path(struct ctx *x, const struct ynode *n, const char *key, char **dst)
+static int set_path(struct ctx *x, const struct ynode *n, const char *key,
+		    char **dst)
 {
 	if (want_str(x, n, key) < 0)
 		return -1;
@@ -184,8 +186,10 @@ static int set_enum(struct ctx *x, const struct ynode *n, const char *key,
 			strncat(list, ", ", sizeof(list) - strlen(list) - 1);
 	}
 	char what[512];
-	snprintf(what, sizeof(what), "%s: \"%.100s\" is not one of: %s", key, n->str, list);
-	return sbx_err_set(x->err, 2, "%s:%zu:%zu: %s", x->name, n->line, n->col, what);
+	snprintf(what, sizeof(what), "%s: \"%.100s\" is not one of: %s", key,
+		 n->str, list);
+	return sbx_err_set(x->err, 2, "%s:%zu:%zu: %s", x->name, n->line,
+			   n->col, what);
 }
 
 enum list_kind { L_PLAIN, L_PATH, L_GROUP, L_HOST, L_ALLOWLIST };
@@ -193,7 +197,7 @@ enum list_kind { L_PLAIN, L_PATH, L_GROUP, L_HOST, L_ALLOWLIST };
 static int add_list(struct ctx *x, const struct ynode *n, const char *key,
 		    struct strv *dst, enum list_kind kind)
 {
-	struct strv tmp = {0};
+	struct strv tmp = { 0 };
 
 	if (n->kind != Y_SEQ)
 		return bad(x, n, "%s: expected a list", key);
@@ -213,18 +217,22 @@ static int add_list(struct ctx *x, const struct ynode *n, const char *key,
 			break;
 		case L_GROUP:
 			if (!sbx_with_entry_valid(it->str)) {
-				bad(x, it, "%s: invalid group name (GROUP or GROUP=MODE)", key);
+				bad(x, it,
+				    "%s: invalid group name (GROUP or GROUP=MODE)",
+				    key);
 				goto fail;
 			}
 			v = strdup(it->str);
 			break;
 		case L_HOST:
-			if (sbx_host_normalize(it->str, norm, sizeof(norm), &why) < 0) {
+			if (sbx_host_normalize(it->str, norm, sizeof(norm),
+					       &why) < 0) {
 				char what[600];
-				snprintf(what, sizeof(what), "%s: bad host pattern \"%.200s\": %s",
+				snprintf(what, sizeof(what),
+					 "%s: bad host pattern \"%.200s\": %s",
 					 key, it->str, why);
-				sbx_err_set(x->err, 2, "%s:%zu:%zu: %s", x->name, it->line,
-					    it->col, what);
+				sbx_err_set(x->err, 2, "%s:%zu:%zu: %s",
+					    x->name, it->line, it->col, what);
 				goto fail;
 			}
 			v = strdup(norm);
@@ -232,8 +240,10 @@ static int add_list(struct ctx *x, const struct ynode *n, const char *key,
 		case L_ALLOWLIST:
 			/* a bare name is looked up in the allowlist directories;
 			 * anything with a '/' or ending in .txt is a path */
-			if (strchr(it->str, '/') || (strlen(it->str) > 4 &&
-			    strcmp(it->str + strlen(it->str) - 4, ".txt") == 0)) {
+			if (strchr(it->str, '/') ||
+			    (strlen(it->str) > 4 &&
+			     strcmp(it->str + strlen(it->str) - 4, ".txt") ==
+				     0)) {
 				v = expand_path(it->str, x->basedir, x->home);
 			} else if (chars_ok(it->str, "-_.")) {
 				v = strdup(it->str);
@@ -247,7 +257,8 @@ static int add_list(struct ctx *x, const struct ynode *n, const char *key,
 			sbx_err_set(x->err, 1, "out of memory");
 			goto fail;
 		}
-		int r = kind == L_PLAIN ? strv_push(&tmp, v) : strv_add_unique(&tmp, v);
+		int r = kind == L_PLAIN ? strv_push(&tmp, v)
+					: strv_add_unique(&tmp, v);
 		free(v);
 		if (r < 0) {
 			sbx_err_set(x->err, 1, "out of memory");
@@ -276,21 +287,28 @@ struct key {
 	key_fn fn;
 };
 
-static const char *const agents[] = {"claude", "shell", NULL};
-static const char *const placements[] = {"workspace", "separate", NULL};
-static const char *const defaults[] = {"deny-all", "balanced", "allow-all", NULL};
-static const char *const stores[] = {"off", "readonly", "readwrite", "sbx-default", NULL};
-static const char *const vias[] = {"flag", "merge", NULL};
-static const char *const keepers[] = {"auto", "on", "off", NULL};
+static const char *const agents[] = { "claude", "shell", NULL };
+static const char *const placements[] = { "workspace", "separate", NULL };
+static const char *const defaults[] = { "deny-all", "balanced", "allow-all",
+					NULL };
+static const char *const stores[] = { "off", "readonly", "readwrite",
+				      "sbx-default", NULL };
+static const char *const vias[] = { "flag", "merge", NULL };
+static const char *const keepers[] = { "auto", "on", "off", NULL };
 
 const char *sbx_skills_store_name(enum sbx_skills_store s)
 {
 	switch (s) {
-	case SBX_SKILLS_OFF: return "off";
-	case SBX_SKILLS_READONLY: return "readonly";
-	case SBX_SKILLS_READWRITE: return "readwrite";
-	case SBX_SKILLS_SBX_DEFAULT: return "sbx-default";
-	case SBX_SKILLS_UNSET: break;
+	case SBX_SKILLS_OFF:
+		return "off";
+	case SBX_SKILLS_READONLY:
+		return "readonly";
+	case SBX_SKILLS_READWRITE:
+		return "readwrite";
+	case SBX_SKILLS_SBX_DEFAULT:
+		return "sbx-default";
+	case SBX_SKILLS_UNSET:
+		break;
 	}
 	return "unset";
 }
@@ -300,7 +318,10 @@ static int k_name(struct ctx *x, const struct ynode *v)
 	if (want_str(x, v, "name") < 0)
 		return -1;
 	if (!sbx_name_valid(v->str))
-		return bad(x, v, "name: \"%.100s\" is not a valid sandbox name (letters, digits, '-', '.', '+'; at most 63; not ending in '-' or '.')", v->str);
+		return bad(
+			x, v,
+			"name: \"%.100s\" is not a valid sandbox name (letters, digits, '-', '.', '+'; at most 63; not ending in '-' or '.')",
+			v->str);
 	return set_str(x, v, "name", &x->c->name, NULL);
 }
 static int k_workspace(struct ctx *x, const struct ynode *v)
@@ -309,9 +330,12 @@ static int k_workspace(struct ctx *x, const struct ynode *v)
 }
 static int k_agent(struct ctx *x, const struct ynode *v)
 {
-	if (v->kind == Y_SCALAR && !v->plain_null && strcmp(v->str, "gemini") == 0)
-		return bad(x, v, "agent: \"gemini\" was retired as a built-in sbx agent in sbx 0.53, "
-			   "and claude-sbx seeds Claude Code only: use claude or shell");
+	if (v->kind == Y_SCALAR && !v->plain_null &&
+	    strcmp(v->str, "gemini") == 0)
+		return bad(
+			x, v,
+			"agent: \"gemini\" was retired as a built-in sbx agent in sbx 0.53, "
+			"and claude-sbx seeds Claude Code only: use claude or shell");
 	return set_enum(x, v, "agent", &x->c->agent, agents);
 }
 static int k_skills_store(struct ctx *x, const struct ynode *v)
@@ -321,7 +345,8 @@ static int k_skills_store(struct ctx *x, const struct ynode *v)
 		return -1;
 	for (size_t i = 0; stores[i]; i++)
 		if (strcmp(s, stores[i]) == 0)
-			x->c->skills_store = (enum sbx_skills_store)(SBX_SKILLS_OFF + i);
+			x->c->skills_store =
+				(enum sbx_skills_store)(SBX_SKILLS_OFF + i);
 	free(s);
 	return 0;
 }
@@ -330,7 +355,8 @@ static int k_cc_settings(struct ctx *x, const struct ynode *v)
 	char *s = NULL;
 	if (set_enum(x, v, "claude_code.settings", &s, vias) < 0)
 		return -1;
-	x->c->settings_via = strcmp(s, "merge") == 0 ? SBX_VIA_MERGE : SBX_VIA_FLAG;
+	x->c->settings_via = strcmp(s, "merge") == 0 ? SBX_VIA_MERGE
+						     : SBX_VIA_FLAG;
 	free(s);
 	return 0;
 }
@@ -382,7 +408,8 @@ static int k_net_default(struct ctx *x, const struct ynode *v)
 }
 static int k_net_allowlists(struct ctx *x, const struct ynode *v)
 {
-	if (add_list(x, v, "network.allowlists", &x->c->allowlists, L_ALLOWLIST) < 0)
+	if (add_list(x, v, "network.allowlists", &x->c->allowlists,
+		     L_ALLOWLIST) < 0)
 		return -1;
 	x->c->allowlists_set = true;
 	return 0;
@@ -393,17 +420,26 @@ static int k_net_allow(struct ctx *x, const struct ynode *v)
 }
 
 static const struct key cc_keys[] = {
-	{"version", k_cc_version}, {"model", k_cc_model}, {"flags", k_cc_flags},
-	{"settings", k_cc_settings}, {NULL, NULL},
+	{ "version", k_cc_version },
+	{ "model", k_cc_model },
+	{ "flags", k_cc_flags },
+	{ "settings", k_cc_settings },
+	{ NULL, NULL },
 };
 static const struct key seed_keys[] = {
-	{"source", k_seed_source}, {"placement", k_seed_placement},
-	{"rules", k_seed_rules}, {"with", k_seed_with}, {"follow", k_seed_follow},
-	{"keeper", k_seed_keeper}, {NULL, NULL},
+	{ "source", k_seed_source },
+	{ "placement", k_seed_placement },
+	{ "rules", k_seed_rules },
+	{ "with", k_seed_with },
+	{ "follow", k_seed_follow },
+	{ "keeper", k_seed_keeper },
+	{ NULL, NULL },
 };
 static const struct key net_keys[] = {
-	{"default", k_net_default}, {"allowlists", k_net_allowlists},
-	{"allow", k_net_allow}, {NULL, NULL},
+	{ "default", k_net_default },
+	{ "allowlists", k_net_allowlists },
+	{ "allow", k_net_allow },
+	{ NULL, NULL },
 };
 
 static int walk_map(struct ctx *x, const struct ynode *m, const char *where,
@@ -423,9 +459,14 @@ static int k_network(struct ctx *x, const struct ynode *v)
 }
 
 static const struct key top_keys[] = {
-	{"name", k_name}, {"workspace", k_workspace}, {"agent", k_agent},
-	{"claude_code", k_cc}, {"seed", k_seed}, {"network", k_network},
-	{"skills_store", k_skills_store}, {NULL, NULL},
+	{ "name", k_name },
+	{ "workspace", k_workspace },
+	{ "agent", k_agent },
+	{ "claude_code", k_cc },
+	{ "seed", k_seed },
+	{ "network", k_network },
+	{ "skills_store", k_skills_store },
+	{ NULL, NULL },
 };
 
 static int walk_map(struct ctx *x, const struct ynode *m, const char *where,
@@ -440,10 +481,13 @@ static int walk_map(struct ctx *x, const struct ynode *m, const char *where,
 		const struct ynode *k = m->kids[i], *v = m->kids[i + 1];
 		size_t j;
 		if (k->kind != Y_SCALAR)
-			return bad(x, k, "%s: keys must be plain strings", where);
-		switch (keytab_take(&tab, k->str, strlen(k->str), (unsigned)k->line, &j)) {
+			return bad(x, k, "%s: keys must be plain strings",
+				   where);
+		switch (keytab_take(&tab, k->str, strlen(k->str),
+				    (unsigned)k->line, &j)) {
 		case KEYTAB_UNKNOWN:
-			keytab_unknown(&tab, k->str, where, false, words, sizeof(words));
+			keytab_unknown(&tab, k->str, where, false, words,
+				       sizeof(words));
 			return bad(x, k, "%s", words);
 		case KEYTAB_DUPLICATE:
 			keytab_duplicate(&tab, j, words, sizeof(words));
@@ -475,9 +519,12 @@ int sbx_config_load_text(struct sbx_config *c, const char *name,
 		return -1;
 	if (!root)
 		return 0;
-	struct sbx_config tmp = {0};
-	struct ctx x = {.c = &tmp, .name = name, .basedir = basedir,
-			.home = home, .err = err};
+	struct sbx_config tmp = { 0 };
+	struct ctx x = { .c = &tmp,
+			 .name = name,
+			 .basedir = basedir,
+			 .home = home,
+			 .err = err };
 	int rc = walk_map(&x, root, "the top level", top_keys);
 	ytree_free(root);
 	if (rc < 0) {
@@ -485,7 +532,14 @@ int sbx_config_load_text(struct sbx_config *c, const char *name,
 		return -1;
 	}
 	/* merge: scalars replace, lists accumulate */
-#define TAKE(f) do { if (tmp.f) { free(c->f); c->f = tmp.f; tmp.f = NULL; } } while (0)
+#define TAKE(f)                                                                \
+	do {                                                                   \
+		if (tmp.f) {                                                   \
+			free(c->f);                                            \
+			c->f = tmp.f;                                          \
+			tmp.f = NULL;                                          \
+		}                                                              \
+	} while (0)
 	TAKE(name);
 	TAKE(workspace);
 	TAKE(agent);
@@ -506,10 +560,14 @@ int sbx_config_load_text(struct sbx_config *c, const char *name,
 	rc = 0;
 	for (size_t i = 0; i < tmp.cc_flags.n && rc == 0; i++)
 		rc = strv_push(&c->cc_flags, tmp.cc_flags.v[i]);
-	const struct { struct strv *from, *to; } lists[] = {
-		{&tmp.seed_rules, &c->seed_rules}, {&tmp.seed_with, &c->seed_with},
-		{&tmp.seed_follow, &c->seed_follow}, {&tmp.allowlists, &c->allowlists},
-		{&tmp.allow, &c->allow},
+	const struct {
+		struct strv *from, *to;
+	} lists[] = {
+		{ &tmp.seed_rules, &c->seed_rules },
+		{ &tmp.seed_with, &c->seed_with },
+		{ &tmp.seed_follow, &c->seed_follow },
+		{ &tmp.allowlists, &c->allowlists },
+		{ &tmp.allow, &c->allow },
 	};
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
 		for (size_t i = 0; i < lists[l].from->n && rc == 0; i++)
@@ -559,15 +617,18 @@ int sbx_config_finish(struct sbx_config *c, const char *cwd, const char *home,
 	struct stat st;
 	if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		free(real);
-		return sbx_err_set(err, 2, "workspace %s: not a directory", c->workspace);
+		return sbx_err_set(err, 2, "workspace %s: not a directory",
+				   c->workspace);
 	}
 	free(c->workspace);
 	c->workspace = real;
 	if (!c->name && !(c->name = sbx_default_name(c->workspace)))
 		return sbx_err_set(err, 1, "out of memory");
 	if (!sbx_name_valid(c->name))
-		return sbx_err_set(err, 2, "sandbox name \"%s\" is not valid (letters, digits, '-', '.', '+'; at most 63; not ending in '-' or '.')",
-				   c->name);
+		return sbx_err_set(
+			err, 2,
+			"sandbox name \"%s\" is not valid (letters, digits, '-', '.', '+'; at most 63; not ending in '-' or '.')",
+			c->name);
 	if (!c->agent && !(c->agent = strdup("claude")))
 		return sbx_err_set(err, 1, "out of memory");
 	if (!c->cc_version && !(c->cc_version = strdup("latest")))
@@ -578,7 +639,9 @@ int sbx_config_finish(struct sbx_config *c, const char *cwd, const char *home,
 		else if (home)
 			c->seed_source = expand_path("~/.claude", NULL, home);
 		else
-			return sbx_err_set(err, 2, "seed.source: no HOME and no CLAUDE_CONFIG_DIR");
+			return sbx_err_set(
+				err, 2,
+				"seed.source: no HOME and no CLAUDE_CONFIG_DIR");
 		if (!c->seed_source)
 			return sbx_err_set(err, 1, "out of memory");
 	}

@@ -60,7 +60,8 @@ static int open_dir_here(int dirfd, const char *name)
 static int copy_file(int sfd, int dfd, const char *name, mode_t src_mode,
 		     struct walk *w)
 {
-	int in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int in = openat(sfd, name,
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0)
 		return fail(w, errno);
 	struct stat st;
@@ -74,7 +75,8 @@ static int copy_file(int sfd, int dfd, const char *name, mode_t src_mode,
 		return fail(w, EINVAL); /* replaced since it was looked at */
 	}
 	mode_t mode = (src_mode & 0111) ? 0755 : 0644;
-	int out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	int out = openat(dfd, name,
+			 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			 mode);
 	if (out < 0) {
 		int e = errno;
@@ -185,7 +187,8 @@ static bool listed(const char *const *list, const char *name)
 }
 
 static int copy_dir(int sfd, int dfd, int depth, const char *const *skip,
-		    bool (*stop)(void), struct sbx_copy_stats *st, struct walk *w)
+		    bool (*stop)(void), struct sbx_copy_stats *st,
+		    struct walk *w)
 {
 	char **names = NULL;
 	size_t n = 0;
@@ -209,9 +212,12 @@ static int copy_dir(int sfd, int dfd, int depth, const char *const *skip,
 		if ((rc = push(w, name, &saved)) < 0)
 			break;
 		if (fstatat(sfd, name, &sst, AT_SYMLINK_NOFOLLOW) < 0) {
-			rc = errno == ENOENT ? 0 : fail(w, errno); /* gone meanwhile */
+			rc = errno == ENOENT
+				     ? 0
+				     : fail(w, errno); /* gone meanwhile */
 		} else if (S_ISREG(sst.st_mode)) {
-			if ((rc = copy_file(sfd, dfd, name, sst.st_mode, w)) == 0)
+			if ((rc = copy_file(sfd, dfd, name, sst.st_mode, w)) ==
+			    0)
 				st->files++;
 		} else if (S_ISDIR(sst.st_mode)) {
 			int ns = open_dir_here(sfd, name), nd = -1;
@@ -223,7 +229,8 @@ static int copy_dir(int sfd, int dfd, int depth, const char *const *skip,
 				rc = fail(w, -nd);
 			else {
 				st->dirs++;
-				rc = copy_dir(ns, nd, depth + 1, skip, stop, st, w);
+				rc = copy_dir(ns, nd, depth + 1, skip, stop, st,
+					      w);
 			}
 			if (ns >= 0)
 				close(ns);
@@ -280,7 +287,8 @@ static int remove_at(int dirfd, const char *name, int depth, struct walk *w)
 		goto out;
 	}
 	struct stat again;
-	if (fstat(fd, &again) < 0 || again.st_ino != st.st_ino || again.st_dev != st.st_dev) {
+	if (fstat(fd, &again) < 0 || again.st_ino != st.st_ino ||
+	    again.st_dev != st.st_dev) {
 		close(fd);
 		rc = fail(w, EAGAIN); /* replaced between the two looks */
 		goto out;
@@ -301,7 +309,8 @@ static int remove_at(int dirfd, const char *name, int depth, struct walk *w)
 	}
 	free_names(names, n);
 	close(fd);
-	if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+	if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 &&
+	    errno != ENOENT)
 		rc = fail(w, errno);
 out:
 	pop(w, saved);

@@ -33,7 +33,8 @@ bool sbx_fuseconf_allows_other(const char *text, size_t len, unsigned *line)
 			a++;
 		while (b > a && blank(text[b - 1]))
 			b--;
-		if (b - a == want && memcmp(text + a, SBX_FUSE_CONF_LINE, want) == 0) {
+		if (b - a == want &&
+		    memcmp(text + a, SBX_FUSE_CONF_LINE, want) == 0) {
 			*line = no;
 			return true;
 		}
@@ -91,7 +92,7 @@ static bool allow_other_one(const char *mp, const char *fstype,
 
 int sbx_mountinfo_allow_other(const char *text, size_t len, const char *mp)
 {
-	struct allow_other_arg a = {mp, -1};
+	struct allow_other_arg a = { mp, -1 };
 	if (mountinfo_parse(text, len, allow_other_one, &a) < 0)
 		return -1;
 	return a.found;

@@ -143,7 +143,8 @@ int sbx_git_exclude_add(const char *workspace, const char *entry,
 		return -1;
 	}
 	char line[512];
-	int n = snprintf(line, sizeof(line), "%s# claude-sbx: the seed view's mountpoint\n/%s/\n",
+	int n = snprintf(line, sizeof(line),
+			 "%s# claude-sbx: the seed view's mountpoint\n/%s/\n",
 			 txt && len && txt[len - 1] != '\n' ? "\n" : "", entry);
 	free(txt);
 	ssize_t w = write(fd, line, (size_t)n);

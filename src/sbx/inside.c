@@ -10,32 +10,32 @@
 /* $1 view, $2 destination (~/.claude), then relative names to link.
  * Our stale links (pointing into the view, no longer listed) are removed;
  * anything that is not a link is left alone and reported. */
-#define LINK_BODY \
-	"set -u\n" \
-	"view=$1; dest=$2; shift 2\n" \
-	"mkdir -p \"$dest\" || exit 1\n" \
-	"rc=0\n" \
+#define LINK_BODY                                                                                \
+	"set -u\n"                                                                               \
+	"view=$1; dest=$2; shift 2\n"                                                            \
+	"mkdir -p \"$dest\" || exit 1\n"                                                         \
+	"rc=0\n"                                                                                 \
 	"for l in \"$dest\"/* \"$dest\"/.[!.]* \"$dest\"/skills/* \"$dest\"/skills/.[!.]*; do\n" \
-	"  [ -L \"$l\" ] || continue\n" \
-	"  t=$(readlink \"$l\") || continue\n" \
-	"  case $t in \"$view\"/*) ;; *) continue ;; esac\n" \
-	"  rel=${l#\"$dest\"/}\n" \
-	"  keep=0\n" \
-	"  for r in \"$@\"; do if [ \"$r\" = \"$rel\" ]; then keep=1; break; fi; done\n" \
-	"  if [ $keep = 0 ]; then rm -f \"$l\" && echo \"unlinked $rel\"; fi\n" \
-	"done\n" \
-	"for rel in \"$@\"; do\n" \
-	"  case $rel in */*) mkdir -p \"$dest/${rel%/*}\" || { rc=1; continue; } ;; esac\n" \
-	"  link=$dest/$rel\n" \
-	"  if [ -L \"$link\" ]; then\n" \
-	"    [ \"$(readlink \"$link\")\" = \"$view/$rel\" ] && continue\n" \
-	"    rm -f \"$link\"\n" \
-	"  elif [ -e \"$link\" ]; then\n" \
-	"    echo \"claude-sbx: $link exists and is not a link; left alone\" >&2\n" \
-	"    rc=1; continue\n" \
-	"  fi\n" \
-	"  ln -s \"$view/$rel\" \"$link\" && echo \"linked $rel\" || rc=1\n" \
-	"done\n" \
+	"  [ -L \"$l\" ] || continue\n"                                                          \
+	"  t=$(readlink \"$l\") || continue\n"                                                   \
+	"  case $t in \"$view\"/*) ;; *) continue ;; esac\n"                                     \
+	"  rel=${l#\"$dest\"/}\n"                                                                \
+	"  keep=0\n"                                                                             \
+	"  for r in \"$@\"; do if [ \"$r\" = \"$rel\" ]; then keep=1; break; fi; done\n"         \
+	"  if [ $keep = 0 ]; then rm -f \"$l\" && echo \"unlinked $rel\"; fi\n"                  \
+	"done\n"                                                                                 \
+	"for rel in \"$@\"; do\n"                                                                \
+	"  case $rel in */*) mkdir -p \"$dest/${rel%/*}\" || { rc=1; continue; } ;; esac\n"      \
+	"  link=$dest/$rel\n"                                                                    \
+	"  if [ -L \"$link\" ]; then\n"                                                          \
+	"    [ \"$(readlink \"$link\")\" = \"$view/$rel\" ] && continue\n"                       \
+	"    rm -f \"$link\"\n"                                                                  \
+	"  elif [ -e \"$link\" ]; then\n"                                                        \
+	"    echo \"claude-sbx: $link exists and is not a link; left alone\" >&2\n"              \
+	"    rc=1; continue\n"                                                                   \
+	"  fi\n"                                                                                 \
+	"  ln -s \"$view/$rel\" \"$link\" && echo \"linked $rel\" || rc=1\n"                     \
+	"done\n"                                                                                 \
 	"exit $rc\n"
 
 static const char link_script[] = LINK_BODY;
@@ -43,16 +43,17 @@ static const char link_script[] = LINK_BODY;
 /* A function making $1 the seed plugin: .claude-plugin/plugin.json, and
  * skills -> $2 (no link when $2 is empty). && chains, not set -e: it runs
  * on the left of ||. */
-#define PLUGIN_FN \
-	"seed_plugin() {\n" \
-	"  mkdir -p \"$1/.claude-plugin\" &&\n" \
-	"  printf '%s\\n' '{\"name\": \"" SBX_SEED_PLUGIN_NAME "\", \"version\": \"1.0.0\", " \
-	"\"description\": \"The skills of the claude-seedfs view (claude-sbx)\"}' " \
-	"> \"$1/.claude-plugin/plugin.json.tmp\" &&\n" \
+#define PLUGIN_FN                                                                              \
+	"seed_plugin() {\n"                                                                    \
+	"  mkdir -p \"$1/.claude-plugin\" &&\n"                                                \
+	"  printf '%s\\n' '{\"name\": \"" SBX_SEED_PLUGIN_NAME                                 \
+	"\", \"version\": \"1.0.0\", "                                                         \
+	"\"description\": \"The skills of the claude-seedfs view (claude-sbx)\"}' "            \
+	"> \"$1/.claude-plugin/plugin.json.tmp\" &&\n"                                         \
 	"  mv -f \"$1/.claude-plugin/plugin.json.tmp\" \"$1/.claude-plugin/plugin.json\" &&\n" \
-	"  { [ ! -L \"$1/skills\" ] || rm -f \"$1/skills\"; } &&\n" \
-	"  { [ -z \"$2\" ] || ln -s \"$2\" \"$1/skills\"; } &&\n" \
-	"  echo \"plugin $1\"\n" \
+	"  { [ ! -L \"$1/skills\" ] || rm -f \"$1/skills\"; } &&\n"                            \
+	"  { [ -z \"$2\" ] || ln -s \"$2\" \"$1/skills\"; } &&\n"                              \
+	"  echo \"plugin $1\"\n"                                                               \
 	"}\n"
 
 /* $1 plugin dir, $2 the view's skills dir or "". */
@@ -60,11 +61,9 @@ static const char plugin_script[] = PLUGIN_FN "seed_plugin \"$1\" \"$2\"\n";
 
 /* $1 plugin dir or "" (none), $2 its skills target, then as link_script:
  * one sbx exec for both. */
-static const char link_plugin_script[] =
-	PLUGIN_FN
+static const char link_plugin_script[] = PLUGIN_FN
 	"p=$1; s=$2; shift 2\n"
-	"if [ -n \"$p\" ]; then seed_plugin \"$p\" \"$s\" || exit 1; fi\n"
-	LINK_BODY;
+	"if [ -n \"$p\" ]; then seed_plugin \"$p\" \"$s\" || exit 1; fi\n" LINK_BODY;
 
 /* $1 view, $2 destination, $3 host source; expected names; "--"; names
  * that must not be reachable through the view. */
@@ -110,17 +109,17 @@ static const char read_pair_script[] =
 	"exit 0\n";
 
 /* $1 path: stdin becomes the file, replaced in one rename. */
-static const char put_script[] =
-	"set -e\n"
-	"umask 022\n"
-	"mkdir -p -- \"${1%/*}\"\n"
-	"t=$1.claude-sbx.tmp\n"
-	"cat > \"$t\"\n"
-	"mv -f -- \"$t\" \"$1\"\n";
+static const char put_script[] = "set -e\n"
+				 "umask 022\n"
+				 "mkdir -p -- \"${1%/*}\"\n"
+				 "t=$1.claude-sbx.tmp\n"
+				 "cat > \"$t\"\n"
+				 "mv -f -- \"$t\" \"$1\"\n";
 
 bool sbx_link_skip(const char *top)
 {
-	return strcmp(top, "settings.json") == 0 || strcmp(top, ".claude.json") == 0;
+	return strcmp(top, "settings.json") == 0 ||
+	       strcmp(top, ".claude.json") == 0;
 }
 
 static int script_head(struct strv *argv, const char *script)
@@ -155,30 +154,35 @@ int sbx_skills_plan(const struct sbx_version *v, enum sbx_skills_store s,
 			return 0;
 		}
 	}
-	const char *mode = s == SBX_SKILLS_OFF ? "off" : s == SBX_SKILLS_READWRITE ? "readwrite"
-			 : s == SBX_SKILLS_SBX_DEFAULT ? NULL : "readonly";
+	const char *mode = s == SBX_SKILLS_OFF		 ? "off"
+			   : s == SBX_SKILLS_READWRITE	 ? "readwrite"
+			   : s == SBX_SKILLS_SBX_DEFAULT ? NULL
+							 : "readonly";
 	if (s == SBX_SKILLS_OFF)
 		*how = SBX_SKILLS_LINKS;
 	if (!mode)
 		return 0;
-	if (strv_push(create_args, "--skills") < 0 || strv_push(create_args, mode) < 0)
+	if (strv_push(create_args, "--skills") < 0 ||
+	    strv_push(create_args, mode) < 0)
 		return -1;
 	return 0;
 }
 
 int sbx_inside_link_plugin_argv(struct strv *argv, const char *plugin,
-				const char *skills, const char *view, const char *dest,
-				const struct strv *rels)
+				const char *skills, const char *view,
+				const char *dest, const struct strv *rels)
 {
 	if (script_head(argv, link_plugin_script) < 0 ||
 	    strv_push(argv, plugin ? plugin : "") < 0 ||
-	    strv_push(argv, skills ? skills : "") < 0 || strv_push(argv, view) < 0 ||
-	    strv_push(argv, dest) < 0 || strv_extend(argv, rels) < 0)
+	    strv_push(argv, skills ? skills : "") < 0 ||
+	    strv_push(argv, view) < 0 || strv_push(argv, dest) < 0 ||
+	    strv_extend(argv, rels) < 0)
 		return -1;
 	return 0;
 }
 
-int sbx_inside_plugin_argv(struct strv *argv, const char *dir, const char *skills)
+int sbx_inside_plugin_argv(struct strv *argv, const char *dir,
+			   const char *skills)
 {
 	if (script_head(argv, plugin_script) < 0 || strv_push(argv, dir) < 0 ||
 	    strv_push(argv, skills ? skills : "") < 0)
@@ -222,7 +226,8 @@ int sbx_inside_check_argv(struct strv *argv, const char *view, const char *dest,
 	return 0;
 }
 
-int sbx_inside_write_argv(struct strv *argv, const char *path, const char *content)
+int sbx_inside_write_argv(struct strv *argv, const char *path,
+			  const char *content)
 {
 	if (script_head(argv, write_script) < 0 || strv_push(argv, path) < 0 ||
 	    strv_push(argv, content) < 0)
@@ -233,8 +238,8 @@ int sbx_inside_write_argv(struct strv *argv, const char *path, const char *conte
 int sbx_inside_read_pair_argv(struct strv *argv, const char *first,
 			      const char *second)
 {
-	if (script_head(argv, read_pair_script) < 0 || strv_push(argv, first) < 0 ||
-	    strv_push(argv, second) < 0)
+	if (script_head(argv, read_pair_script) < 0 ||
+	    strv_push(argv, first) < 0 || strv_push(argv, second) < 0)
 		return -1;
 	return 0;
 }
@@ -282,7 +287,7 @@ static const char keeper_lines[] =
 /* For agent shell: a `claude` function that adds the seed's flags. */
 static char *claude_function(const char *plugin, const char *settings)
 {
-	struct strv q = {0};
+	struct strv q = { 0 };
 	char *text = NULL;
 	if (!plugin && !settings)
 		return strdup("");
@@ -293,7 +298,8 @@ static char *claude_function(const char *plugin, const char *settings)
 	}
 	const char *qp = plugin ? q.v[0] : NULL;
 	const char *qs = settings ? q.v[plugin ? 1 : 0] : NULL;
-	int r = asprintf(&text,
+	int r = asprintf(
+		&text,
 		"# claude with the seed: the view's skills (as a plugin) and its\n"
 		"# settings.json (sbx's own ~/.claude/settings.json is left as sbx wrote it)\n"
 		"claude() {\n"
@@ -301,11 +307,15 @@ static char *claude_function(const char *plugin, const char *settings)
 		"  command claude%s%s \"$@\"\n"
 		"}\n",
 		qs ? "  if [ -r " : "", qs ? qs : "",
-		qs ? " ]; then set -- --settings \"$CLAUDE_SBX_SETTINGS\" \"$@\"; fi\n" : "",
+		qs ? " ]; then set -- --settings \"$CLAUDE_SBX_SETTINGS\" \"$@\"; fi\n"
+		   : "",
 		qp ? " --plugin-dir " : "", qp ? qp : "");
 	if (r >= 0 && qs) {
 		char *with = NULL;
-		r = asprintf(&with, "CLAUDE_SBX_SETTINGS=%s; export CLAUDE_SBX_SETTINGS\n%s", qs, text);
+		r = asprintf(
+			&with,
+			"CLAUDE_SBX_SETTINGS=%s; export CLAUDE_SBX_SETTINGS\n%s",
+			qs, text);
 		free(text);
 		text = r < 0 ? NULL : with;
 	}
@@ -316,16 +326,18 @@ static char *claude_function(const char *plugin, const char *settings)
 char *sbx_profile_text(const char *view, const char *model, bool local_bin,
 		       const char *plugin, const char *settings)
 {
-	struct strv q = {0};
+	struct strv q = { 0 };
 	char *text = NULL;
 	char *fn = local_bin ? claude_function(plugin, settings) : strdup("");
 
-	if (!fn || sbx_sh_quote(&q, view) < 0 || (model && sbx_sh_quote(&q, model) < 0)) {
+	if (!fn || sbx_sh_quote(&q, view) < 0 ||
+	    (model && sbx_sh_quote(&q, model) < 0)) {
 		free(fn);
 		strv_free(&q);
 		return NULL;
 	}
-	int r = asprintf(&text,
+	int r = asprintf(
+		&text,
 		"# Written by claude-sbx. No secrets belong here: credentials are\n"
 		"# injected by the sbx proxy on the host.\n"
 		"if [ -z \"${TERM:-}\" ] || [ \"$TERM\" = dumb ]; then\n"
@@ -335,11 +347,12 @@ char *sbx_profile_text(const char *view, const char *model, bool local_bin,
 		"%s%s%s"
 		"%s%s"
 		"%s",
-		q.v[0],
-		model ? "ANTHROPIC_MODEL=" : "", model ? q.v[1] : "",
+		q.v[0], model ? "ANTHROPIC_MODEL=" : "", model ? q.v[1] : "",
 		model ? "; export ANTHROPIC_MODEL\n" : "",
-		local_bin ? "case \":$PATH:\" in *\":$HOME/.local/bin:\"*) ;; "
-			    "*) PATH=$HOME/.local/bin:$PATH; export PATH ;; esac\n" : "",
+		local_bin
+			? "case \":$PATH:\" in *\":$HOME/.local/bin:\"*) ;; "
+			  "*) PATH=$HOME/.local/bin:$PATH; export PATH ;; esac\n"
+			: "",
 		fn, keeper_lines);
 	free(fn);
 	strv_free(&q);
@@ -348,5 +361,6 @@ char *sbx_profile_text(const char *view, const char *model, bool local_bin,
 
 const char *sbx_managed_settings_text(bool lock_hooks)
 {
-	return lock_hooks ? "{\n  \"allowManagedHooksOnly\": true\n}\n" : "{\n}\n";
+	return lock_hooks ? "{\n  \"allowManagedHooksOnly\": true\n}\n"
+			  : "{\n}\n";
 }

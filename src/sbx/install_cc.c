@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CC_PKG "@anthropic-ai/claude-code"
+#define CC_PKG	  "@anthropic-ai/claude-code"
 #define CC_PREFIX "/home/agent/.local"
 
 static char *trimmed(const char *s)
@@ -29,13 +29,14 @@ static int host_run(const char *const argv[], const char *what,
 		    struct proc_result *res, struct sbx_err *err)
 {
 	if (proc_run(argv, true, res) < 0)
-		return sbx_err_set(err, 1, "%s: cannot run %s: %s", what, argv[0],
-				   strerror(res->spawn_errno));
+		return sbx_err_set(err, 1, "%s: cannot run %s: %s", what,
+				   argv[0], strerror(res->spawn_errno));
 	if (res->status != 0) {
 		char *msg = sbx_message(res);
 		char *shown = proc_argv_display(argv, 8);
 		sbx_err_set(err, 1, "%s: `%s` failed (exit %d): %s", what,
-			    shown ? shown : argv[0], res->status, msg ? msg : "");
+			    shown ? shown : argv[0], res->status,
+			    msg ? msg : "");
 		free(shown);
 		free(msg);
 		proc_result_free(res);
@@ -66,8 +67,9 @@ static int exec_capture(struct sbx_client *sbx, const char *name,
 		return -1;
 	if (res.status != 0) {
 		char *msg = sbx_message(&res);
-		sbx_err_set(err, 1, "%s: `sbx exec %s %s …` failed (exit %d): %s", what, name,
-			    cmd->v[0], res.status, msg ? msg : "");
+		sbx_err_set(err, 1,
+			    "%s: `sbx exec %s %s …` failed (exit %d): %s", what,
+			    name, cmd->v[0], res.status, msg ? msg : "");
 		free(msg);
 		proc_result_free(&res);
 		return -1;
@@ -82,16 +84,20 @@ int sbx_install_claude_code(struct sbx_client *sbx, const struct sbx_config *c,
 			    FILE *out, struct sbx_err *err)
 {
 	struct proc_result res;
-	char *version = NULL, *arch = NULL, *have = NULL, *spec = NULL, *pspec = NULL;
+	char *version = NULL, *arch = NULL, *have = NULL, *spec = NULL,
+	     *pspec = NULL;
 	char stage[4096];
-	struct strv cmd = {0};
+	struct strv cmd = { 0 };
 	int rc = -1;
 
 	if (!proc_on_path("npm"))
-		return sbx_err_set(err, 1, "npm is not on PATH: install npm (Debian: apt-get install npm); agent: shell packs Claude Code on the host");
+		return sbx_err_set(
+			err, 1,
+			"npm is not on PATH: install npm (Debian: apt-get install npm); agent: shell packs Claude Code on the host");
 	if (strcmp(c->cc_version, "latest") == 0) {
-		const char *argv[] = {"npm", "view", CC_PKG, "version", NULL};
-		if (host_run(argv, "resolving claude_code.version latest", &res, err) < 0)
+		const char *argv[] = { "npm", "view", CC_PKG, "version", NULL };
+		if (host_run(argv, "resolving claude_code.version latest", &res,
+			     err) < 0)
 			return -1;
 		version = trimmed(res.out);
 		proc_result_free(&res);
@@ -100,7 +106,9 @@ int sbx_install_claude_code(struct sbx_client *sbx, const struct sbx_config *c,
 	}
 	if (!version || !*version) {
 		free(version);
-		return sbx_err_set(err, 1, "resolving claude_code.version: npm gave no version");
+		return sbx_err_set(
+			err, 1,
+			"resolving claude_code.version: npm gave no version");
 	}
 	/* already there at that version? */
 	strv_push(&cmd, "sh");
@@ -108,10 +116,12 @@ int sbx_install_claude_code(struct sbx_client *sbx, const struct sbx_config *c,
 	strv_push(&cmd, "\"$1\" --version 2>/dev/null || true");
 	strv_push(&cmd, "sh");
 	strv_push(&cmd, CC_PREFIX "/bin/claude");
-	if (exec_capture(sbx, c->name, &cmd, "checking Claude Code", &have, err) < 0)
+	if (exec_capture(sbx, c->name, &cmd, "checking Claude Code", &have,
+			 err) < 0)
 		goto out;
 	if (have && strncmp(have, version, strlen(version)) == 0 &&
-	    (have[strlen(version)] == '\0' || isspace((unsigned char)have[strlen(version)]))) {
+	    (have[strlen(version)] == '\0' ||
+	     isspace((unsigned char)have[strlen(version)]))) {
 		fprintf(out, "  Claude Code %s already installed\n", version);
 		rc = 0;
 		goto out;
@@ -119,18 +129,24 @@ int sbx_install_claude_code(struct sbx_client *sbx, const struct sbx_config *c,
 	strv_clear(&cmd);
 	strv_push(&cmd, "uname");
 	strv_push(&cmd, "-m");
-	if (exec_capture(sbx, c->name, &cmd, "detecting the sandbox architecture", &arch, err) < 0)
+	if (exec_capture(sbx, c->name, &cmd,
+			 "detecting the sandbox architecture", &arch, err) < 0)
 		goto out;
-	const char *plat = !strcmp(arch, "x86_64") || !strcmp(arch, "amd64") ? "linux-x64"
-			 : !strcmp(arch, "aarch64") || !strcmp(arch, "arm64") ? "linux-arm64" : NULL;
+	const char *plat = !strcmp(arch, "x86_64") || !strcmp(arch, "amd64")
+				   ? "linux-x64"
+			   : !strcmp(arch, "aarch64") || !strcmp(arch, "arm64")
+				   ? "linux-arm64"
+				   : NULL;
 	if (!plat) {
-		sbx_err_set(err, 1, "unsupported sandbox architecture \"%s\"", arch);
+		sbx_err_set(err, 1, "unsupported sandbox architecture \"%s\"",
+			    arch);
 		goto out;
 	}
-	if (snprintf(stage, sizeof(stage), "%s/.claude-sbx-stage.XXXXXX", c->workspace) >=
-		    (int)sizeof(stage) || !mkdtemp(stage)) {
-		sbx_err_set(err, 1, "creating a staging directory in %s: %s", c->workspace,
-			    strerror(errno));
+	if (snprintf(stage, sizeof(stage), "%s/.claude-sbx-stage.XXXXXX",
+		     c->workspace) >= (int)sizeof(stage) ||
+	    !mkdtemp(stage)) {
+		sbx_err_set(err, 1, "creating a staging directory in %s: %s",
+			    c->workspace, strerror(errno));
 		goto out;
 	}
 	if (asprintf(&spec, CC_PKG "@%s", version) < 0 ||
@@ -140,8 +156,8 @@ int sbx_install_claude_code(struct sbx_client *sbx, const struct sbx_config *c,
 	}
 	fprintf(out, "  packing %s and %s on the host\n", spec, pspec);
 	fflush(out);
-	const char *pack[] = {"npm", "pack", "--silent", "--pack-destination", stage, spec,
-			      pspec, NULL};
+	const char *pack[] = { "npm", "pack", "--silent", "--pack-destination",
+			       stage, spec,   pspec,	  NULL };
 	if (host_run(pack, "npm pack", &res, err) < 0)
 		goto out_stage;
 	proc_result_free(&res);
@@ -164,7 +180,8 @@ int sbx_install_claude_code(struct sbx_client *sbx, const struct sbx_config *c,
 		}
 		closedir(d);
 	}
-	if (exec_capture(sbx, c->name, &cmd, "installing Claude Code in the sandbox", NULL,
+	if (exec_capture(sbx, c->name, &cmd,
+			 "installing Claude Code in the sandbox", NULL,
 			 err) < 0)
 		goto out_stage;
 	strv_clear(&cmd);
@@ -172,7 +189,8 @@ int sbx_install_claude_code(struct sbx_client *sbx, const struct sbx_config *c,
 	strv_push(&cmd, "--version");
 	free(have);
 	have = NULL;
-	if (exec_capture(sbx, c->name, &cmd, "checking the installed Claude Code", &have, err) < 0)
+	if (exec_capture(sbx, c->name, &cmd,
+			 "checking the installed Claude Code", &have, err) < 0)
 		goto out_stage;
 	fprintf(out, "  Claude Code installed: %s\n", have ? have : "?");
 	rc = 0;

@@ -8,7 +8,7 @@
 #include "config.h"
 
 #define KIT_NAME_MAX 64
-#define KIT_SUFFIX "-seed"
+#define KIT_SUFFIX   "-seed"
 
 static const char lock_command[] =
 	"mkdir -p /etc/claude-code && printf '%s\\n' '{\"allowManagedHooksOnly\": true}'"
@@ -99,7 +99,8 @@ static char *description(const struct sbx_kit_info *k)
 	} else {
 		fputs("nothing visible", f);
 	}
-	fputs(") as the claude-seedfs view showed it, and the egress allowlist", f);
+	fputs(") as the claude-seedfs view showed it, and the egress allowlist",
+	      f);
 	if (k->allowlists && k->allowlists->n) {
 		fputs(" (", f);
 		for (size_t i = 0; i < k->allowlists->n; i++) {
@@ -140,9 +141,10 @@ char *sbx_kit_spec_text(const struct sbx_kit_info *k)
 		free(display);
 		return NULL;
 	}
-	fprintf(f, "# Written by `claude-sbx kit export` (claude-seedfs %s).\n"
-		   "# files/home/.claude/ is a copy of the claude-seedfs view taken with\n"
-		   "# the same rules as `claude-sbx start`; export again to refresh it.\n",
+	fprintf(f,
+		"# Written by `claude-sbx kit export` (claude-seedfs %s).\n"
+		"# files/home/.claude/ is a copy of the claude-seedfs view taken with\n"
+		"# the same rules as `claude-sbx start`; export again to refresh it.\n",
 		SEEDFS_VERSION);
 	fprintf(f, "schemaVersion: \"%d\"\n", k->schema == 1 ? 1 : 2);
 	fputs("kind: mixin\n", f);
@@ -237,10 +239,12 @@ char *sbx_kit_readme_text(const struct sbx_kit_info *k)
 		return NULL;
 	}
 	fprintf(f, "# %s: a Docker Sandboxes kit\n\n", name);
-	fprintf(f, "Written by `claude-sbx kit export` (claude-seedfs %s), schema %d.\n\n",
+	fprintf(f,
+		"Written by `claude-sbx kit export` (claude-seedfs %s), schema %d.\n\n",
 		SEEDFS_VERSION, k->schema == 1 ? 1 : 2);
-	fprintf(f, "- `files/home/.claude/`: %zu file%s copied from the claude-seedfs view of\n"
-		   "  `~/.claude`, chosen by the same rules as `claude-sbx start`:\n  ",
+	fprintf(f,
+		"- `files/home/.claude/`: %zu file%s copied from the claude-seedfs view of\n"
+		"  `~/.claude`, chosen by the same rules as `claude-sbx start`:\n  ",
 		k->nfiles, k->nfiles == 1 ? "" : "s");
 	if (k->tops && k->tops->n)
 		for (size_t i = 0; i < k->tops->n; i++)
@@ -248,30 +252,41 @@ char *sbx_kit_readme_text(const struct sbx_kit_info *k)
 	else
 		fputs("(nothing was visible)", f);
 	fputs(".\n  Credentials, transcripts, history, plugins and the keys left next to\n"
-	      "  skills are never in the view, so never here.\n", f);
-	fprintf(f, "- `spec.yaml`: the egress allow list (%zu host pattern%s, the launcher's\n"
-		   "  allowlists)%s.\n\n",
-		k->allow ? k->allow->n : 0, k->allow && k->allow->n == 1 ? "" : "s",
-		k->lock_hooks ? " and an install step that writes\n"
-				"  `/etc/claude-code/managed-settings.json` with "
-				"`\"allowManagedHooksOnly\": true`" : "");
+	      "  skills are never in the view, so never here.\n",
+	      f);
+	fprintf(f,
+		"- `spec.yaml`: the egress allow list (%zu host pattern%s, the launcher's\n"
+		"  allowlists)%s.\n\n",
+		k->allow ? k->allow->n : 0,
+		k->allow && k->allow->n == 1 ? "" : "s",
+		k->lock_hooks
+			? " and an install step that writes\n"
+			  "  `/etc/claude-code/managed-settings.json` with "
+			  "`\"allowManagedHooksOnly\": true`"
+			: "");
 	fputs("Use it when sbx creates a sandbox (`--kit` is ignored for an existing one):\n\n"
-	      "```sh\n", f);
-	fputs("sbx policy init deny-all    # once: a kit adds allow rules; the baseline is yours\n", f);
+	      "```sh\n",
+	      f);
+	fputs("sbx policy init deny-all    # once: a kit adds allow rules; the baseline is yours\n",
+	      f);
 	fprintf(f, "sbx run --kit %s claude %s\n", kit, ws);
 	fputs("```\n\n", f);
 	if (k->tops && strv_contains(k->tops, "skills"))
-		fprintf(f, "The skills land in `~/.claude/skills`, where sbx 0.43 and later share\n"
-			   "their own skills store read-only by default. If they do not show up,\n"
-			   "create the sandbox without the store:\n\n"
-			   "```sh\nsbx create --skills off --kit %s claude %s\n```\n\n", kit, ws);
+		fprintf(f,
+			"The skills land in `~/.claude/skills`, where sbx 0.43 and later share\n"
+			"their own skills store read-only by default. If they do not show up,\n"
+			"create the sandbox without the store:\n\n"
+			"```sh\nsbx create --skills off --kit %s claude %s\n```\n\n",
+			kit, ws);
 	fputs("This is a copy taken at export time: later edits of `~/.claude` do not\n"
 	      "reach it. Export again (`claude-sbx kit export --force DIR`), or use\n"
-	      "`claude-sbx start` for a live, read-only view instead of a copy.\n", f);
+	      "`claude-sbx start` for a live, read-only view instead of a copy.\n",
+	      f);
 	if (k->settings_left_out)
 		fputs("\n`settings.json` is not in the kit: sbx rewrites `~/.claude/settings.json`\n"
 		      "when it creates a sandbox, after the kit's files. `claude-sbx start` hands\n"
-		      "the view's sanitized file to Claude Code with `claude --settings` instead.\n", f);
+		      "the view's sanitized file to Claude Code with `claude --settings` instead.\n",
+		      f);
 	free(kit);
 	free(ws);
 	free(name);

@@ -46,12 +46,13 @@ int sbx_sandbox_exists(struct sbx_client *c, const char *name, bool *exists,
 /* `sbx exec [-u root] NAME CMD...`; returns 0 and fills res whatever the
  * command's status, -1 when sbx could not be run at all. */
 int sbx_exec(struct sbx_client *c, const char *name, bool root,
-	     const struct strv *cmd, struct proc_result *res, struct sbx_err *err);
+	     const struct strv *cmd, struct proc_result *res,
+	     struct sbx_err *err);
 /* `sbx exec -i NAME CMD...` as the agent, with len bytes of input on the
  * command's stdin; same contract as sbx_exec. */
-int sbx_exec_input(struct sbx_client *c, const char *name, const struct strv *cmd,
-		   const char *input, size_t len, struct proc_result *res,
-		   struct sbx_err *err);
+int sbx_exec_input(struct sbx_client *c, const char *name,
+		   const struct strv *cmd, const char *input, size_t len,
+		   struct proc_result *res, struct sbx_err *err);
 
 /* ---- paths.c ---------------------------------------------------------- */
 const char *sbx_home(void);
@@ -118,20 +119,22 @@ int sbx_sandbox_create(struct sbx_client *sbx, const struct sbx_config *c,
 		       const char *mp, bool *created, struct sbx_err *err);
 /* How the view's skills are delivered for this config and sbx version. */
 enum sbx_skills_delivery sbx_skills_how(const struct sbx_client *sbx,
-				       const struct sbx_config *c);
+					const struct sbx_config *c);
 /* Splits the view's names: what is linked under ~/.claude (link) and what
  * the check reads (check: the plugin's skills/NAME, absolute, when the
  * skills go through the plugin). Either may be NULL. */
 int sbx_rels_for(const struct sbx_client *sbx, const struct sbx_config *c,
-		 const struct strv *rels, struct strv *link, struct strv *check);
+		 const struct strv *rels, struct strv *link,
+		 struct strv *check);
 /* The path given to claude --settings, or NULL (claude_code.settings:
  * merge, the settings group off, or the view not serving settings.json):
  * the view's own file, or for settings=raw the filtered copy. malloc'd. */
 char *sbx_settings_flag_path(const struct sbx_config *c, const char *mp);
 /* The claude arguments that carry the seed (plugin, settings, model,
  * flags), appended to out. */
-int sbx_seed_claude_args(const struct sbx_client *sbx, const struct sbx_config *c,
-			 const char *mp, struct strv *out);
+int sbx_seed_claude_args(const struct sbx_client *sbx,
+			 const struct sbx_config *c, const char *mp,
+			 struct strv *out);
 int sbx_sandbox_link(struct sbx_client *sbx, const struct sbx_config *c,
 		     const char *mp, const struct strv *rels, FILE *out,
 		     struct sbx_err *err);
@@ -154,13 +157,13 @@ int sbx_sandbox_settings(struct sbx_client *sbx, const struct sbx_config *c,
  * view's settings.json is checked (sanitized: no key a sanitized view
  * never serves, else an error) or, for settings=raw, copied without the
  * credential helpers to SBX_SETTINGS_FLAG_COPY; claude gets --settings. */
-int sbx_sandbox_settings_flag(struct sbx_client *sbx, const struct sbx_config *c,
-			      const char *mp, bool view_serves, FILE *out,
-			      struct sbx_err *err);
+int sbx_sandbox_settings_flag(struct sbx_client *sbx,
+			      const struct sbx_config *c, const char *mp,
+			      bool view_serves, FILE *out, struct sbx_err *err);
 /* Either of the two, as claude_code.settings says. */
-int sbx_sandbox_settings_step(struct sbx_client *sbx, const struct sbx_config *c,
-			      const char *mp, bool view_serves, FILE *out,
-			      struct sbx_err *err);
+int sbx_sandbox_settings_step(struct sbx_client *sbx,
+			      const struct sbx_config *c, const char *mp,
+			      bool view_serves, FILE *out, struct sbx_err *err);
 
 /* ---- install_cc.c ------------------------------------------------------ */
 /* agent: shell — Claude Code at a pinned version, packed on the host,

@@ -77,11 +77,13 @@ int sbx_sandboxes_parse_table(const char *text, struct sbx_sandboxes *out,
 		cn = sbx_table_col(&t, "NAME");
 	if (cn < 0) {
 		/* "No sandboxes found." and the like: a single line of prose */
-		bool none = t.nrows == 0 && t.ncols >= 1 && strncasecmp(t.cols[0], "NO ", 3) == 0;
+		bool none = t.nrows == 0 && t.ncols >= 1 &&
+			    strncasecmp(t.cols[0], "NO ", 3) == 0;
 		sbx_table_free(&t);
 		if (none)
 			return 0;
-		return sbx_err_set(err, 1, "unrecognised `sbx ls` output: " TABLE_EXPECT);
+		return sbx_err_set(
+			err, 1, "unrecognised `sbx ls` output: " TABLE_EXPECT);
 	}
 	int ca = sbx_table_col(&t, "AGENT"), cs = sbx_table_col(&t, "STATUS");
 	int cw = sbx_table_col(&t, "WORKSPACE");
@@ -91,13 +93,18 @@ int sbx_sandboxes_parse_table(const char *text, struct sbx_sandboxes *out,
 		if (!*name || has_blank(name) || t.cut[r]) {
 			sbx_table_free(&t);
 			sbx_sandboxes_free(out);
-			return sbx_err_set(err, 1, "unrecognised `sbx ls` output: row %zu has no sandbox name or does not line up with the header (" TABLE_EXPECT ")",
-					   r + 1);
+			return sbx_err_set(
+				err, 1,
+				"unrecognised `sbx ls` output: row %zu has no sandbox name or does not line up with the header (" TABLE_EXPECT
+				")",
+				r + 1);
 		}
 		struct sbx_sandbox *s = add(out);
-		const char *a = sbx_table_cell(&t, r, ca), *st = sbx_table_cell(&t, r, cs);
+		const char *a = sbx_table_cell(&t, r, ca),
+			   *st = sbx_table_cell(&t, r, cs);
 		const char *w = sbx_table_cell(&t, r, cw);
-		if (!s || !(s->name = strdup(name)) || opt_dup(&s->agent, a, strlen(a)) < 0 ||
+		if (!s || !(s->name = strdup(name)) ||
+		    opt_dup(&s->agent, a, strlen(a)) < 0 ||
 		    opt_dup(&s->status, st, strlen(st)) < 0 ||
 		    opt_dup(&s->workspace, w, strlen(w)) < 0) {
 			sbx_table_free(&t);
@@ -109,7 +116,8 @@ int sbx_sandboxes_parse_table(const char *text, struct sbx_sandboxes *out,
 	return 0;
 }
 
-#define JSON_EXPECT "expected an array of sandbox objects with a \"name\", or an object with a \"sandboxes\" array"
+#define JSON_EXPECT                                                            \
+	"expected an array of sandbox objects with a \"name\", or an object with a \"sandboxes\" array"
 
 /* A string member as a copy (NULL when absent, empty, not a string or
  * holding a NUL). */
@@ -117,7 +125,8 @@ static int str_member(json_object *o, const char *key, char **dst)
 {
 	json_object *v = NULL;
 	*dst = NULL;
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return 0;
 	const char *s = json_object_get_string(v);
 	size_t n = (size_t)json_object_get_string_len(v);
@@ -126,15 +135,21 @@ static int str_member(json_object *o, const char *key, char **dst)
 	return opt_dup(dst, s, n);
 }
 
-static int json_fail(json_object *j, struct sbx_sandboxes *out, struct sbx_err *err,
-		     const char *why, size_t i)
+static int json_fail(json_object *j, struct sbx_sandboxes *out,
+		     struct sbx_err *err, const char *why, size_t i)
 {
 	json_object_put(j);
 	sbx_sandboxes_free(out);
 	if (i)
-		return sbx_err_set(err, 1, "unrecognised `sbx ls --json` output: sandbox %zu %s (" JSON_EXPECT ")",
-				   i, why);
-	return sbx_err_set(err, 1, "unrecognised `sbx ls --json` output: %s (" JSON_EXPECT ")", why);
+		return sbx_err_set(
+			err, 1,
+			"unrecognised `sbx ls --json` output: sandbox %zu %s (" JSON_EXPECT
+			")",
+			i, why);
+	return sbx_err_set(
+		err, 1,
+		"unrecognised `sbx ls --json` output: %s (" JSON_EXPECT ")",
+		why);
 }
 
 int sbx_sandboxes_parse_json(const char *text, struct sbx_sandboxes *out,
@@ -146,19 +161,27 @@ int sbx_sandboxes_parse_json(const char *text, struct sbx_sandboxes *out,
 	memset(out, 0, sizeof(*out));
 	json_object *j = sbx_json_parse_output(text, &why);
 	if (!j)
-		return sbx_err_set(err, 1, "unrecognised `sbx ls --json` output: %s (" JSON_EXPECT ")", why);
+		return sbx_err_set(
+			err, 1,
+			"unrecognised `sbx ls --json` output: %s (" JSON_EXPECT
+			")",
+			why);
 	if (json_object_is_type(j, json_type_array))
 		arr = j;
 	else if (!json_object_is_type(j, json_type_object) ||
 		 !json_object_object_get_ex(j, "sandboxes", &arr) ||
 		 (arr && !json_object_is_type(arr, json_type_array)))
-		return json_fail(j, out, err, json_object_is_type(j, json_type_object)
-				 ? "no \"sandboxes\" array" : "neither an array nor an object", 0);
+		return json_fail(j, out, err,
+				 json_object_is_type(j, json_type_object)
+					 ? "no \"sandboxes\" array"
+					 : "neither an array nor an object",
+				 0);
 	size_t n = arr ? json_object_array_length(arr) : 0; /* null: none */
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(arr, i);
 		if (!json_object_is_type(e, json_type_object))
-			return json_fail(j, out, err, "is not an object", i + 1);
+			return json_fail(j, out, err, "is not an object",
+					 i + 1);
 		struct sbx_sandbox *s = add(out);
 		if (!s || str_member(e, "name", &s->name) < 0 ||
 		    str_member(e, "agent", &s->agent) < 0 ||
@@ -169,7 +192,8 @@ int sbx_sandboxes_parse_json(const char *text, struct sbx_sandboxes *out,
 			return sbx_err_set(err, 1, "out of memory");
 		}
 		if (!s->name)
-			return json_fail(j, out, err, "has no \"name\" string", i + 1);
+			return json_fail(j, out, err, "has no \"name\" string",
+					 i + 1);
 	}
 	json_object_put(j);
 	return 0;

@@ -9,7 +9,7 @@
 int sbx_net_wanted(const struct sbx_config *c, struct strv *wanted,
 		   struct sbx_err *err)
 {
-	struct strv set = {0};
+	struct strv set = { 0 };
 	for (size_t i = 0; i < c->allowlists.n; i++) {
 		char *path = NULL;
 		if (sbx_allowlist_resolve(c->allowlists.v[i], &path, err) < 0 ||
@@ -34,7 +34,8 @@ int sbx_net_baseline(struct sbx_client *sbx, const char *mode, FILE *out,
 		     struct sbx_err *err)
 {
 	struct proc_result res;
-	const char *verb = sbx_has_policy_init(&sbx->ver) ? "init" : "set-default";
+	const char *verb = sbx_has_policy_init(&sbx->ver) ? "init"
+							  : "set-default";
 	int rc = sbx_callv(sbx, &res, err, "policy", verb, mode, NULL);
 	if (rc < 0) {
 		char *msg = sbx_message(&res);
@@ -43,7 +44,8 @@ int sbx_net_baseline(struct sbx_client *sbx, const char *mode, FILE *out,
 		proc_result_free(&res);
 		if (!already)
 			return -1;
-		fprintf(out, "  baseline already set (left as it is; `sbx policy ls` shows it)\n");
+		fprintf(out,
+			"  baseline already set (left as it is; `sbx policy ls` shows it)\n");
 		return 0;
 	}
 	proc_result_free(&res);
@@ -54,7 +56,8 @@ int sbx_net_baseline(struct sbx_client *sbx, const char *mode, FILE *out,
 bool sbx_unknown_flag(const struct proc_result *res)
 {
 	char *msg = sbx_message(res);
-	bool u = msg && (strstr(msg, "unknown flag") || strstr(msg, "unknown shorthand"));
+	bool u = msg && (strstr(msg, "unknown flag") ||
+			 strstr(msg, "unknown shorthand"));
 	free(msg);
 	return u;
 }
@@ -65,7 +68,8 @@ int sbx_net_list(struct sbx_client *sbx, struct sbx_rules *rules,
 	struct proc_result res;
 
 	if (sbx_has_policy_json(&sbx->ver)) {
-		if (sbx_callv(sbx, &res, err, "policy", "ls", "--json", NULL) == 0) {
+		if (sbx_callv(sbx, &res, err, "policy", "ls", "--json", NULL) ==
+		    0) {
 			int rc = sbx_rules_parse_json(res.out, rules, err);
 			proc_result_free(&res);
 			return rc;
@@ -99,7 +103,9 @@ static void put_id(FILE *out, const char *id)
 {
 	fputc(' ', out);
 	for (size_t i = 0; id[i] && i < 64; i++)
-		fputc((unsigned char)id[i] < 0x20 || id[i] == 0x7f ? '?' : id[i], out);
+		fputc((unsigned char)id[i] < 0x20 || id[i] == 0x7f ? '?'
+								   : id[i],
+		      out);
 	if (strlen(id) > 64)
 		fputs("...", out);
 }
@@ -107,11 +113,13 @@ static void put_id(FILE *out, const char *id)
 void sbx_net_report_left(FILE *out, const struct sbx_policy_plan *plan)
 {
 	if (plan->presets)
-		fprintf(out, "  %zu sbx preset rules left as they are (created_via default)\n",
+		fprintf(out,
+			"  %zu sbx preset rules left as they are (created_via default)\n",
 			plan->presets);
 	if (!plan->unclassified.n)
 		return;
-	fprintf(out, "  left alone: %zu rules the launcher cannot classify (not proven user-added local network allow rules):",
+	fprintf(out,
+		"  left alone: %zu rules the launcher cannot classify (not proven user-added local network allow rules):",
 		plan->unclassified.n);
 	for (size_t i = 0; i < plan->unclassified.n && i < 8; i++)
 		put_id(out, plan->unclassified.v[i]);
@@ -139,7 +147,8 @@ static void applied_note(struct sbx_err *err, const struct strv *done)
 		 "\n  applied before the failure:");
 	for (size_t i = 0; i < done->n; i++) {
 		len = strlen(err->msg);
-		snprintf(err->msg + len, sizeof(err->msg) - len, " %s", done->v[i]);
+		snprintf(err->msg + len, sizeof(err->msg) - len, " %s",
+			 done->v[i]);
 	}
 }
 
@@ -148,7 +157,7 @@ int sbx_net_apply(struct sbx_client *sbx, const struct strv *wanted, FILE *out,
 {
 	struct sbx_rules rules;
 	struct sbx_policy_plan plan;
-	struct strv done = {0};
+	struct strv done = { 0 };
 	struct proc_result res;
 	int rc = -1;
 
@@ -186,13 +195,16 @@ int sbx_net_apply(struct sbx_client *sbx, const struct strv *wanted, FILE *out,
 	}
 	sbx_rules_free(&rules);
 	if (again.add.n || again.remove_ids.n) {
-		sbx_err_set(err, 1, "egress rules still differ from the allowlists after applying: %zu missing, %zu stale",
-			    again.add.n, again.remove_ids.n);
+		sbx_err_set(
+			err, 1,
+			"egress rules still differ from the allowlists after applying: %zu missing, %zu stale",
+			again.add.n, again.remove_ids.n);
 		applied_note(err, &done);
 		sbx_policy_plan_free(&again);
 		goto out;
 	}
-	fprintf(out, "  %zu host patterns allowed (%zu added, %zu removed, %zu unchanged)\n",
+	fprintf(out,
+		"  %zu host patterns allowed (%zu added, %zu removed, %zu unchanged)\n",
 		wanted->n, plan.add.n, plan.removed_hosts.n, plan.kept.n);
 	print_list(out, "added", &plan.add);
 	print_list(out, "removed", &plan.removed_hosts);
@@ -213,12 +225,15 @@ int sbx_net_steps(struct sbx_client *sbx, const struct sbx_config *c,
 		  const struct strv *wanted, int first_step, int nsteps,
 		  FILE *out, struct sbx_err *err)
 {
-	fprintf(out, "[%d/%d] network baseline: %s (sbx %d.%d.%d, `policy %s`)\n",
-		first_step, nsteps, c->net_default, sbx->ver.major, sbx->ver.minor,
-		sbx->ver.patch, sbx_has_policy_init(&sbx->ver) ? "init" : "set-default");
+	fprintf(out,
+		"[%d/%d] network baseline: %s (sbx %d.%d.%d, `policy %s`)\n",
+		first_step, nsteps, c->net_default, sbx->ver.major,
+		sbx->ver.minor, sbx->ver.patch,
+		sbx_has_policy_init(&sbx->ver) ? "init" : "set-default");
 	fflush(out);
 	if (sbx_net_baseline(sbx, c->net_default, out, err) < 0) {
-		sbx_err_prefix(err, "step %d/%d (network baseline)", first_step, nsteps);
+		sbx_err_prefix(err, "step %d/%d (network baseline)", first_step,
+			       nsteps);
 		return -1;
 	}
 	fprintf(out, "[%d/%d] egress allowlist:", first_step + 1, nsteps);
@@ -229,7 +244,8 @@ int sbx_net_steps(struct sbx_client *sbx, const struct sbx_config *c,
 	fputc('\n', out);
 	fflush(out);
 	if (sbx_net_apply(sbx, wanted, out, err) < 0) {
-		sbx_err_prefix(err, "step %d/%d (egress allowlist)", first_step + 1, nsteps);
+		sbx_err_prefix(err, "step %d/%d (egress allowlist)",
+			       first_step + 1, nsteps);
 		return -1;
 	}
 	return 0;

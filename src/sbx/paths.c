@@ -54,7 +54,7 @@ int sbx_allowlist_resolve(const char *entry, char **path, struct sbx_err *err)
 			return sbx_err_set(err, 1, "out of memory");
 		return 0;
 	}
-	char *dirs[3] = {NULL, NULL, NULL};
+	char *dirs[3] = { NULL, NULL, NULL };
 	char *ch = config_home();
 	const char *env = getenv("CLAUDE_SBX_ALLOWLIST_DIR");
 	if (ch && asprintf(&dirs[0], "%s/claude-sbx/allowlist", ch) < 0)
@@ -64,20 +64,22 @@ int sbx_allowlist_resolve(const char *entry, char **path, struct sbx_err *err)
 	char tried[2048] = "";
 	for (int i = 0; i < 2; i++) {
 		char *cand = NULL;
-		if (!dirs[i] || asprintf(&cand, "%s/%s.txt", dirs[i], entry) < 0)
+		if (!dirs[i] ||
+		    asprintf(&cand, "%s/%s.txt", dirs[i], entry) < 0)
 			continue;
 		if (is_file(cand) && !*path) {
 			*path = cand;
 			continue;
 		}
-		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s",
-			 *tried ? ", " : "", cand);
+		snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried),
+			 "%s%s", *tried ? ", " : "", cand);
 		free(cand);
 	}
 	free(dirs[0]);
 	free(dirs[1]);
 	if (!*path)
-		return sbx_err_set(err, 2, "allowlist \"%s\" not found (looked for %s)",
+		return sbx_err_set(err, 2,
+				   "allowlist \"%s\" not found (looked for %s)",
 				   entry, tried);
 	return 0;
 }
@@ -90,11 +92,14 @@ char *sbx_view_mountpoint(const struct sbx_config *c, enum sbx_placement p,
 		const char *rt = getenv("XDG_RUNTIME_DIR");
 		char fallback[64];
 		if (!rt || rt[0] != '/') {
-			snprintf(fallback, sizeof(fallback), "/run/user/%u", (unsigned)getuid());
+			snprintf(fallback, sizeof(fallback), "/run/user/%u",
+				 (unsigned)getuid());
 			struct stat st;
 			if (stat(fallback, &st) < 0 || !S_ISDIR(st.st_mode)) {
-				sbx_err_set(err, 2, "seed.placement: separate needs $XDG_RUNTIME_DIR (unset, and %s does not exist)",
-					    fallback);
+				sbx_err_set(
+					err, 2,
+					"seed.placement: separate needs $XDG_RUNTIME_DIR (unset, and %s does not exist)",
+					fallback);
 				return NULL;
 			}
 			rt = fallback;

@@ -91,9 +91,10 @@ static bool one_of(const char *s, const char *const *set)
 	return false;
 }
 
-static const char *const via_user[] = {"added", "approval", "provisioned", NULL};
-static const char *const origins_known[] = {"local", "kit", "org", "scoped",
-					     "default", NULL};
+static const char *const via_user[] = { "added", "approval", "provisioned",
+					NULL };
+static const char *const origins_known[] = { "local",  "kit",	  "org",
+					     "scoped", "default", NULL };
 
 /* ---- tables ------------------------------------------------------------- */
 
@@ -107,14 +108,18 @@ static int first_col(const struct sbx_table *t, const char *const *names)
 	return -1;
 }
 
-static const char *const col_id[] = {"RULE_ID", "RULE ID", "NAME", "ID", NULL};
-static const char *const col_origin[] = {"ORIGIN", "SOURCE", NULL};
-static const char *const col_prov[] = {"CREATED_VIA", "CREATED VIA", "PROVENANCE", NULL};
-static const char *const col_scope[] = {"SCOPE", "APPLIES TO", "APPLIES_TO", NULL};
+static const char *const col_id[] = { "RULE_ID", "RULE ID", "NAME", "ID",
+				      NULL };
+static const char *const col_origin[] = { "ORIGIN", "SOURCE", NULL };
+static const char *const col_prov[] = { "CREATED_VIA", "CREATED VIA",
+					"PROVENANCE", NULL };
+static const char *const col_scope[] = { "SCOPE", "APPLIES TO", "APPLIES_TO",
+					 NULL };
 
 /* A PROVENANCE cell (0.32–0.34, reported) may hold how the rule was made
  * or where it comes from: sort the value into the right field. */
-static int table_provenance(struct sbx_rule *rule, const char *cell, bool have_origin)
+static int table_provenance(struct sbx_rule *rule, const char *cell,
+			    bool have_origin)
 {
 	char *v = NULL;
 	if (set_lower(&v, cell) < 0)
@@ -137,8 +142,8 @@ static int table_scope(struct sbx_rule *rule, const char *cell)
 {
 	if (!*cell)
 		return 0;
-	if (strcasecmp(cell, "all sandboxes") == 0 || strcasecmp(cell, "all") == 0 ||
-	    strcasecmp(cell, "global") == 0)
+	if (strcasecmp(cell, "all sandboxes") == 0 ||
+	    strcasecmp(cell, "all") == 0 || strcasecmp(cell, "global") == 0)
 		rule->scope = strdup("global");
 	else
 		rule->scope = strdup(cell);
@@ -168,13 +173,15 @@ int sbx_rules_parse_table(const char *text, const char *cmd,
 		char head[256] = "";
 		size_t hl = 0;
 		for (size_t c = 0; c < t.ncols && hl < sizeof(head); c++) {
-			int k = snprintf(head + hl, sizeof(head) - hl, "%s%s", c ? " " : "", t.cols[c]);
+			int k = snprintf(head + hl, sizeof(head) - hl, "%s%s",
+					 c ? " " : "", t.cols[c]);
 			if (k < 0)
 				break;
 			hl += (size_t)k;
 		}
 		sbx_table_free(&t);
-		return sbx_err_set(err, 1,
+		return sbx_err_set(
+			err, 1,
 			"unrecognised `%s` output: expected a table with one row per rule and DECISION and RESOURCES columns (header: %s)",
 			cmd, head);
 	}
@@ -186,16 +193,21 @@ int sbx_rules_parse_table(const char *text, const char *cmd,
 		const char *res = sbx_table_cell(&t, r, c_res);
 		if ((*id && !(rule->id = strdup(id))) ||
 		    set_lower(&rule->type, sbx_table_cell(&t, r, c_type)) < 0 ||
-		    set_lower(&rule->origin, sbx_table_cell(&t, r, c_origin)) < 0 ||
-		    set_lower(&rule->decision, sbx_table_cell(&t, r, c_dec)) < 0 ||
-		    set_lower(&rule->status, sbx_table_cell(&t, r, c_status)) < 0 ||
-		    table_provenance(rule, sbx_table_cell(&t, r, c_prov), c_origin >= 0) < 0 ||
+		    set_lower(&rule->origin, sbx_table_cell(&t, r, c_origin)) <
+			    0 ||
+		    set_lower(&rule->decision, sbx_table_cell(&t, r, c_dec)) <
+			    0 ||
+		    set_lower(&rule->status, sbx_table_cell(&t, r, c_status)) <
+			    0 ||
+		    table_provenance(rule, sbx_table_cell(&t, r, c_prov),
+				     c_origin >= 0) < 0 ||
 		    table_scope(rule, sbx_table_cell(&t, r, c_scope)) < 0 ||
 		    split_resources(&rule->resources, res, strlen(res)) < 0)
 			goto oom;
 		rule->malformed = t.cut[r];
 		rule->legacy_local_name = named && rule->id && rule->origin &&
-					  strncmp(rule->id, "local:", 6) == 0 && rule->id[6] &&
+					  strncmp(rule->id, "local:", 6) == 0 &&
+					  rule->id[6] &&
 					  strcmp(rule->origin, "local") == 0;
 	}
 	sbx_table_free(&t);
@@ -281,14 +293,16 @@ static int json_rule(struct sbx_rule *r, json_object *o)
 		return -1;
 	json_object *prov = member(o, "provenance");
 	if (prov && json_object_is_type(prov, json_type_object))
-		return json_field(r, prov, "created_via", &r->created_via, true);
+		return json_field(r, prov, "created_via", &r->created_via,
+				  true);
 	if (prov && !json_object_is_type(prov, json_type_null))
 		r->malformed = true;
 	return 0;
 }
 
 #define JSON_CMD "sbx policy ls --json"
-#define JSON_EXPECT "expected a JSON object with a \"rules\" array of rule objects"
+#define JSON_EXPECT                                                            \
+	"expected a JSON object with a \"rules\" array of rule objects"
 
 int sbx_rules_parse_json(const char *text, struct sbx_rules *out,
 			 struct sbx_err *err)
@@ -298,17 +312,23 @@ int sbx_rules_parse_json(const char *text, struct sbx_rules *out,
 	memset(out, 0, sizeof(*out));
 	json_object *j = sbx_json_parse_output(text, &why);
 	if (!j)
-		return sbx_err_set(err, 1, "unrecognised `" JSON_CMD "` output: %s (" JSON_EXPECT ")", why);
+		return sbx_err_set(err, 1,
+				   "unrecognised `" JSON_CMD
+				   "` output: %s (" JSON_EXPECT ")",
+				   why);
 	json_object *rules = NULL;
 	bool is_obj = json_object_is_type(j, json_type_object);
 	bool has = is_obj && json_object_object_get_ex(j, "rules", &rules);
 	/* "rules": null (rules == NULL) is how a Go client prints an empty list */
 	if (!has || (rules && !json_object_is_type(rules, json_type_array))) {
 		const char *got = !is_obj ? "not an object"
-			: !has		  ? "no \"rules\" member"
+				  : !has  ? "no \"rules\" member"
 					  : "\"rules\" is not an array";
 		json_object_put(j);
-		return sbx_err_set(err, 1, "unrecognised `" JSON_CMD "` output: %s (" JSON_EXPECT ")", got);
+		return sbx_err_set(err, 1,
+				   "unrecognised `" JSON_CMD
+				   "` output: %s (" JSON_EXPECT ")",
+				   got);
 	}
 	size_t n = rules ? json_object_array_length(rules) : 0;
 	for (size_t i = 0; i < n; i++) {
@@ -316,8 +336,12 @@ int sbx_rules_parse_json(const char *text, struct sbx_rules *out,
 		if (!json_object_is_type(e, json_type_object)) {
 			json_object_put(j);
 			sbx_rules_free(out);
-			return sbx_err_set(err, 1, "unrecognised `" JSON_CMD "` output: rule %zu is not an object (" JSON_EXPECT ")",
-					   i + 1);
+			return sbx_err_set(
+				err, 1,
+				"unrecognised `" JSON_CMD
+				"` output: rule %zu is not an object (" JSON_EXPECT
+				")",
+				i + 1);
 		}
 		struct sbx_rule *r = rules_add(out);
 		if (!r || json_rule(r, e) < 0) {
@@ -349,16 +373,20 @@ enum sbx_rule_class sbx_rule_classify(const struct sbx_rule *r)
 		return one_of(r->origin, origins_known) ? SBX_RULE_FOREIGN
 							: SBX_RULE_UNCLASSIFIED;
 	if (r->scope && strcasecmp(r->scope, "global") != 0)
-		return strncasecmp(r->scope, "sandbox", 7) == 0 ? SBX_RULE_FOREIGN
-								: SBX_RULE_UNCLASSIFIED;
+		return strncasecmp(r->scope, "sandbox", 7) == 0
+			       ? SBX_RULE_FOREIGN
+			       : SBX_RULE_UNCLASSIFIED;
 	if (r->status && strcmp(r->status, "active") != 0)
-		return strcmp(r->status, "inactive") == 0 ? SBX_RULE_FOREIGN
-							  : SBX_RULE_UNCLASSIFIED;
+		return strcmp(r->status, "inactive") == 0
+			       ? SBX_RULE_FOREIGN
+			       : SBX_RULE_UNCLASSIFIED;
 	/* what proves it is: every fact present */
 	/* an id that reads as a flag is not passed to `policy rm --id` */
-	if (!r->type || !r->origin || !r->id || r->id[0] == '-' || !r->resources.n)
+	if (!r->type || !r->origin || !r->id || r->id[0] == '-' ||
+	    !r->resources.n)
 		return SBX_RULE_UNCLASSIFIED;
-	if (r->created_via ? !one_of(r->created_via, via_user) : !r->legacy_local_name)
+	if (r->created_via ? !one_of(r->created_via, via_user)
+			   : !r->legacy_local_name)
 		return SBX_RULE_UNCLASSIFIED;
 	return SBX_RULE_MANAGED;
 }

@@ -12,7 +12,8 @@ static void strv_remove(struct strv *s, const char *x)
 	for (size_t i = 0; i < s->n; i++) {
 		if (strcmp(s->v[i], x) == 0) {
 			free(s->v[i]);
-			memmove(&s->v[i], &s->v[i + 1], (s->n - i) * sizeof(*s->v));
+			memmove(&s->v[i], &s->v[i + 1],
+				(s->n - i) * sizeof(*s->v));
 			s->n--;
 			return;
 		}
@@ -30,8 +31,8 @@ static int foreign_ids(const struct sbx_rules *cur, struct strv *ids)
 	return 0;
 }
 
-static int note_unclassified(struct sbx_policy_plan *plan, const struct sbx_rule *r,
-			     size_t i)
+static int note_unclassified(struct sbx_policy_plan *plan,
+			     const struct sbx_rule *r, size_t i)
 {
 	if (r->id)
 		return strv_add_unique(&plan->unclassified, r->id);
@@ -41,7 +42,7 @@ static int note_unclassified(struct sbx_policy_plan *plan, const struct sbx_rule
 int sbx_policy_plan(const struct sbx_rules *cur, const struct strv *wanted,
 		    struct sbx_policy_plan *plan)
 {
-	struct strv shared = {0};
+	struct strv shared = { 0 };
 	bool *kept_rule = calloc(cur->n + 1, sizeof(*kept_rule));
 
 	memset(plan, 0, sizeof(*plan));
@@ -50,12 +51,15 @@ int sbx_policy_plan(const struct sbx_rules *cur, const struct strv *wanted,
 	for (size_t i = 0; i < cur->n; i++) {
 		const struct sbx_rule *r = &cur->v[i];
 		enum sbx_rule_class c = sbx_rule_classify(r);
-		if ((r->created_via && strcmp(r->created_via, "default") == 0) ||
-		    (!r->created_via && r->origin && strcmp(r->origin, "default") == 0))
+		if ((r->created_via &&
+		     strcmp(r->created_via, "default") == 0) ||
+		    (!r->created_via && r->origin &&
+		     strcmp(r->origin, "default") == 0))
 			plan->presets++;
 		if (c == SBX_RULE_FOREIGN)
 			continue;
-		if (c == SBX_RULE_UNCLASSIFIED || strv_contains(&shared, r->id)) {
+		if (c == SBX_RULE_UNCLASSIFIED ||
+		    strv_contains(&shared, r->id)) {
 			if (note_unclassified(plan, r, i) < 0)
 				goto oom;
 			continue;

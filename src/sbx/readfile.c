@@ -24,7 +24,8 @@ int sbx_read_file(const char *path, size_t max, const char *what,
 	case UREAD_TYPE:
 		return sbx_err_set(err, 2, "%s: not a regular file", path);
 	case UREAD_SIZE:
-		return sbx_err_set(err, 2, "%s: larger than %zu bytes", path, max);
+		return sbx_err_set(err, 2, "%s: larger than %zu bytes", path,
+				   max);
 	case UREAD_READ:
 		break;
 	}

@@ -15,7 +15,7 @@ int sbx_sandbox_create(struct sbx_client *sbx, const struct sbx_config *c,
 		       const char *mp, bool *created, struct sbx_err *err)
 {
 	struct proc_result res;
-	struct strv args = {0};
+	struct strv args = { 0 };
 	bool exists;
 
 	*created = false;
@@ -61,7 +61,8 @@ static int exec_ok(struct sbx_client *sbx, const char *name, bool root,
 		fputs(res.out, out);
 	if (res.status != 0) {
 		char *msg = sbx_message(&res);
-		sbx_err_set(err, 1, "%s: `sbx exec%s %s …` failed (exit %d): %s", what,
+		sbx_err_set(err, 1,
+			    "%s: `sbx exec%s %s …` failed (exit %d): %s", what,
 			    root ? " -u root" : "", name, res.status,
 			    msg && *msg ? msg : "(no message)");
 		free(msg);
@@ -73,9 +74,9 @@ static int exec_ok(struct sbx_client *sbx, const char *name, bool root,
 }
 
 enum sbx_skills_delivery sbx_skills_how(const struct sbx_client *sbx,
-				       const struct sbx_config *c)
+					const struct sbx_config *c)
 {
-	struct strv ignored = {0};
+	struct strv ignored = { 0 };
 	enum sbx_skills_delivery how;
 	const char *note;
 	sbx_skills_plan(&sbx->ver, c->skills_store, &ignored, &how, &note);
@@ -90,7 +91,8 @@ int sbx_rels_for(const struct sbx_client *sbx, const struct sbx_config *c,
 	for (size_t i = 0; i < rels->n; i++) {
 		bool skill = strncmp(rels->v[i], "skills/", 7) == 0;
 		if (plugin && skill) {
-			if (check && strv_pushf(check, "%s/%s", SBX_SEED_PLUGIN, rels->v[i]) < 0)
+			if (check && strv_pushf(check, "%s/%s", SBX_SEED_PLUGIN,
+						rels->v[i]) < 0)
 				return -1;
 			continue;
 		}
@@ -105,7 +107,7 @@ int sbx_sandbox_link(struct sbx_client *sbx, const struct sbx_config *c,
 		     const char *mp, const struct strv *rels, FILE *out,
 		     struct sbx_err *err)
 {
-	struct strv cmd = {0}, link = {0};
+	struct strv cmd = { 0 }, link = { 0 };
 	char *skills = NULL;
 	bool plugin = sbx_skills_how(sbx, c) == SBX_SKILLS_PLUGIN;
 	bool any_skill = false;
@@ -114,28 +116,36 @@ int sbx_sandbox_link(struct sbx_client *sbx, const struct sbx_config *c,
 	/* where sbx's store is on ~/.claude/skills, the view's skills go in
 	 * a plugin directory instead (claude --plugin-dir): the same exec */
 	int rc = sbx_rels_for(sbx, c, rels, &link, NULL);
-	if (rc == 0 && plugin && any_skill && asprintf(&skills, "%s/skills", mp) < 0)
+	if (rc == 0 && plugin && any_skill &&
+	    asprintf(&skills, "%s/skills", mp) < 0)
 		rc = -1;
 	if (rc == 0)
-		rc = plugin ? sbx_inside_link_plugin_argv(&cmd, SBX_SEED_PLUGIN, skills, mp,
-							  SBX_AGENT_CLAUDE, &link)
-			    : sbx_inside_link_argv(&cmd, mp, SBX_AGENT_CLAUDE, &link);
+		rc = plugin ? sbx_inside_link_plugin_argv(&cmd, SBX_SEED_PLUGIN,
+							  skills, mp,
+							  SBX_AGENT_CLAUDE,
+							  &link)
+			    : sbx_inside_link_argv(&cmd, mp, SBX_AGENT_CLAUDE,
+						   &link);
 	free(skills);
 	strv_free(&link);
 	if (rc < 0) {
 		strv_free(&cmd);
 		return sbx_err_set(err, 1, "out of memory");
 	}
-	rc = exec_ok(sbx, c->name, false, &cmd, plugin ?
-		     "making the seed plugin " SBX_SEED_PLUGIN " and linking the view into " SBX_AGENT_CLAUDE :
-		     "linking the view into " SBX_AGENT_CLAUDE, out, err);
+	rc = exec_ok(sbx, c->name, false, &cmd,
+		     plugin ? "making the seed plugin " SBX_SEED_PLUGIN
+			      " and linking the view into " SBX_AGENT_CLAUDE
+			    : "linking the view into " SBX_AGENT_CLAUDE,
+		     out, err);
 	strv_free(&cmd);
 	if (rc < 0 && !plugin && sbx_version_cmp(&sbx->ver, 0, 37) >= 0) {
 		/* links into ~/.claude/skills refused: sbx's store is there */
 		size_t len = strlen(err->msg);
-		snprintf(err->msg + len, sizeof(err->msg) - len,
-			 "\n  (skills_store is off: if %s was created with sbx's skills store, "
-			 "run `claude-sbx stop` then `claude-sbx start`)", c->name);
+		snprintf(
+			err->msg + len, sizeof(err->msg) - len,
+			"\n  (skills_store is off: if %s was created with sbx's skills store, "
+			"run `claude-sbx stop` then `claude-sbx start`)",
+			c->name);
 	}
 	return rc;
 }
@@ -160,8 +170,9 @@ char *sbx_settings_flag_path(const struct sbx_config *c, const char *mp)
 	return p;
 }
 
-int sbx_seed_claude_args(const struct sbx_client *sbx, const struct sbx_config *c,
-			 const char *mp, struct strv *out)
+int sbx_seed_claude_args(const struct sbx_client *sbx,
+			 const struct sbx_config *c, const char *mp,
+			 struct strv *out)
 {
 	bool plugin = sbx_skills_how(sbx, c) == SBX_SKILLS_PLUGIN;
 	char *settings = sbx_settings_flag_path(c, mp);
@@ -171,10 +182,11 @@ int sbx_seed_claude_args(const struct sbx_client *sbx, const struct sbx_config *
 	return rc;
 }
 
-static int write_file(struct sbx_client *sbx, const char *name, const char *path,
-		      const char *content, struct sbx_err *err)
+static int write_file(struct sbx_client *sbx, const char *name,
+		      const char *path, const char *content,
+		      struct sbx_err *err)
 {
-	struct strv cmd = {0};
+	struct strv cmd = { 0 };
 	if (sbx_inside_write_argv(&cmd, path, content) < 0) {
 		strv_free(&cmd);
 		return sbx_err_set(err, 1, "out of memory");
@@ -201,8 +213,10 @@ int sbx_sandbox_files(struct sbx_client *sbx, const struct sbx_config *c,
 		if (!settings)
 			return sbx_err_set(err, 1, "out of memory");
 	}
-	char *profile = sbx_profile_text(mp, c->cc_model, strcmp(c->agent, "shell") == 0,
-					 plugin ? SBX_SEED_PLUGIN : NULL, settings);
+	char *profile = sbx_profile_text(mp, c->cc_model,
+					 strcmp(c->agent, "shell") == 0,
+					 plugin ? SBX_SEED_PLUGIN : NULL,
+					 settings);
 	free(settings);
 	if (!profile)
 		return sbx_err_set(err, 1, "out of memory");
@@ -220,12 +234,12 @@ int sbx_sandbox_check(struct sbx_client *sbx, const struct sbx_config *c,
 		      const char *mp, const struct strv *rels,
 		      const struct strv *hidden, struct sbx_err *err)
 {
-	struct strv cmd = {0}, check = {0};
+	struct strv cmd = { 0 }, check = { 0 };
 	struct proc_result res;
 
 	if (sbx_rels_for(sbx, c, rels, NULL, &check) < 0 ||
-	    sbx_inside_check_argv(&cmd, mp, SBX_AGENT_CLAUDE, c->seed_source, &check,
-				  hidden) < 0) {
+	    sbx_inside_check_argv(&cmd, mp, SBX_AGENT_CLAUDE, c->seed_source,
+				  &check, hidden) < 0) {
 		strv_free(&cmd);
 		strv_free(&check);
 		return sbx_err_set(err, 1, "out of memory");
@@ -242,14 +256,20 @@ int sbx_sandbox_check(struct sbx_client *sbx, const struct sbx_config *c,
 	if (res.status == SBX_CHECK_VIEW_MISSING && res.out &&
 	    strncmp(res.out, "VIEW_MISSING", 12) == 0) {
 		if (c->placement == SBX_PLACE_WORKSPACE)
-			sbx_err_set(err, 1, "the seed view %s is not visible inside the sandbox "
-				    "(this sbx does not share a FUSE mount nested in the workspace); "
-				    "fix: set `seed.placement: separate` (or pass --placement separate) "
-				    "and run `claude-sbx stop` then `claude-sbx start`", mp);
+			sbx_err_set(
+				err, 1,
+				"the seed view %s is not visible inside the sandbox "
+				"(this sbx does not share a FUSE mount nested in the workspace); "
+				"fix: set `seed.placement: separate` (or pass --placement separate) "
+				"and run `claude-sbx stop` then `claude-sbx start`",
+				mp);
 		else
-			sbx_err_set(err, 1, "the seed view %s, shared as %s:ro, is not visible inside the sandbox "
-				    "(sbx mounts paths only when it creates a sandbox: if %s existed before, "
-				    "run `claude-sbx stop` then `claude-sbx start`)", mp, mp, c->name);
+			sbx_err_set(
+				err, 1,
+				"the seed view %s, shared as %s:ro, is not visible inside the sandbox "
+				"(sbx mounts paths only when it creates a sandbox: if %s existed before, "
+				"run `claude-sbx stop` then `claude-sbx start`)",
+				mp, mp, c->name);
 		proc_result_free(&res);
 		return -1;
 	}
@@ -258,9 +278,11 @@ int sbx_sandbox_check(struct sbx_client *sbx, const struct sbx_config *c,
 	size_t outn = res.out ? strlen(res.out) : 0;
 	while (outn && (res.out[outn - 1] == '\n' || res.out[outn - 1] == ' '))
 		outn--;
-	sbx_err_set(err, 1, "check from inside the sandbox failed (exit %d):\n%.*s%s%s", res.status,
-		    (int)(outn > 4000 ? 4000 : outn), res.out ? res.out : "",
-		    outn && res.errlen ? "\n" : "", res.errlen && msg ? msg : "");
+	sbx_err_set(err, 1,
+		    "check from inside the sandbox failed (exit %d):\n%.*s%s%s",
+		    res.status, (int)(outn > 4000 ? 4000 : outn),
+		    res.out ? res.out : "", outn && res.errlen ? "\n" : "",
+		    res.errlen && msg ? msg : "");
 	free(msg);
 	proc_result_free(&res);
 	return -1;

@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SBX_INSTALL_HINT "sbx (Docker Sandboxes) is not on PATH: install it from Docker (docs.docker.com/ai/sandboxes)"
+#define SBX_INSTALL_HINT                                                       \
+	"sbx (Docker Sandboxes) is not on PATH: install it from Docker (docs.docker.com/ai/sandboxes)"
 
 char *sbx_message(const struct proc_result *res)
 {
-	const char *m = res->err && res->errlen ? res->err : res->out ? res->out : "";
+	const char *m = res->err && res->errlen ? res->err
+			: res->out		? res->out
+						: "";
 	while (isspace((unsigned char)*m))
 		m++;
 	size_t n = strlen(m);
@@ -27,7 +30,7 @@ char *sbx_message(const struct proc_result *res)
 int sbx_call(struct sbx_client *c, const struct strv *args,
 	     struct proc_result *res, struct sbx_err *err)
 {
-	struct strv argv = {0};
+	struct strv argv = { 0 };
 	(void)c;
 	if (strv_push(&argv, "sbx") < 0 || strv_extend(&argv, args) < 0) {
 		strv_free(&argv);
@@ -41,15 +44,17 @@ int sbx_call(struct sbx_client *c, const struct strv *args,
 		if (res->spawn_errno == ENOENT)
 			sbx_err_set(err, 1, SBX_INSTALL_HINT);
 		else
-			sbx_err_set(err, 1, "cannot run `%s`: %s", shown ? shown : "sbx",
+			sbx_err_set(err, 1, "cannot run `%s`: %s",
+				    shown ? shown : "sbx",
 				    strerror(res->spawn_errno));
 		free(shown);
 		return -1;
 	}
 	if (res->status != 0) {
 		char *msg = sbx_message(res);
-		sbx_err_set(err, 1, "`%s` failed (exit %d): %s", shown ? shown : "sbx",
-			    res->status, msg && *msg ? msg : "(no message)");
+		sbx_err_set(err, 1, "`%s` failed (exit %d): %s",
+			    shown ? shown : "sbx", res->status,
+			    msg && *msg ? msg : "(no message)");
 		free(msg);
 		free(shown);
 		return -1;
@@ -61,7 +66,7 @@ int sbx_call(struct sbx_client *c, const struct strv *args,
 int sbx_callv(struct sbx_client *c, struct proc_result *res,
 	      struct sbx_err *err, ...)
 {
-	struct strv args = {0};
+	struct strv args = { 0 };
 	va_list ap;
 	const char *a;
 	int rc = 0;
@@ -94,8 +99,10 @@ int sbx_client_init(struct sbx_client *c, struct sbx_err *err)
 	}
 	if (sbx_version_parse(res.out, &c->ver) < 0) {
 		char *msg = sbx_message(&res);
-		sbx_err_set(err, 1, "detecting the sbx version: no version number in `sbx version` output: %s",
-			    msg ? msg : "");
+		sbx_err_set(
+			err, 1,
+			"detecting the sbx version: no version number in `sbx version` output: %s",
+			msg ? msg : "");
 		free(msg);
 		proc_result_free(&res);
 		return -1;
@@ -132,7 +139,7 @@ static int exec_common(const char *name, bool root, const struct strv *cmd,
 		       const char *input, size_t inlen, struct proc_result *res,
 		       struct sbx_err *err)
 {
-	struct strv argv = {0};
+	struct strv argv = { 0 };
 	int rc = strv_push(&argv, "sbx");
 	rc |= strv_push(&argv, "exec");
 	if (input)
@@ -148,7 +155,8 @@ static int exec_common(const char *name, bool root, const struct strv *cmd,
 		memset(res, 0, sizeof(*res));
 		return sbx_err_set(err, 1, "out of memory");
 	}
-	rc = input ? proc_run_input((const char *const *)argv.v, input, inlen, res)
+	rc = input ? proc_run_input((const char *const *)argv.v, input, inlen,
+				    res)
 		   : proc_run((const char *const *)argv.v, true, res);
 	strv_free(&argv);
 	if (rc < 0 && res->spawn_errno == ENOENT)
@@ -160,15 +168,16 @@ static int exec_common(const char *name, bool root, const struct strv *cmd,
 }
 
 int sbx_exec(struct sbx_client *c, const char *name, bool root,
-	     const struct strv *cmd, struct proc_result *res, struct sbx_err *err)
+	     const struct strv *cmd, struct proc_result *res,
+	     struct sbx_err *err)
 {
 	(void)c;
 	return exec_common(name, root, cmd, NULL, 0, res, err);
 }
 
-int sbx_exec_input(struct sbx_client *c, const char *name, const struct strv *cmd,
-		   const char *input, size_t len, struct proc_result *res,
-		   struct sbx_err *err)
+int sbx_exec_input(struct sbx_client *c, const char *name,
+		   const struct strv *cmd, const char *input, size_t len,
+		   struct proc_result *res, struct sbx_err *err)
 {
 	(void)c;
 	return exec_common(name, false, cmd, input ? input : "", len, res, err);

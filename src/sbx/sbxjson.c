@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define JSON_DEPTH 64
+#define JSON_DEPTH     64
 #define JSON_MAX_BYTES (16u << 20)
 
 json_object *sbx_json_parse_output(const char *text, const char **why)
@@ -21,11 +21,12 @@ json_object *sbx_json_parse_output(const char *text, const char **why)
 	if (!(tok = json_tokener_new_ex(JSON_DEPTH)))
 		return NULL;
 	/* strict, but what follows the value is checked below */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+					    JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	enum json_tokener_error e = json_tokener_get_error(tok);
 	if (!o) {
-		*why = e == json_tokener_continue ? "unexpected end of input"
+		*why = e == json_tokener_continue  ? "unexpected end of input"
 		       : e == json_tokener_success ? "a JSON null"
 						   : json_tokener_error_desc(e);
 		json_tokener_free(tok);
@@ -47,8 +48,9 @@ json_object *sbx_json_parse_output(const char *text, const char **why)
 			continue;
 		/* a banner is prose; a second JSON document is not tolerated */
 		if (!line_break || text[i] == '{' || text[i] == '[') {
-			*why = line_break ? "a second JSON value after the first"
-					  : "text after the JSON value on the same line";
+			*why = line_break
+				       ? "a second JSON value after the first"
+				       : "text after the JSON value on the same line";
 			json_object_put(o);
 			o = NULL;
 		}

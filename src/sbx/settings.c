@@ -12,22 +12,38 @@
 /* Keys that produce or steer credentials. sbx's proxy owns
  * authentication inside the sandbox: never taken from the view. */
 static const char *const credential_keys[] = {
-	"apiKeyHelper", "awsAuthRefresh", "awsCredentialExport", "gcpAuthRefresh",
-	"otelHeadersHelper", "forceLoginMethod", "forceLoginOrgUUID", NULL,
+	"apiKeyHelper",	       "awsAuthRefresh",
+	"awsCredentialExport", "gcpAuthRefresh",
+	"otelHeadersHelper",   "forceLoginMethod",
+	"forceLoginOrgUUID",   NULL,
 };
 
 /* Keys that run commands, load code or name host paths (issue 5). A
  * sanitized view never serves them; if one arrives anyway (a view that
  * does not sanitize), the launcher does not merge it: a second wall. */
 static const char *const unsafe_keys[] = {
-	"hooks", "statusLine", "subagentStatusLine", "fileSuggestion",
-	"processWrapper", "enabledPlugins", "extraKnownMarketplaces",
-	"pluginConfigs", "enableAllProjectMcpServers", "enabledMcpjsonServers",
-	"sandbox", "autoMemoryDirectory", "plansDirectory", "worktree",
-	"sshConfigs", "remote", NULL,
+	"hooks",
+	"statusLine",
+	"subagentStatusLine",
+	"fileSuggestion",
+	"processWrapper",
+	"enabledPlugins",
+	"extraKnownMarketplaces",
+	"pluginConfigs",
+	"enableAllProjectMcpServers",
+	"enabledMcpjsonServers",
+	"sandbox",
+	"autoMemoryDirectory",
+	"plansDirectory",
+	"worktree",
+	"sshConfigs",
+	"remote",
+	NULL,
 };
 static const char *const unsafe_permissions[] = {
-	"allow", "additionalDirectories", NULL,
+	"allow",
+	"additionalDirectories",
+	NULL,
 };
 
 static bool in_list(const char *const *list, const char *s)
@@ -72,7 +88,8 @@ enum sbx_settings_mode sbx_settings_mode_of(const struct strv *with)
 		const char *e = with->v[i];
 		if (strcmp(e, "settings=raw") == 0)
 			m = SBX_SETTINGS_RAW;
-		else if (strcmp(e, "settings") == 0 || strcmp(e, "settings=sanitized") == 0)
+		else if (strcmp(e, "settings") == 0 ||
+			 strcmp(e, "settings=sanitized") == 0)
 			m = SBX_SETTINGS_SANITIZED;
 	}
 	return m;
@@ -100,7 +117,7 @@ static json_object *parse_object(const char *text, size_t len, const char **why)
 	enum json_tokener_error e = json_tokener_get_error(tok);
 	if (!o) {
 		*why = e == json_tokener_continue ? "unexpected end of input"
-						   : json_tokener_error_desc(e);
+						  : json_tokener_error_desc(e);
 		goto out;
 	}
 	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
@@ -161,7 +178,8 @@ static json_object *copy(json_object *o)
  * anything else replaced. */
 static int merge_into(json_object *cur, json_object *srv)
 {
-	json_object_object_foreach(srv, key, s) {
+	json_object_object_foreach(srv, key, s)
+	{
 		json_object *c = member(cur, key);
 		if (is_obj(c) && is_obj(s)) {
 			if (merge_into(c, s) < 0)
@@ -169,7 +187,8 @@ static int merge_into(json_object *cur, json_object *srv)
 		} else if (is_arr(c) && is_arr(s)) {
 			size_t n = json_object_array_length(s);
 			for (size_t i = 0; i < n; i++) {
-				json_object *it = json_object_array_get_idx(s, i);
+				json_object *it =
+					json_object_array_get_idx(s, i);
 				if (arr_has(c, it))
 					continue;
 				json_object *d = copy(it);
@@ -193,10 +212,11 @@ static int merge_into(json_object *cur, json_object *srv)
 static int filter_served(json_object *srv, enum sbx_settings_mode mode,
 			 struct strv *refused)
 {
-	struct strv drop = {0};
+	struct strv drop = { 0 };
 	int rc = 0;
 
-	json_object_object_foreach(srv, key, v) {
+	json_object_object_foreach(srv, key, v)
+	{
 		(void)v;
 		if (in_list(credential_keys, key) ||
 		    (mode != SBX_SETTINGS_RAW && in_list(unsafe_keys, key)))
@@ -224,12 +244,14 @@ static int filter_served(json_object *srv, enum sbx_settings_mode mode,
  * Claude Code or by hand, stays). Lists the keys put back. */
 static int revert(json_object *cur, json_object *rec, struct strv *reverted)
 {
-	json_object *before = member(rec, "before"), *result = member(rec, "result");
+	json_object *before = member(rec, "before"),
+		    *result = member(rec, "result");
 	int rc = 0;
 
 	if (!is_obj(result))
 		return 0;
-	json_object_object_foreach(result, key, r) {
+	json_object_object_foreach(result, key, r)
+	{
 		json_object *c = member(cur, key), *b = member(before, key);
 		if (!c || !json_object_equal(c, r))
 			continue;
@@ -249,8 +271,8 @@ static int revert(json_object *cur, json_object *rec, struct strv *reverted)
 
 /* One top-level served key onto what the sandbox has (b, may be NULL).
  * Inside env, entries the sandbox already has are sbx's and stay. */
-static json_object *merged_value(const char *key, json_object *b, json_object *s,
-				 struct strv *kept)
+static json_object *merged_value(const char *key, json_object *b,
+				 json_object *s, struct strv *kept)
 {
 	json_object *m;
 
@@ -259,14 +281,16 @@ static json_object *merged_value(const char *key, json_object *b, json_object *s
 	if (!(m = copy(b)))
 		return NULL;
 	if (strcmp(key, "env") == 0 && is_obj(s)) {
-		json_object_object_foreach(s, ek, ev) {
+		json_object_object_foreach(s, ek, ev)
+		{
 			json_object *d;
 			if (member(m, ek)) {
 				if (strv_pushf(kept, "env.%s", ek) < 0)
 					goto fail;
 				continue;
 			}
-			if (!(d = copy(ev)) || json_object_object_add(m, ek, d) < 0) {
+			if (!(d = copy(ev)) ||
+			    json_object_object_add(m, ek, d) < 0) {
 				json_object_put(d);
 				goto fail;
 			}
@@ -310,7 +334,8 @@ static int add_copy(json_object *obj, const char *key, json_object *v)
 static int apply(json_object *cur, json_object *srv, json_object *before,
 		 json_object *result, struct sbx_settings_merge *out)
 {
-	json_object_object_foreach(srv, key, s) {
+	json_object_object_foreach(srv, key, s)
+	{
 		json_object *b = member(cur, key), *m;
 		if (b && add_copy(before, key, b) < 0)
 			return -1;
@@ -331,7 +356,7 @@ static char *to_text(json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(
 		o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-		   JSON_C_TO_STRING_NOSLASHESCAPE);
+			   JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *out = NULL;
 	if (!s || asprintf(&out, "%s\n", s) < 0)
 		return NULL;
@@ -340,12 +365,12 @@ static char *to_text(json_object *o)
 
 int sbx_settings_merge(const char *current, size_t curlen, const char *served,
 		       size_t servedlen, const char *record, size_t reclen,
-		       enum sbx_settings_mode mode, struct sbx_settings_merge *out,
-		       struct sbx_err *err)
+		       enum sbx_settings_mode mode,
+		       struct sbx_settings_merge *out, struct sbx_err *err)
 {
 	json_object *cur = NULL, *srv = NULL, *prev = NULL, *rec = NULL;
 	json_object *before = NULL, *result = NULL;
-	struct strv reverted = {0};
+	struct strv reverted = { 0 };
 	const char *why;
 	int rc = -1;
 
@@ -354,16 +379,22 @@ int sbx_settings_merge(const char *current, size_t curlen, const char *served,
 		size_t n = curlen;
 		while (n && strchr(" \t\r\n", current[n - 1]))
 			n--;
-		cur = n ? parse_object(current, curlen, &why) : json_object_new_object();
+		cur = n ? parse_object(current, curlen, &why)
+			: json_object_new_object();
 		if (!cur)
-			return sbx_err_set(err, 1, "the sandbox's settings.json is not usable (%s); left as it is",
-					   why);
+			return sbx_err_set(
+				err, 1,
+				"the sandbox's settings.json is not usable (%s); left as it is",
+				why);
 	} else if (!(cur = json_object_new_object())) {
 		return sbx_err_set(err, 1, "out of memory");
 	}
 	if (served) {
 		if (!(srv = parse_object(served, servedlen, &why))) {
-			sbx_err_set(err, 1, "settings.json in the view is not usable (%s)", why);
+			sbx_err_set(
+				err, 1,
+				"settings.json in the view is not usable (%s)",
+				why);
 			goto out;
 		}
 	} else if (!(srv = json_object_new_object())) {
@@ -371,7 +402,8 @@ int sbx_settings_merge(const char *current, size_t curlen, const char *served,
 	}
 	if (record)
 		prev = parse_object(record, reclen, &why); /* unusable: none */
-	if (!(rec = json_object_new_object()) || !(before = json_object_new_object()))
+	if (!(rec = json_object_new_object()) ||
+	    !(before = json_object_new_object()))
 		goto oom;
 	json_object_object_add(rec, "before", before);
 	if (!(result = json_object_new_object()))
@@ -383,7 +415,8 @@ int sbx_settings_merge(const char *current, size_t curlen, const char *served,
 	    apply(cur, srv, before, result, out) < 0)
 		goto oom;
 	for (size_t i = 0; i < reverted.n; i++)
-		if (!member(srv, reverted.v[i]) && strv_push(&out->reverted, reverted.v[i]) < 0)
+		if (!member(srv, reverted.v[i]) &&
+		    strv_push(&out->reverted, reverted.v[i]) < 0)
 			goto oom;
 	if (!(out->settings = to_text(cur)) || !(out->record = to_text(rec)))
 		goto oom;

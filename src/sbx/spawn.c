@@ -19,8 +19,8 @@ bool proc_on_path(const char *name)
 		const char *colon = strchr(path, ':');
 		size_t n = colon ? (size_t)(colon - path) : strlen(path);
 		char full[4096];
-		if (snprintf(full, sizeof(full), "%.*s/%s", (int)n, n ? path : ".", name) <
-		    (int)sizeof(full)) {
+		if (snprintf(full, sizeof(full), "%.*s/%s", (int)n,
+			     n ? path : ".", name) < (int)sizeof(full)) {
 			struct stat st;
 			if (stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
 			    access(full, X_OK) == 0)
@@ -57,7 +57,8 @@ char *proc_argv_display(const char *const argv[], size_t max_args)
 		if (i >= max_args) {
 			a = "…";
 		} else if (strchr(a, '\n') || strlen(a) > 120) {
-			snprintf(shown, sizeof(shown), "<%zu-byte argument>", strlen(a));
+			snprintf(shown, sizeof(shown), "<%zu-byte argument>",
+				 strlen(a));
 			a = shown;
 		}
 		size_t need = n + strlen(a) * 4 + 4;

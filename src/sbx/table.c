@@ -40,7 +40,8 @@ static size_t header_cols(const char *line, size_t len, size_t *starts,
 			break;
 		starts[n] = i;
 		while (i < len && !(line[i] == '\t' ||
-				    (line[i] == ' ' && (i + 1 >= len || is_blank(line[i + 1])))))
+				    (line[i] == ' ' &&
+				     (i + 1 >= len || is_blank(line[i + 1])))))
 			i++;
 		ends[n++] = i;
 	}
@@ -88,7 +89,8 @@ int sbx_table_parse(const char *text, struct sbx_table *t)
 				goto oom;
 			t->ncols = n;
 			for (size_t c = 0; c < n; c++) {
-				t->cols[c] = strndup(line + starts[c], ends[c] - starts[c]);
+				t->cols[c] = strndup(line + starts[c],
+						     ends[c] - starts[c]);
 				if (!t->cols[c])
 					goto oom;
 				for (char *q = t->cols[c]; *q; q++)

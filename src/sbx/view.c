@@ -18,8 +18,16 @@
 
 /* Never reachable through the view, whatever the rules say. */
 static const char *const always_hidden[] = {
-	".credentials.json", ".claude.json", "settings.local.json", "projects",
-	"plugins", "ide", "backups", "history.jsonl", ".env", NULL,
+	".credentials.json",
+	".claude.json",
+	"settings.local.json",
+	"projects",
+	"plugins",
+	"ide",
+	"backups",
+	"history.jsonl",
+	".env",
+	NULL,
 };
 
 static int mkdir_p(const char *path, mode_t mode, bool *created)
@@ -78,7 +86,7 @@ static int allow_other_wanted(bool *want, struct sbx_err *err)
 
 #define NO_ALLOW_OTHER_MSG                                                     \
 	"the view at %s is mounted without allow_other, so the sandbox's "     \
-	"file server (another user) cannot read it; run `claude-sbx stop` "   \
+	"file server (another user) cannot read it; run `claude-sbx stop` "    \
 	"and start again"
 
 /* 1 if the mount at mp has allow_other, 0 if not, -1 if unknown. */
@@ -109,8 +117,8 @@ int sbx_view_precheck(const char *mp, bool *allow_other, struct sbx_err *err)
 		return sbx_err_set(err, 1, NO_ALLOW_OTHER_MSG, mp);
 	if (!*allow_other || geteuid() == 0)
 		return 0; /* root needs no permission from fuse.conf */
-	if (sbx_read_file(SBX_FUSE_CONF, 1 << 20, "fuse.conf", true, &text, &len,
-			  err) < 0)
+	if (sbx_read_file(SBX_FUSE_CONF, 1 << 20, "fuse.conf", true, &text,
+			  &len, err) < 0)
 		return -1;
 	bool exists = text != NULL;
 	bool ok = exists && sbx_fuseconf_allows_other(text, len, &line);
@@ -148,18 +156,21 @@ int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 		struct sbx_err *err)
 {
 	struct seedfs_view *v = NULL;
-	struct seedfs_error serr = {0};
+	struct seedfs_error serr = { 0 };
 	bool created = false;
 	struct stat st;
 
 	*mounted_now = false;
 	if (!proc_on_path("fusermount3"))
-		return sbx_err_set(err, 1, "fusermount3 is not on PATH: install fuse3 (Debian: apt-get install fuse3)");
+		return sbx_err_set(
+			err, 1,
+			"fusermount3 is not on PATH: install fuse3 (Debian: apt-get install fuse3)");
 	if (stat(c->seed_source, &st) < 0 || !S_ISDIR(st.st_mode))
 		return sbx_err_set(err, 1, "seed.source %s: %s", c->seed_source,
 				   errno ? strerror(errno) : "not a directory");
 	if (seedfs_view_get(mp, &v) == 0) {
-		bool reuse = v->running && v->source && same_path(v->source, c->seed_source);
+		bool reuse = v->running && v->source &&
+			     same_path(v->source, c->seed_source);
 		bool other = v->running && !reuse;
 		char *src = v->source ? strdup(v->source) : NULL;
 		seedfs_view_free(v);
@@ -177,14 +188,18 @@ int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 			return 0;
 		}
 		if (other) {
-			sbx_err_set(err, 1, "a view of %s is already mounted at %s; run `claude-sbx stop` first",
-				    src ? src : "another source", mp);
+			sbx_err_set(
+				err, 1,
+				"a view of %s is already mounted at %s; run `claude-sbx stop` first",
+				src ? src : "another source", mp);
 			free(src);
 			return -1;
 		}
 		free(src);
 		if (seedfs_umount(mp, &serr) < 0) /* a stale one */
-			return sbx_err_set(err, 1, "clearing the stale view at %s: %s", mp, serr.msg);
+			return sbx_err_set(err, 1,
+					   "clearing the stale view at %s: %s",
+					   mp, serr.msg);
 	}
 	bool allow_other = false;
 	if (allow_other_wanted(&allow_other, err) < 0)
@@ -192,7 +207,8 @@ int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 	/* allow_other: the file server must walk down to the view too */
 	int r = mkdir_p(mp, allow_other ? 0755 : 0700, &created);
 	if (r < 0)
-		return sbx_err_set(err, 1, "creating the mountpoint %s: %s", mp, strerror(-r));
+		return sbx_err_set(err, 1, "creating the mountpoint %s: %s", mp,
+				   strerror(-r));
 
 	struct seedfs_config cfg;
 	sbx_seedfs_config(c, mp, &cfg);
@@ -204,7 +220,8 @@ int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 	if (seedfs_mount(&cfg, &serr) < 0) {
 		if (created)
 			rmdir(mp);
-		return sbx_err_set(err, serr.status == 2 ? 2 : 1, "%s", serr.msg);
+		return sbx_err_set(err, serr.status == 2 ? 2 : 1, "%s",
+				   serr.msg);
 	}
 	*mounted_now = true;
 	return 0;
@@ -213,19 +230,22 @@ int sbx_view_up(const struct sbx_config *c, const char *mp, bool *mounted_now,
 int sbx_view_down(const char *mp, bool *was_mounted, struct sbx_err *err)
 {
 	struct seedfs_view *v = NULL;
-	struct seedfs_error serr = {0};
+	struct seedfs_error serr = { 0 };
 
 	*was_mounted = false;
 	if (seedfs_view_get(mp, &v) == 0) {
 		seedfs_view_free(v);
 		if (seedfs_umount(mp, &serr) < 0)
-			return sbx_err_set(err, 1, "unmounting the view at %s: %s", mp, serr.msg);
+			return sbx_err_set(err, 1,
+					   "unmounting the view at %s: %s", mp,
+					   serr.msg);
 		*was_mounted = true;
 	}
 	if (rmdir(mp) == 0) {
 		/* separate placement: also the per-sandbox directory above */
 		size_t n = strlen(mp);
-		if (n > 5 && strcmp(mp + n - 5, "/seed") == 0 && strstr(mp, "/claude-sbx/")) {
+		if (n > 5 && strcmp(mp + n - 5, "/seed") == 0 &&
+		    strstr(mp, "/claude-sbx/")) {
 			char *parent = strndup(mp, n - 5);
 			if (parent && rmdir(parent) == 0) {
 				char *slash = strrchr(parent, '/');
@@ -259,9 +279,11 @@ static int list_dir(const char *path, struct strv *names, bool dirs_flag,
 			closedir(d);
 			return -ENOMEM;
 		}
-		if (dirs_flag && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)) {
+		if (dirs_flag &&
+		    (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)) {
 			struct stat st;
-			if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode))
+			if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 &&
+			    S_ISDIR(st.st_mode))
 				strv_push(isdir, de->d_name);
 		}
 	}
@@ -274,25 +296,28 @@ static int list_dir(const char *path, struct strv *names, bool dirs_flag,
 int sbx_view_entries(const char *mp, struct strv *rels, struct strv *tops,
 		     struct sbx_err *err)
 {
-	struct strv dirs = {0};
+	struct strv dirs = { 0 };
 	int r = list_dir(mp, tops, true, &dirs);
 	if (r < 0) {
 		strv_free(&dirs);
-		return sbx_err_set(err, 1, "listing the view %s: %s", mp, strerror(-r));
+		return sbx_err_set(err, 1, "listing the view %s: %s", mp,
+				   strerror(-r));
 	}
 	for (size_t i = 0; i < tops->n; i++) {
 		const char *t = tops->v[i];
 		if (sbx_link_skip(t))
 			continue;
 		if (strcmp(t, "skills") == 0 && strv_contains(&dirs, t)) {
-			struct strv skills = {0};
+			struct strv skills = { 0 };
 			char *sk = NULL;
 			if (asprintf(&sk, "%s/skills", mp) < 0 ||
 			    list_dir(sk, &skills, false, NULL) < 0) {
 				free(sk);
 				strv_free(&skills);
 				strv_free(&dirs);
-				return sbx_err_set(err, 1, "listing %s/skills: %s", mp, strerror(errno));
+				return sbx_err_set(err, 1,
+						   "listing %s/skills: %s", mp,
+						   strerror(errno));
 			}
 			free(sk);
 			for (size_t k = 0; k < skills.n; k++)
@@ -309,7 +334,7 @@ int sbx_view_entries(const char *mp, struct strv *rels, struct strv *tops,
 int sbx_view_hidden(const char *source, const struct strv *tops,
 		    struct strv *hidden)
 {
-	struct strv all = {0};
+	struct strv all = { 0 };
 	if (list_dir(source, &all, false, NULL) == 0)
 		for (size_t i = 0; i < all.n; i++)
 			if (!strv_contains(tops, all.v[i]))

@@ -36,11 +36,12 @@ static int next(struct ybuild *b, yaml_event_t *ev)
 {
 	if (!yaml_parser_parse(&b->parser, ev)) {
 		const yaml_mark_t *m = &b->parser.problem_mark;
-		return sbx_err_set(b->err, 2, "%s:%zu:%zu: YAML syntax error: %s%s%s",
-				   b->name, m->line + 1, m->column + 1,
-				   b->parser.problem ? b->parser.problem : "unknown",
-				   b->parser.context ? " " : "",
-				   b->parser.context ? b->parser.context : "");
+		return sbx_err_set(
+			b->err, 2, "%s:%zu:%zu: YAML syntax error: %s%s%s",
+			b->name, m->line + 1, m->column + 1,
+			b->parser.problem ? b->parser.problem : "unknown",
+			b->parser.context ? " " : "",
+			b->parser.context ? b->parser.context : "");
 	}
 	return 0;
 }
@@ -76,7 +77,8 @@ static int build(struct ybuild *b, yaml_event_t *ev, size_t depth,
 	const char *refused = ysub_refused_plural(ysub_node(ev, NULL));
 	if (refused) {
 		char what[64];
-		snprintf(what, sizeof(what), "YAML %s are not accepted", refused);
+		snprintf(what, sizeof(what), "YAML %s are not accepted",
+			 refused);
 		at(b, m, what);
 		yaml_event_delete(ev);
 		return -1;
@@ -99,7 +101,8 @@ static int build(struct ybuild *b, yaml_event_t *ev, size_t depth,
 				 ev->data.scalar.length);
 		if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 		    (ev->data.scalar.length == 0 || strcmp(n->str, "~") == 0 ||
-		     strcmp(n->str, "null") == 0 || strcmp(n->str, "Null") == 0 ||
+		     strcmp(n->str, "null") == 0 ||
+		     strcmp(n->str, "Null") == 0 ||
 		     strcmp(n->str, "NULL") == 0))
 			n->plain_null = true;
 		if (n->str && strlen(n->str) != ev->data.scalar.length) {
@@ -119,7 +122,8 @@ static int build(struct ybuild *b, yaml_event_t *ev, size_t depth,
 		yaml_event_t kev;
 		if (next(b, &kev) < 0)
 			goto fail;
-		if (kev.type == (map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT)) {
+		if (kev.type ==
+		    (map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT)) {
 			yaml_event_delete(&kev);
 			break;
 		}
@@ -142,7 +146,7 @@ fail:
 int ytree_parse(const char *name, const char *text, size_t len,
 		size_t max_depth, struct ynode **out, struct sbx_err *err)
 {
-	struct ybuild b = {.name = name, .max_depth = max_depth, .err = err};
+	struct ybuild b = { .name = name, .max_depth = max_depth, .err = err };
 	yaml_event_t ev;
 	struct ynode *root = NULL;
 	int rc = -1;
@@ -150,7 +154,8 @@ int ytree_parse(const char *name, const char *text, size_t len,
 	*out = NULL;
 	if (!yaml_parser_initialize(&b.parser))
 		return sbx_err_set(err, 1, "out of memory");
-	yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
+	yaml_parser_set_input_string(&b.parser, (const unsigned char *)text,
+				     len);
 	/* stream start */
 	if (next(&b, &ev) < 0)
 		goto out;

@@ -17,10 +17,10 @@ enum ynode_kind { Y_SCALAR, Y_SEQ, Y_MAP };
 
 struct ynode {
 	enum ynode_kind kind;
-	size_t line, col;	/* 1-based */
-	char *str;		/* Y_SCALAR */
-	bool plain_null;	/* an empty plain scalar, "~" or "null" */
-	struct ynode **kids;	/* Y_SEQ items; Y_MAP key, value, key, value… */
+	size_t line, col;    /* 1-based */
+	char *str;	     /* Y_SCALAR */
+	bool plain_null;     /* an empty plain scalar, "~" or "null" */
+	struct ynode **kids; /* Y_SEQ items; Y_MAP key, value, key, value… */
 	size_t nkids;
 };
 

@@ -47,7 +47,8 @@ void keytab_unknown(const struct keytab *t, const char *key, const char *in,
 	list[0] = '\0';
 	for (size_t i = 0; known && i < t->n && used < sizeof(list); i++)
 		used += (size_t)snprintf(list + used, sizeof(list) - used,
-					 "%s%s", i ? ", " : "", keytab_name(t, i));
+					 "%s%s", i ? ", " : "",
+					 keytab_name(t, i));
 	snprintf(buf, size, "unknown key \"%.80s\"%s%s%s%s%s", key,
 		 in ? " in " : "", in ? in : "", known ? " (known keys: " : "",
 		 list, known ? ")" : "");

@@ -17,7 +17,8 @@ bool name_is_valid(const char *name, size_t len)
 		return false;
 	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
 		return false;
-	return memchr(name, '/', len) == NULL && memchr(name, '\0', len) == NULL;
+	return memchr(name, '/', len) == NULL &&
+	       memchr(name, '\0', len) == NULL;
 }
 
 int name_check_relpath(const char *path)

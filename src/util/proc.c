@@ -87,7 +87,7 @@ static int input_fd(const char *input, size_t len)
 static int run(const char *const argv[], bool capture, bool merge,
 	       const char *input, size_t inlen, struct proc_result *res)
 {
-	int po[2] = {-1, -1}, pe[2] = {-1, -1}, in = -1;
+	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, in = -1;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	pid_t pid;
@@ -113,16 +113,19 @@ static int run(const char *const argv[], bool capture, bool merge,
 	sigdelset(&all, SIGSTOP);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+					      POSIX_SPAWN_SETSIGDEF);
 	if (in >= 0)
 		posix_spawn_file_actions_adddup2(&fa, in, 0);
 	else if (capture)
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+						 0);
 	if (capture) {
 		posix_spawn_file_actions_adddup2(&fa, po[1], 1);
 		posix_spawn_file_actions_adddup2(&fa, merge ? po[1] : pe[1], 2);
 	}
-	int r = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv, environ);
+	int r = posix_spawnp(&pid, argv[0], &fa, &at, (char *const *)argv,
+			     environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (in >= 0) {
@@ -133,12 +136,13 @@ static int run(const char *const argv[], bool capture, bool merge,
 		res->spawn_errno = r;
 		goto fail_pipes;
 	}
-	struct buf bo = {0}, be = {0};
+	struct buf bo = { 0 }, be = { 0 };
 	if (capture) {
 		close(po[1]);
 		if (pe[1] >= 0)
 			close(pe[1]);
-		struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+		struct pollfd fds[2] = { { po[0], POLLIN, 0 },
+					 { pe[0], POLLIN, 0 } };
 		int open_fds = merge ? 1 : 2;
 		while (open_fds > 0) {
 			if (poll(fds, 2, -1) < 0) {
@@ -147,9 +151,12 @@ static int run(const char *const argv[], bool capture, bool merge,
 				break;
 			}
 			for (int i = 0; i < 2; i++) {
-				if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				if (fds[i].fd < 0 ||
+				    !(fds[i].revents &
+				      (POLLIN | POLLHUP | POLLERR)))
 					continue;
-				if (buf_read(fds[i].fd, i == 0 ? &bo : &be) <= 0) {
+				if (buf_read(fds[i].fd, i == 0 ? &bo : &be) <=
+				    0) {
 					close(fds[i].fd);
 					fds[i].fd = -1;
 					open_fds--;
@@ -167,8 +174,9 @@ static int run(const char *const argv[], bool capture, bool merge,
 			break;
 		}
 	}
-	res->status = WIFEXITED(st) ? WEXITSTATUS(st)
-		      : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+	res->status = WIFEXITED(st)	? WEXITSTATUS(st)
+		      : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+					: 1;
 	if (capture) {
 		res->out = buf_take(&bo, &res->outlen);
 		if (!merge)

@@ -14,8 +14,7 @@ static int fail(enum uread_step *step, enum uread_step at, int rc)
 	return rc;
 }
 
-int uread_fd(int fd, size_t max, char **out, size_t *len,
-	     enum uread_step *step)
+int uread_fd(int fd, size_t max, char **out, size_t *len, enum uread_step *step)
 {
 	struct stat st;
 

@@ -130,10 +130,10 @@ int safe_open_beneath(int dirfd, const char *relpath, int flags)
 	char *comp = strtok_r(copy, "/", &save);
 	while (comp) {
 		char *next = strtok_r(NULL, "/", &save);
-		int fd = fallback_openat(cur < 0 ? dirfd : cur,
-					 comp, next ? O_PATH | O_DIRECTORY |
-							      O_NOFOLLOW | O_CLOEXEC
-						    : flags);
+		int fd = fallback_openat(cur < 0 ? dirfd : cur, comp,
+					 next ? O_PATH | O_DIRECTORY |
+							 O_NOFOLLOW | O_CLOEXEC
+					      : flags);
 		if (cur >= 0)
 			close(cur);
 		if (fd < 0) {

@@ -21,8 +21,8 @@
 
 /* Inodes: 1 root, 2 skills, 3 many, 4 + i entry i. */
 #define INO_SKILLS 2
-#define INO_MANY 3
-#define INO_FIRST 4
+#define INO_MANY   3
+#define INO_FIRST  4
 
 static unsigned long nentries;
 
@@ -112,8 +112,8 @@ static void fl_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 	char *buf = malloc(size), nb[32];
 	size_t used = 0;
 	unsigned long n = ino == FUSE_ROOT_ID || ino == INO_SKILLS ? 1
-			  : ino == INO_MANY			  ? nentries
-								  : 0;
+			  : ino == INO_MANY			   ? nentries
+								   : 0;
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -125,9 +125,8 @@ static void fl_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 		const char *name = name_of(c, nb, sizeof(nb));
 		struct fuse_entry_param e;
 		fill(c, &e);
-		size_t need = fuse_add_direntry_plus(req, buf + used,
-						     size - used, name, &e,
-						     (off_t)i + 1);
+		size_t need = fuse_add_direntry_plus(
+			req, buf + used, size - used, name, &e, (off_t)i + 1);
 		if (need > size - used)
 			break;
 		used += need;

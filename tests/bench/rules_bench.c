@@ -60,7 +60,8 @@ static size_t add_path(struct path_list *l, size_t parent, const char *name,
 	if (parent == SIZE_MAX)
 		n = snprintf(buf, sizeof(buf), "%s", name);
 	else
-		n = snprintf(buf, sizeof(buf), "%s/%s", l->v[parent].path, name);
+		n = snprintf(buf, sizeof(buf), "%s/%s", l->v[parent].path,
+			     name);
 	p = &l->v[l->n];
 	p->path = strdup(buf);
 	if (!p->path)
@@ -78,9 +79,9 @@ static void gen_tree(struct path_list *l, unsigned skills)
 	static const char *const topics[] = { "usage.md", "examples.md",
 					      "workflow.md", "pitfalls.md",
 					      "checklist.md" };
-	static const char *const secrets[] = { ".env", "id_rsa", "key.pem",
-					       "credentials-1.json", ".git",
-					       "notes.md.bak" };
+	static const char *const secrets[] = { ".env",	  "id_rsa",
+					       "key.pem", "credentials-1.json",
+					       ".git",	  "notes.md.bak" };
 	char name[64];
 	size_t top, d, sub;
 
@@ -102,7 +103,8 @@ static void gen_tree(struct path_list *l, unsigned skills)
 		sub = add_path(l, d, "scripts", true);
 		add_path(l, sub, "run.py", false);
 		add_path(l, sub, "helper.sh", false);
-		add_path(l, d, secrets[i % (sizeof(secrets) / sizeof(secrets[0]))],
+		add_path(l, d,
+			 secrets[i % (sizeof(secrets) / sizeof(secrets[0]))],
 			 i % 6 == 4);
 	}
 	top = add_path(l, SIZE_MAX, "agents", true);
@@ -221,8 +223,8 @@ static void parent_verdicts(const struct rules *rs, const struct path_list *l,
 		const struct bench_path *p = &l->v[i];
 		parent[i] = p->parent == SIZE_MAX ? rules_root(rs)
 						  : self[p->parent];
-		self[i] = rules_decide(rs, parent[i], p->path, p->len,
-				       p->is_dir);
+		self[i] =
+			rules_decide(rs, parent[i], p->path, p->len, p->is_dir);
 		*visible += self[i].vis != VIS_HIDDEN;
 	}
 	free(self);
@@ -259,9 +261,8 @@ static struct result run(const struct rules *rs, const struct path_list *l,
 		res.nevers = 0;
 		for (size_t i = 0; i < l->n; i++) {
 			const struct bench_path *p = &l->v[i];
-			const struct rule *nr = rules_never_match(rs, p->path,
-								  p->len,
-								  p->is_dir);
+			const struct rule *nr = rules_never_match(
+				rs, p->path, p->len, p->is_dir);
 			res.nevers += nr != NULL;
 			sink += (uintptr_t)nr;
 		}
@@ -311,7 +312,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--counts") == 0 && i + 1 < argc)
 			counts = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--quick] [--default FILE] [--counts N,N,...]\n",
+			fprintf(stderr,
+				"usage: %s [--quick] [--default FILE] [--counts N,N,...]\n",
 				argv[0]);
 			return 2;
 		}

@@ -30,13 +30,13 @@
 #include "claude-sbx/strv.h"
 
 /* A failed property: say which, then crash (libFuzzer saves the input). */
-#define CHECK(c)                                                            \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "%s:%d: property failed: %s\n",    \
-				__FILE__, __LINE__, #c);                    \
-			__builtin_trap();                                   \
-		}                                                           \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: property failed: %s\n",        \
+				__FILE__, __LINE__, #c);                       \
+			__builtin_trap();                                      \
+		}                                                              \
 	} while (0)
 
 static const char *const before[] = { "example.com", "*.foo.org:443",
@@ -156,7 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				CHECK((size_t)(e - s) < sizeof(tok));
 				memcpy(tok, s, (size_t)(e - s));
 				tok[e - s] = '\0';
-				CHECK(sbx_host_normalize(tok, norm, sizeof(norm),
+				CHECK(sbx_host_normalize(tok, norm,
+							 sizeof(norm),
 							 &why) == 0);
 				CHECK(strv_contains(&set, norm));
 			}

@@ -34,13 +34,13 @@
 #include "claude-sbx/strv.h"
 
 /* A failed property: say which, then crash (libFuzzer saves the input). */
-#define CHECK(c)                                                            \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "%s:%d: property failed: %s\n",    \
-				__FILE__, __LINE__, #c);                    \
-			__builtin_trap();                                   \
-		}                                                           \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: property failed: %s\n",        \
+				__FILE__, __LINE__, #c);                       \
+			__builtin_trap();                                      \
+		}                                                              \
 	} while (0)
 
 #define MAX_LAYERS 4
@@ -228,7 +228,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(err.status == 2 || err.status == 1);
 			CHECK(config_equal(&snap, &c));
 			if (err.status == 2)
-				CHECK(strncmp(err.msg, name, strlen(name)) == 0);
+				CHECK(strncmp(err.msg, name, strlen(name)) ==
+				      0);
 		} else {
 			/* C2 */
 			CHECK(lists_grew(&snap, &c));

@@ -40,13 +40,13 @@
 #include "seedfs/transform.h"
 
 /* A failed property: say which, then crash (libFuzzer saves the input). */
-#define CHECK(c)                                                            \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "%s:%d: property failed: %s\n",    \
-				__FILE__, __LINE__, #c);                    \
-			__builtin_trap();                                   \
-		}                                                           \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: property failed: %s\n",        \
+				__FILE__, __LINE__, #c);                       \
+			__builtin_trap();                                      \
+		}                                                              \
 	} while (0)
 
 #define MAX_KEYS 256
@@ -70,7 +70,7 @@ static bool removed(bool agent, const char *k, size_t n)
 static size_t js_ws(const unsigned char *p, size_t n)
 {
 	static const char *const multi[] = {
-		"\xC2\xA0", "\xE1\x9A\x80", "\xE2\x80\x80", "\xE2\x80\x81",
+		"\xC2\xA0",	"\xE1\x9A\x80", "\xE2\x80\x80", "\xE2\x80\x81",
 		"\xE2\x80\x82", "\xE2\x80\x83", "\xE2\x80\x84", "\xE2\x80\x85",
 		"\xE2\x80\x86", "\xE2\x80\x87", "\xE2\x80\x88", "\xE2\x80\x89",
 		"\xE2\x80\x8A", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF",
@@ -175,18 +175,24 @@ static bool yaml_top_keys(const unsigned char *t, size_t n, struct keys *k)
 			if (depth == 0) {
 				/* a root scalar: only a null one ("", "~",
 				 * "null") is "nothing" */
-				const char *v = (const char *)ev.data.scalar.value;
+				const char *v =
+					(const char *)ev.data.scalar.value;
 				if (root_seen ||
-				    ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-				    (strcmp(v, "") != 0 && strcmp(v, "~") != 0 &&
-				     strcmp(v, "null") != 0 && strcmp(v, "Null") != 0 &&
+				    ev.data.scalar.style !=
+					    YAML_PLAIN_SCALAR_STYLE ||
+				    (strcmp(v, "") != 0 &&
+				     strcmp(v, "~") != 0 &&
+				     strcmp(v, "null") != 0 &&
+				     strcmp(v, "Null") != 0 &&
 				     strcmp(v, "NULL") != 0))
 					ok = false;
 				root_seen = true;
 			} else if (depth == 1) {
 				if (expect_key) {
 					if (k->n < MAX_KEYS) {
-						char *c = malloc(ev.data.scalar.length + 1);
+						char *c = malloc(
+							ev.data.scalar.length +
+							1);
 						CHECK(c);
 						memcpy(c, ev.data.scalar.value,
 						       ev.data.scalar.length);
@@ -232,7 +238,8 @@ static bool line_looks_removed(bool agent, const unsigned char *t, size_t n)
 		bool explicit = false;
 		while (p < end && (t[p] == ' ' || t[p] == '\t'))
 			p++;
-		if (p + 1 < end && t[p] == '?' && (t[p + 1] == ' ' || t[p + 1] == '\t')) {
+		if (p + 1 < end && t[p] == '?' &&
+		    (t[p + 1] == ' ' || t[p + 1] == '\t')) {
 			explicit = true;
 			p += 2;
 			while (p < end && (t[p] == ' ' || t[p] == '\t'))
@@ -304,7 +311,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		char *o = NULL, w[TRANSFORM_WHY_MAX];
 		size_t ol = 0;
-		int r2 = transform_apply(kind, NULL, in, len, &o, &ol, w, sizeof(w));
+		int r2 = transform_apply(kind, NULL, in, len, &o, &ol, w,
+					 sizeof(w));
 		CHECK(r2 == r);
 		CHECK(r != 0 || (ol == out_len && memcmp(o, out, ol) == 0));
 		free(o);
@@ -323,8 +331,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t wl = 1; wl <= 8; wl += 7) {
 			char *w = malloc(wl);
 			CHECK(w);
-			CHECK(frontmatter_defuse(kind, in, len, &out, &out_len, w,
-						 wl) == r);
+			CHECK(frontmatter_defuse(kind, in, len, &out, &out_len,
+						 w, wl) == r);
 			CHECK(out == NULL && memchr(w, 0, wl));
 			free(w);
 		}
@@ -363,13 +371,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					nrem++;
 					continue;
 				}
-				CHECK(m < ko.n && strcmp(ki.v[k], ko.v[m]) == 0);
+				CHECK(m < ko.n &&
+				      strcmp(ki.v[k], ko.v[m]) == 0);
 				m++;
 			}
 			CHECK(m == ko.n);
 			/* F5 */
 			if (nrem == 0)
-				CHECK(out_len == len && memcmp(out, in, len) == 0);
+				CHECK(out_len == len &&
+				      memcmp(out, in, len) == 0);
 		}
 		if (in_ok)
 			keys_free(&ki);

@@ -29,13 +29,13 @@
 #include "claude-sbx/err.h"
 #include "claude-sbx/sbxls.h"
 
-#define CHECK(c)                                                            \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "%s:%d: property failed: %s\n",    \
-				__FILE__, __LINE__, #c);                    \
-			__builtin_trap();                                   \
-		}                                                           \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: property failed: %s\n",        \
+				__FILE__, __LINE__, #c);                       \
+			__builtin_trap();                                      \
+		}                                                              \
 	} while (0)
 
 static json_object *ref_parse(const char *text)
@@ -75,7 +75,8 @@ static json_object *ref_list(json_object *doc)
 		    !json_object_object_get_ex(e, "name", &n) ||
 		    !json_object_is_type(n, json_type_string) ||
 		    json_object_get_string_len(n) == 0 ||
-		    strlen(json_object_get_string(n)) != (size_t)json_object_get_string_len(n))
+		    strlen(json_object_get_string(n)) !=
+			    (size_t)json_object_get_string_len(n))
 			return NULL;
 	}
 	return arr;
@@ -96,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sbx_err err;
-	struct sbx_sandboxes l = {(struct sbx_sandbox *)&err, 777};
+	struct sbx_sandboxes l = { (struct sbx_sandbox *)&err, 777 };
 
 	if (size < 1 || size > (1u << 20))
 		return 0;
@@ -114,7 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* L1 */
 		CHECK(rc == -1 && err.status == 1);
 		CHECK(l.n == 0 && l.v == NULL);
-		CHECK(strstr(err.msg, json ? "`sbx ls --json`" : "`sbx ls`") != NULL);
+		CHECK(strstr(err.msg, json ? "`sbx ls --json`" : "`sbx ls`") !=
+		      NULL);
 		CHECK(strstr(err.msg, "expected") != NULL);
 		/* L3 */
 		CHECK(!list);
@@ -141,8 +143,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(l.n == json_object_array_length(list));
 		for (size_t i = 0; i < l.n; i++) {
 			json_object *nm = NULL;
-			json_object_object_get_ex(json_object_array_get_idx(list, i), "name", &nm);
-			CHECK(strcmp(json_object_get_string(nm), l.v[i].name) == 0);
+			json_object_object_get_ex(
+				json_object_array_get_idx(list, i), "name",
+				&nm);
+			CHECK(strcmp(json_object_get_string(nm), l.v[i].name) ==
+			      0);
 		}
 	}
 	json_object_put(doc);

@@ -42,16 +42,16 @@
 #include "seedfs/pattern.h"
 
 /* A failed property: say which, then crash (libFuzzer saves the input). */
-#define CHECK(c)                                                            \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "%s:%d: property failed: %s\n",    \
-				__FILE__, __LINE__, #c);                    \
-			__builtin_trap();                                   \
-		}                                                           \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: property failed: %s\n",        \
+				__FILE__, __LINE__, #c);                       \
+			__builtin_trap();                                      \
+		}                                                              \
 	} while (0)
 
-#define REF_MAX_PAT 200
+#define REF_MAX_PAT  200
 #define REF_MAX_PATH 300
 
 /* ---- the reference: compile ---------------------------------------------- */
@@ -60,8 +60,8 @@ enum rtok_kind { RT_LIT, RT_ONE, RT_STAR, RT_CLASS };
 
 struct rtok {
 	enum rtok_kind kind;
-	unsigned char byte;  /* RT_LIT */
-	uint8_t set[32];     /* RT_CLASS: bit b set if byte b is in the class */
+	unsigned char byte; /* RT_LIT */
+	uint8_t set[32];    /* RT_CLASS: bit b set if byte b is in the class */
 };
 
 enum rcomp_kind { RC_GLOB, RC_ANY_DEPTH, RC_ANY_ONE };
@@ -144,7 +144,7 @@ static bool ref_class(const unsigned char *s, size_t len, size_t *i,
 	if (neg)
 		for (int k = 0; k < 32; k++)
 			set[k] = (uint8_t)~set[k];
-	set['/' >> 3] &= (uint8_t)~(1u << ('/' & 7));
+	set['/' >> 3] &= (uint8_t) ~(1u << ('/' & 7));
 	*i = j + 1;
 	return true;
 }
@@ -216,7 +216,9 @@ static bool ref_compile(const unsigned char *s, size_t len, struct rpat *rp)
 			if (!ref_class(s, len, &i, t->set))
 				return false;
 		} else {
-			t->kind = c == '*' ? RT_STAR : c == '?' ? RT_ONE : RT_LIT;
+			t->kind = c == '*'   ? RT_STAR
+				  : c == '?' ? RT_ONE
+					     : RT_LIT;
 			t->byte = c;
 			i++;
 		}
@@ -350,8 +352,8 @@ static void ref_states(const struct rpat *rp, const unsigned char *p,
 	}
 }
 
-static bool ref_match(const struct rpat *rp, const unsigned char *p,
-		      size_t len, bool is_dir)
+static bool ref_match(const struct rpat *rp, const unsigned char *p, size_t len,
+		      bool is_dir)
 {
 	struct rpath sp;
 	bool st[REF_MAX_PAT + 3];
@@ -395,8 +397,7 @@ struct rng {
 
 static unsigned rnd(struct rng *r, unsigned bound)
 {
-	r->x = r->x * 1103515245u + 12345u +
-	       (r->n ? r->d[r->i++ % r->n] : 0);
+	r->x = r->x * 1103515245u + 12345u + (r->n ? r->d[r->i++ % r->n] : 0);
 	return bound ? (r->x >> 8) % bound : 0;
 }
 
@@ -417,7 +418,8 @@ static unsigned char any_byte(struct rng *r)
 	unsigned char c;
 
 	do
-		c = rnd(r, 4) ? pool[rnd(r, sizeof(pool))] : (unsigned char)rnd(r, 256);
+		c = rnd(r, 4) ? pool[rnd(r, sizeof(pool))]
+			      : (unsigned char)rnd(r, 256);
 	while (c == '/');
 	return c;
 }
@@ -447,7 +449,8 @@ static void gen_comp_bytes(const struct rpat *rp, const struct rcomp *c,
 		case RT_CLASS: {
 			unsigned start = rnd(r, 256);
 			for (unsigned x = 0; x < 256; x++) {
-				unsigned char cand = (unsigned char)((start + x) & 255);
+				unsigned char cand =
+					(unsigned char)((start + x) & 255);
 				if (set_has(t->set, cand)) {
 					put(b, cand);
 					break;
@@ -607,8 +610,8 @@ static void check_path(const struct pattern *p, const struct rpat *rp,
 			const unsigned char *slash = memrchr(path, '/', len);
 			if (slash) {
 				size_t skip = (size_t)(slash - path) + 1;
-				unsigned char *base = exact_copy(path + skip,
-								 len - skip);
+				unsigned char *base =
+					exact_copy(path + skip, len - skip);
 				CHECK(len - skip == 0 ||
 				      pattern_match(p, (const char *)base,
 						    len - skip, is_dir));
@@ -626,7 +629,8 @@ static void check_path(const struct pattern *p, const struct rpat *rp,
 		CHECK(pattern_may_match_below(p, "", 0));
 	}
 	{
-		bool below = pattern_may_match_below(p, (const char *)path, len);
+		bool below =
+			pattern_may_match_below(p, (const char *)path, len);
 		if (have_ref && len <= REF_MAX_PATH)
 			CHECK(below == ref_may_match_below(rp, path, len));
 	}
@@ -699,7 +703,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (b.n > 0 && b.n <= REF_MAX_PATH) {
 				unsigned char *w = exact_copy(b.b, b.n);
 				CHECK(ref_match(&rp, w, b.n, true));
-				CHECK(pattern_match(p, (const char *)w, b.n, true));
+				CHECK(pattern_match(p, (const char *)w, b.n,
+						    true));
 				free(w);
 			}
 			check_path(p, &rp, ref_ok, b.b, b.n);

@@ -45,13 +45,13 @@
 #include "claude-sbx/policy.h"
 #include "claude-sbx/strv.h"
 
-#define CHECK(c)                                                            \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "%s:%d: property failed: %s\n",    \
-				__FILE__, __LINE__, #c);                    \
-			__builtin_trap();                                   \
-		}                                                           \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: property failed: %s\n",        \
+				__FILE__, __LINE__, #c);                       \
+			__builtin_trap();                                      \
+		}                                                              \
 	} while (0)
 
 /* ---- an independent reading of the JSON ------------------------------- */
@@ -92,7 +92,8 @@ static bool str_is(json_object *o, const char *k, const char *want)
 {
 	json_object *v = get(o, k);
 	return v && json_object_is_type(v, json_type_string) &&
-	       strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v) &&
+	       strlen(json_object_get_string(v)) ==
+		       (size_t)json_object_get_string_len(v) &&
 	       strcasecmp(json_object_get_string(v), want) == 0;
 }
 
@@ -111,13 +112,16 @@ static bool ref_removable(json_object *r)
 		    str_is(prov, "created_via", "provisioned");
 	if (!user || !str_is(r, "resource_type", "network") ||
 	    !str_is(r, "decision", "allow") || !str_is(r, "origin", "local") ||
-	    !absent_or(r, "scope", "global") || !absent_or(r, "status", "active"))
+	    !absent_or(r, "scope", "global") ||
+	    !absent_or(r, "status", "active"))
 		return false;
 	if (!res)
 		return false;
 	if (json_object_is_type(res, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(res); i++)
-			if (!json_object_is_type(json_object_array_get_idx(res, i), json_type_string))
+			if (!json_object_is_type(json_object_array_get_idx(res,
+									   i),
+						 json_type_string))
 				return false;
 		return true;
 	}
@@ -153,9 +157,11 @@ static bool line_has_word(const char *l, size_t n, const char *w)
 {
 	size_t wl = strlen(w);
 	for (size_t i = 0; i + wl <= n; i++) {
-		if ((i == 0 || isspace((unsigned char)l[i - 1]) || l[i - 1] == ',') &&
+		if ((i == 0 || isspace((unsigned char)l[i - 1]) ||
+		     l[i - 1] == ',') &&
 		    strncasecmp(l + i, w, wl) == 0 &&
-		    (i + wl == n || isspace((unsigned char)l[i + wl]) || l[i + wl] == ','))
+		    (i + wl == n || isspace((unsigned char)l[i + wl]) ||
+		     l[i + wl] == ','))
 			return true;
 	}
 	return false;
@@ -181,10 +187,13 @@ static void check_table_removals(const char *text, const struct strv *ids)
 		for (const char *p = text; *p && !ok;) {
 			const char *nl = strchr(p, '\n');
 			size_t n = nl ? (size_t)(nl - p) : strlen(p);
-			ok = line_has_id(p, n, id) && line_has_word(p, n, "allow") &&
-			     line_has_word(p, n, "network") && line_has_word(p, n, "local") &&
+			ok = line_has_id(p, n, id) &&
+			     line_has_word(p, n, "allow") &&
+			     line_has_word(p, n, "network") &&
+			     line_has_word(p, n, "local") &&
 			     (legacy || line_has_word(p, n, "added") ||
-			      line_has_word(p, n, "approval") || line_has_word(p, n, "provisioned"));
+			      line_has_word(p, n, "approval") ||
+			      line_has_word(p, n, "provisioned"));
 			p = nl ? nl + 1 : p + n;
 		}
 		CHECK(ok);
@@ -208,16 +217,19 @@ static void check_plan(const struct sbx_rules *rules, const struct strv *wanted,
 	CHECK(sorted_unique(&p->kept));
 	CHECK(p->add.n + p->kept.n == wanted->n);
 	for (size_t i = 0; i < p->add.n; i++)
-		CHECK(strv_contains(wanted, p->add.v[i]) && !strv_contains(&p->kept, p->add.v[i]));
+		CHECK(strv_contains(wanted, p->add.v[i]) &&
+		      !strv_contains(&p->kept, p->add.v[i]));
 	for (size_t i = 0; i < p->kept.n; i++)
 		CHECK(strv_contains(wanted, p->kept.v[i]));
 	for (size_t i = 0; i < p->remove_ids.n; i++)
 		for (size_t j = 0; j < i; j++)
-			CHECK(strcmp(p->remove_ids.v[i], p->remove_ids.v[j]) != 0);
+			CHECK(strcmp(p->remove_ids.v[i], p->remove_ids.v[j]) !=
+			      0);
 	for (size_t i = 0; i < p->remove_ids.n; i++) {
 		bool managed = false;
 		for (size_t r = 0; r < rules->n; r++) {
-			if (!rules->v[r].id || strcmp(rules->v[r].id, p->remove_ids.v[i]) != 0)
+			if (!rules->v[r].id ||
+			    strcmp(rules->v[r].id, p->remove_ids.v[i]) != 0)
 				continue;
 			CHECK(sbx_rule_is_managed(&rules->v[r]));
 			managed = true;
@@ -228,10 +240,12 @@ static void check_plan(const struct sbx_rules *rules, const struct strv *wanted,
 		const char *u = p->unclassified.v[i];
 		bool named = false;
 		for (size_t r = 0; r < rules->n && !named; r++)
-			named = rules->v[r].id && strcmp(rules->v[r].id, u) == 0;
+			named = rules->v[r].id &&
+				strcmp(rules->v[r].id, u) == 0;
 		if (!named) {
 			unsigned long k = 0;
-			CHECK(sscanf(u, "#%lu", &k) == 1 && k >= 1 && k <= rules->n);
+			CHECK(sscanf(u, "#%lu", &k) == 1 && k >= 1 &&
+			      k <= rules->n);
 			CHECK(!rules->v[k - 1].id);
 		}
 	}
@@ -242,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sbx_err err;
-	struct sbx_rules rules = {(struct sbx_rule *)&err, 12345};
+	struct sbx_rules rules = { (struct sbx_rule *)&err, 12345 };
 	bool json;
 	char *text;
 	int rc;
@@ -256,7 +270,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size - 1] = '\0';
 	memset(&err, 0, sizeof(err));
 
-	const char *cmd = (data[0] & 2) ? "sbx policy ls --wide" : "sbx policy ls";
+	const char *cmd = (data[0] & 2) ? "sbx policy ls --wide"
+					: "sbx policy ls";
 	rc = json ? sbx_rules_parse_json(text, &rules, &err)
 		  : sbx_rules_parse_table(text, cmd, &rules, &err);
 	json_object *doc = json ? ref_parse(text) : NULL;
@@ -264,15 +279,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* P1 */
 		CHECK(rc == -1 && err.status == 1);
 		CHECK(rules.n == 0 && rules.v == NULL);
-		CHECK(strstr(err.msg, json ? "`sbx policy ls --json`" : cmd) != NULL);
+		CHECK(strstr(err.msg, json ? "`sbx policy ls --json`" : cmd) !=
+		      NULL);
 		CHECK(strstr(err.msg, "expected") != NULL);
 		/* P2 */
 		if (doc) {
 			json_object *r = get(doc, "rules");
-			bool all_obj = r && json_object_is_type(r, json_type_array);
-			for (size_t i = 0; all_obj && i < json_object_array_length(r); i++)
-				all_obj = json_object_is_type(json_object_array_get_idx(r, i),
-							      json_type_object);
+			bool all_obj = r &&
+				       json_object_is_type(r, json_type_array);
+			for (size_t i = 0;
+			     all_obj && i < json_object_array_length(r); i++)
+				all_obj = json_object_is_type(
+					json_object_array_get_idx(r, i),
+					json_type_object);
 			CHECK(!all_obj);
 		}
 		json_object_put(doc);
@@ -285,14 +304,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(rules.n == json_object_array_length(r));
 	}
 
-	struct strv wanted = {0};
+	struct strv wanted = { 0 };
 	CHECK(strv_push(&wanted, "api.anthropic.com") == 0);
 	CHECK(strv_add_unique(&wanted, "fixed.example") == 0);
 	size_t k = 0;
 	for (size_t i = 0; i < rules.n; i++)
 		for (size_t j = 0; j < rules.v[i].resources.n; j++)
 			if (k++ % 2 == 0)
-				CHECK(strv_add_unique(&wanted, rules.v[i].resources.v[j]) == 0);
+				CHECK(strv_add_unique(
+					      &wanted,
+					      rules.v[i].resources.v[j]) == 0);
 	struct sbx_policy_plan plan;
 	CHECK(sbx_policy_plan(&rules, &wanted, &plan) == 0);
 	check_plan(&rules, &wanted, &plan);
@@ -303,8 +324,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* a banner followed the value: read the value alone */
 			json_tokener *tok = json_tokener_new_ex(64);
 			CHECK(tok);
-			json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
-			full = json_tokener_parse_ex(tok, text, (int)strlen(text));
+			json_tokener_set_flags(
+				tok, JSON_TOKENER_STRICT |
+					     JSON_TOKENER_ALLOW_TRAILING_CHARS);
+			full = json_tokener_parse_ex(tok, text,
+						     (int)strlen(text));
 			json_tokener_free(tok);
 			CHECK(full);
 		}

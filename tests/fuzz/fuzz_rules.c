@@ -39,18 +39,18 @@
 #include "seedfs/rules.h"
 
 /* A failed property: say which, then crash (libFuzzer saves the input). */
-#define CHECK(c)                                                            \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "%s:%d: property failed: %s\n",    \
-				__FILE__, __LINE__, #c);                    \
-			__builtin_trap();                                   \
-		}                                                           \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: property failed: %s\n",        \
+				__FILE__, __LINE__, #c);                       \
+			__builtin_trap();                                      \
+		}                                                              \
 	} while (0)
 
-#define MAX_LAYERS 4
-#define MAX_WITH 6
-#define MAX_PATHS 48
+#define MAX_LAYERS   4
+#define MAX_WITH     6
+#define MAX_PATHS    48
 #define MAX_PATH_LEN 200
 
 static const char *const fixed_paths[] = {
@@ -155,7 +155,8 @@ static void walk(const struct rules *rs, const char *path, bool last_is_dir)
 		if (parent.vis == VIS_HIDDEN)
 			CHECK(v.vis == VIS_HIDDEN);
 		/* the same question gives the same answer */
-		struct verdict again = rules_decide(rs, parent, path, i, is_dir);
+		struct verdict again =
+			rules_decide(rs, parent, path, i, is_dir);
 		CHECK(again.vis == v.vis && again.rule == v.rule);
 		switch (v.vis) {
 		case VIS_HIDDEN:
@@ -243,7 +244,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (line_is(p, eol, "#WITH ")) {
 			const uint8_t *q = p + 6;
 			while (q < eol && nwith < MAX_WITH) {
-				const uint8_t *sp = memchr(q, ' ', (size_t)(eol - q));
+				const uint8_t *sp =
+					memchr(q, ' ', (size_t)(eol - q));
 				const uint8_t *we = sp ? sp : eol;
 				size_t wl = (size_t)(we - q);
 				if (wl > 0 && wl < sizeof(withbuf[0]) &&

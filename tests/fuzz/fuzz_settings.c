@@ -40,29 +40,51 @@
 #include "seedfs/transform.h"
 
 /* A failed property: say which, then crash (libFuzzer saves the input). */
-#define CHECK(c)                                                            \
-	do {                                                                \
-		if (!(c)) {                                                 \
-			fprintf(stderr, "%s:%d: property failed: %s\n",    \
-				__FILE__, __LINE__, #c);                    \
-			__builtin_trap();                                   \
-		}                                                           \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "%s:%d: property failed: %s\n",        \
+				__FILE__, __LINE__, #c);                       \
+			__builtin_trap();                                      \
+		}                                                              \
 	} while (0)
 
 /* ---- policies ------------------------------------------------------------ */
 
 static const char *const safe_a[] = {
-	"model", "permissions", "theme", "cleanupPeriodDays",
-	"includeCoAuthoredBy", "alwaysThinkingEnabled", "outputStyle",
+	"model",
+	"permissions",
+	"theme",
+	"cleanupPeriodDays",
+	"includeCoAuthoredBy",
+	"alwaysThinkingEnabled",
+	"outputStyle",
 	/* stripped ones: listing them must not keep them */
-	"hooks", "apiKeyHelper", "statusLine", "mcpServers", "env", "sandbox",
-	"enabledPlugins", "",
+	"hooks",
+	"apiKeyHelper",
+	"statusLine",
+	"mcpServers",
+	"env",
+	"sandbox",
+	"enabledPlugins",
+	"",
 };
 static const char *const env_a[] = {
-	"FOO", "DEBUG", "MAX_THINKING_TOKENS", "BASH_DEFAULT_TIMEOUT_MS",
+	"FOO",
+	"DEBUG",
+	"MAX_THINKING_TOKENS",
+	"BASH_DEFAULT_TIMEOUT_MS",
 	/* refused whatever env_allow says */
-	"ANTHROPIC_API_KEY", "NODE_OPTIONS", "GITHUB_TOKEN", "HOME", "PATH",
-	"LD_PRELOAD", "HTTPS_PROXY", "CLAUDE_CONFIG_DIR", "my_secret", "",
+	"ANTHROPIC_API_KEY",
+	"NODE_OPTIONS",
+	"GITHUB_TOKEN",
+	"HOME",
+	"PATH",
+	"LD_PRELOAD",
+	"HTTPS_PROXY",
+	"CLAUDE_CONFIG_DIR",
+	"my_secret",
+	"",
 };
 static const char *const safe_b[] = { "permissions" };
 
@@ -212,7 +234,8 @@ static bool jstring(struct jv *j, char **out)
 				for (int h = 0; h < 4; h++) {
 					int v = hexval(j->s[j->i + 2 + h]);
 					okh &= v >= 0;
-					lo = lo * 16 + (uint32_t)(v < 0 ? 0 : v);
+					lo = lo * 16 +
+					     (uint32_t)(v < 0 ? 0 : v);
 				}
 				if (okh && lo >= 0xDC00 && lo <= 0xDFFF) {
 					cp = 0x10000 + ((cp - 0xD800) << 10) +
@@ -221,7 +244,9 @@ static bool jstring(struct jv *j, char **out)
 				}
 			}
 			if (o)
-				put_cp(o, &k, cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD : cp);
+				put_cp(o, &k,
+				       cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD
+								    : cp);
 			continue;
 		}
 		size_t len = utf8_seq(j->s, j->n, j->i);
@@ -292,7 +317,8 @@ static bool jobject(struct jv *j, bool top)
 		    !jstring(j, top ? &key : NULL))
 			return false;
 		if (top) {
-			j->keys = realloc(j->keys, (j->nkeys + 1) * sizeof(*j->keys));
+			j->keys = realloc(j->keys,
+					  (j->nkeys + 1) * sizeof(*j->keys));
 			CHECK(j->keys);
 			j->keys[j->nkeys++] = key;
 		}
@@ -357,15 +383,18 @@ static bool jvalue(struct jv *j, bool top)
 		ok = !top && jstring(j, NULL);
 		break;
 	case 't':
-		ok = !top && j->n - j->i >= 4 && memcmp(j->s + j->i, "true", 4) == 0;
+		ok = !top && j->n - j->i >= 4 &&
+		     memcmp(j->s + j->i, "true", 4) == 0;
 		j->i += 4;
 		break;
 	case 'f':
-		ok = !top && j->n - j->i >= 5 && memcmp(j->s + j->i, "false", 5) == 0;
+		ok = !top && j->n - j->i >= 5 &&
+		     memcmp(j->s + j->i, "false", 5) == 0;
 		j->i += 5;
 		break;
 	case 'n':
-		ok = !top && j->n - j->i >= 4 && memcmp(j->s + j->i, "null", 4) == 0;
+		ok = !top && j->n - j->i >= 4 &&
+		     memcmp(j->s + j->i, "null", 4) == 0;
 		j->i += 4;
 		break;
 	default:
@@ -425,7 +454,8 @@ static void check_filtered_member(struct json_object *in_top,
 	CHECK(json_object_is_type(ov, json_type_object));
 	CHECK(json_object_object_length(ov) > 0);
 	CHECK(json_object_object_get_ex(in_top, name, &iv));
-	json_object_object_foreach(ov, k, v) {
+	json_object_object_foreach(ov, k, v)
+	{
 		struct json_object *orig = NULL;
 		if (strcmp(name, "env") == 0) {
 			CHECK(in_list(k, pol->env_allow, pol->nenv_allow));
@@ -490,7 +520,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	if (getenv("FUZZ_DEBUG"))
-		fprintf(stderr, "settings_sanitize: %zu bytes:\n%s", out_len, out);
+		fprintf(stderr, "settings_sanitize: %zu bytes:\n%s", out_len,
+			out);
 	/* S1 */
 	struct jv j;
 	CHECK(out != NULL && out[out_len] == '\0' && strlen(out) == out_len);
@@ -507,7 +538,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		CHECK(in_list(k, pol->safe_keys, pol->nsafe_keys));
 		CHECK(!settings_key_is_stripped(k));
-		CHECK(strcmp(k, "hooks") != 0 && strcmp(k, "apiKeyHelper") != 0 &&
+		CHECK(strcmp(k, "hooks") != 0 &&
+		      strcmp(k, "apiKeyHelper") != 0 &&
 		      strcmp(k, "statusLine") != 0 &&
 		      strcmp(k, "mcpServers") != 0);
 	}
@@ -518,7 +550,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(out_top && json_object_is_type(out_top, json_type_object));
 	CHECK(in_top && json_object_is_type(in_top, json_type_object));
 	CHECK((size_t)json_object_object_length(out_top) == j.nkeys);
-	json_object_object_foreach(out_top, key, val) {
+	json_object_object_foreach(out_top, key, val)
+	{
 		struct json_object *orig = NULL;
 		if (strcmp(key, "env") == 0 || strcmp(key, "permissions") == 0)
 			continue;

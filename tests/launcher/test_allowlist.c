@@ -75,27 +75,35 @@ static void test_patterns(void **state)
 static void test_parse(void **state)
 {
 	(void)state;
-	struct strv set = {0};
-	struct sbx_err err = {0};
-	const char *t = "# header\n\n  api.example.com  \r\nfoo.example.com # trailing\n"
-			"API.example.com\n\t*.cdn.example:443\n# end";
-	assert_int_equal(sbx_allowlist_parse("l.txt", t, strlen(t), &set, &err), 0);
+	struct strv set = { 0 };
+	struct sbx_err err = { 0 };
+	const char *t =
+		"# header\n\n  api.example.com  \r\nfoo.example.com # trailing\n"
+		"API.example.com\n\t*.cdn.example:443\n# end";
+	assert_int_equal(sbx_allowlist_parse("l.txt", t, strlen(t), &set, &err),
+			 0);
 	assert_int_equal(set.n, 3);
 	assert_string_equal(set.v[0], "api.example.com");
 	assert_string_equal(set.v[1], "foo.example.com");
 	assert_string_equal(set.v[2], "*.cdn.example:443");
 
 	const char *b = "ok.example\n\nbad..example\n";
-	assert_int_equal(sbx_allowlist_parse("l.txt", b, strlen(b), &set, &err), -1);
+	assert_int_equal(sbx_allowlist_parse("l.txt", b, strlen(b), &set, &err),
+			 -1);
 	assert_int_equal(err.status, 2);
-	assert_string_equal(err.msg, "l.txt:3: bad host pattern \"bad..example\": empty label (\"..\", leading or trailing dot)");
+	assert_string_equal(
+		err.msg,
+		"l.txt:3: bad host pattern \"bad..example\": empty label (\"..\", leading or trailing dot)");
 	assert_int_equal(set.n, 3); /* unchanged, ok.example not added */
 
 	const char *two = "a.example b.example\n";
-	assert_int_equal(sbx_allowlist_parse("m.txt", two, strlen(two), &set, &err), -1);
+	assert_int_equal(
+		sbx_allowlist_parse("m.txt", two, strlen(two), &set, &err), -1);
 	assert_non_null(strstr(err.msg, "m.txt:1: one host pattern a line"));
 	const char nul[] = "a.example\nb\0c\n";
-	assert_int_equal(sbx_allowlist_parse("n.txt", nul, sizeof(nul) - 1, &set, &err), -1);
+	assert_int_equal(sbx_allowlist_parse("n.txt", nul, sizeof(nul) - 1,
+					     &set, &err),
+			 -1);
 	assert_non_null(strstr(err.msg, "n.txt:2: NUL"));
 	strv_free(&set);
 }
@@ -103,13 +111,14 @@ static void test_parse(void **state)
 static void test_shipped_lists_are_valid(void **state)
 {
 	(void)state;
-	const char *names[] = {"claude-code", "npm", "pypi", "github"};
-	struct strv all = {0};
+	const char *names[] = { "claude-code", "npm", "pypi", "github" };
+	struct strv all = { 0 };
 	for (size_t i = 0; i < 4; i++) {
 		char path[512];
-		struct strv set = {0};
-		struct sbx_err err = {0};
-		snprintf(path, sizeof(path), "%s/%s.txt", ALLOWLIST_DIR, names[i]);
+		struct strv set = { 0 };
+		struct sbx_err err = { 0 };
+		snprintf(path, sizeof(path), "%s/%s.txt", ALLOWLIST_DIR,
+			 names[i]);
 		if (sbx_allowlist_load(path, &set, &err) != 0)
 			fail_msg("%s", err.msg);
 		assert_true(set.n > 0);
@@ -121,8 +130,8 @@ static void test_shipped_lists_are_valid(void **state)
 	assert_true(strv_contains(&all, "pypi.org"));
 	assert_true(strv_contains(&all, "github.com"));
 	strv_free(&all);
-	struct strv s = {0};
-	struct sbx_err err = {0};
+	struct strv s = { 0 };
+	struct sbx_err err = { 0 };
 	assert_int_equal(sbx_allowlist_load("/nonexistent.txt", &s, &err), -1);
 	assert_int_equal(err.status, 2);
 	assert_int_equal(sbx_allowlist_load("/tmp", &s, &err), -1);

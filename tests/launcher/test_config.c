@@ -14,13 +14,14 @@
 
 static int load(struct sbx_config *c, const char *text, struct sbx_err *err)
 {
-	return sbx_config_load_text(c, "c.yaml", text, strlen(text), "/cfg", "/home/u", err);
+	return sbx_config_load_text(c, "c.yaml", text, strlen(text), "/cfg",
+				    "/home/u", err);
 }
 
 static void expect_error(const char *text, const char *want)
 {
-	struct sbx_config c = {0};
-	struct sbx_err err = {0};
+	struct sbx_config c = { 0 };
+	struct sbx_err err = { 0 };
 	assert_int_equal(load(&c, text, &err), -1);
 	assert_int_equal(err.status, 2);
 	if (!strstr(err.msg, want))
@@ -31,8 +32,8 @@ static void expect_error(const char *text, const char *want)
 static void test_full_config(void **state)
 {
 	(void)state;
-	struct sbx_config c = {0};
-	struct sbx_err err = {0};
+	struct sbx_config c = { 0 };
+	struct sbx_err err = { 0 };
 	const char *y =
 		"name: claude-demo\n"
 		"workspace: ~/src/demo\n"
@@ -67,49 +68,79 @@ static void test_full_config(void **state)
 static void test_errors_have_positions(void **state)
 {
 	(void)state;
-	expect_error("nmae: x\n", "c.yaml:1:1: unknown key \"nmae\" in the top level");
-	expect_error("seed:\n  placment: separate\n", "c.yaml:2:3: unknown key \"placment\" in seed");
-	expect_error("network:\n  allow: example.com\n", "c.yaml:2:10: network.allow: expected a list");
-	expect_error("network:\n  allow: [ok.com, 'bad host']\n", "c.yaml:2:19: network.allow: bad host pattern");
+	expect_error("nmae: x\n",
+		     "c.yaml:1:1: unknown key \"nmae\" in the top level");
+	expect_error("seed:\n  placment: separate\n",
+		     "c.yaml:2:3: unknown key \"placment\" in seed");
+	expect_error("network:\n  allow: example.com\n",
+		     "c.yaml:2:10: network.allow: expected a list");
+	expect_error("network:\n  allow: [ok.com, 'bad host']\n",
+		     "c.yaml:2:19: network.allow: bad host pattern");
 	expect_error("seed: [a]\n", "c.yaml:1:7: seed: expected a mapping");
-	expect_error("agent: codex\n", "c.yaml:1:8: agent: \"codex\" is not one of: claude, shell");
-	expect_error("network:\n  default: open\n", "is not one of: deny-all, balanced, allow-all");
-	expect_error("seed:\n  placement: elsewhere\n", "not one of: workspace, separate");
+	expect_error(
+		"agent: codex\n",
+		"c.yaml:1:8: agent: \"codex\" is not one of: claude, shell");
+	expect_error("network:\n  default: open\n",
+		     "is not one of: deny-all, balanced, allow-all");
+	expect_error("seed:\n  placement: elsewhere\n",
+		     "not one of: workspace, separate");
 	expect_error("name:\n", "c.yaml:1:6: name: expected a string");
 	expect_error("name: ''\n", "name: must not be empty");
 	expect_error("name: 'a b'\n", "not a valid sandbox name");
-	expect_error("name: x\nname: y\n", "c.yaml:2:1: duplicate key \"name\"");
+	expect_error("name: x\nname: y\n",
+		     "c.yaml:2:1: duplicate key \"name\"");
 	expect_error("name: claude-x-\n", "not ending in '-' or '.'");
-	expect_error("agent: gemini\n", "c.yaml:1:8: agent: \"gemini\" was retired");
-	expect_error("skills_store: maybe\n", "skills_store: \"maybe\" is not one of: off, readonly, readwrite, sbx-default");
-	expect_error("claude_code:\n  settings: copy\n", "claude_code.settings: \"copy\" is not one of: flag, merge");
+	expect_error("agent: gemini\n",
+		     "c.yaml:1:8: agent: \"gemini\" was retired");
+	expect_error(
+		"skills_store: maybe\n",
+		"skills_store: \"maybe\" is not one of: off, readonly, readwrite, sbx-default");
+	expect_error(
+		"claude_code:\n  settings: copy\n",
+		"claude_code.settings: \"copy\" is not one of: flag, merge");
 	expect_error("a: &x 1\n", "YAML anchors are not accepted");
 	expect_error("seed:\n  with: *x\n", "c.yaml:2");
 	expect_error("network: [\n", "YAML syntax error");
 	expect_error("name: a\n---\nname: b\n", "only one YAML document");
-	expect_error("claude_code:\n  flags: [[a]]\n", "claude_code.flags: expected a string");
-	expect_error("claude_code:\n  version: '-rf'\n", "claude_code.version: invalid value");
+	expect_error("claude_code:\n  flags: [[a]]\n",
+		     "claude_code.flags: expected a string");
+	expect_error("claude_code:\n  version: '-rf'\n",
+		     "claude_code.version: invalid value");
 	expect_error("seed:\n  with: ['bad group']\n", "invalid group name");
-	expect_error("network:\n  allowlists: ['bad name']\n", "invalid allowlist name");
-	expect_error("network:\n  allow: ['**']\n", "allow-all is not an allowlist entry");
+	expect_error("network:\n  allowlists: ['bad name']\n",
+		     "invalid allowlist name");
+	expect_error("network:\n  allow: ['**']\n",
+		     "allow-all is not an allowlist entry");
 	expect_error("[1, 2]\n", "the top level: expected a mapping");
-	expect_error("a:\n b:\n  c:\n   d:\n    e:\n     f:\n      g:\n       h:\n        i: 1\n",
-		     "nesting too deep");
+	expect_error(
+		"a:\n b:\n  c:\n   d:\n    e:\n     f:\n      g:\n       h:\n        i: 1\n",
+		"nesting too deep");
 }
 
 static void test_layers(void **state)
 {
 	(void)state;
-	struct sbx_config c = {0};
-	struct sbx_err err = {0};
-	assert_int_equal(load(&c, "name: one\nnetwork:\n  allowlists: [claude-code]\n  allow: [a.com]\n", &err), 0);
-	assert_int_equal(load(&c, "name: two\nnetwork:\n  allowlists: [npm, claude-code]\n  allow: [b.com, a.com]\n", &err), 0);
+	struct sbx_config c = { 0 };
+	struct sbx_err err = { 0 };
+	assert_int_equal(
+		load(&c,
+		     "name: one\nnetwork:\n  allowlists: [claude-code]\n  allow: [a.com]\n",
+		     &err),
+		0);
+	assert_int_equal(
+		load(&c,
+		     "name: two\nnetwork:\n  allowlists: [npm, claude-code]\n  allow: [b.com, a.com]\n",
+		     &err),
+		0);
 	assert_string_equal(c.name, "two");
 	assert_int_equal(c.allowlists.n, 2);
 	assert_string_equal(c.allowlists.v[1], "npm");
 	assert_int_equal(c.allow.n, 2);
 	/* a bad layer changes nothing */
-	assert_int_equal(load(&c, "name: three\nnetwork:\n  allow: [c.com]\nbogus: 1\n", &err), -1);
+	assert_int_equal(
+		load(&c, "name: three\nnetwork:\n  allow: [c.com]\nbogus: 1\n",
+		     &err),
+		-1);
 	assert_string_equal(c.name, "two");
 	assert_int_equal(c.allow.n, 2);
 	/* empty documents are fine */
@@ -122,8 +153,8 @@ static void test_layers(void **state)
 static void test_finish_defaults(void **state)
 {
 	(void)state;
-	struct sbx_config c = {0};
-	struct sbx_err err = {0};
+	struct sbx_config c = { 0 };
+	struct sbx_err err = { 0 };
 	char tmpl[] = "/tmp/sbx-cfg-XXXXXX";
 	assert_non_null(mkdtemp(tmpl));
 	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", NULL, &err), 0);
@@ -142,7 +173,10 @@ static void test_finish_defaults(void **state)
 
 	/* skills_store and claude_code.settings from a layer; later wins */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(load(&c, "skills_store: off\nclaude_code:\n  settings: merge\n", &err), 0);
+	assert_int_equal(
+		load(&c, "skills_store: off\nclaude_code:\n  settings: merge\n",
+		     &err),
+		0);
 	assert_int_equal(load(&c, "skills_store: readwrite\n", &err), 0);
 	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", NULL, &err), 0);
 	assert_int_equal(c.skills_store, SBX_SKILLS_READWRITE);
@@ -150,13 +184,16 @@ static void test_finish_defaults(void **state)
 	sbx_config_free(&c);
 
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", "/elsewhere/cc", &err), 0);
+	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", "/elsewhere/cc",
+					   &err),
+			 0);
 	assert_string_equal(c.seed_source, "/elsewhere/cc");
 	sbx_config_free(&c);
 
 	memset(&c, 0, sizeof(c));
 	c.workspace = strdup("/nonexistent/dir");
-	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", NULL, &err), -1);
+	assert_int_equal(sbx_config_finish(&c, tmpl, "/home/u", NULL, &err),
+			 -1);
 	assert_int_equal(err.status, 2);
 	sbx_config_free(&c);
 	rmdir(tmpl);
@@ -195,8 +232,8 @@ static void test_names(void **state)
 static void test_load_file(void **state)
 {
 	(void)state;
-	struct sbx_config c = {0};
-	struct sbx_err err = {0};
+	struct sbx_config c = { 0 };
+	struct sbx_err err = { 0 };
 	char dir[] = "/tmp/sbx-cfgf-XXXXXX";
 	char path[128];
 	assert_non_null(mkdtemp(dir));
@@ -206,7 +243,8 @@ static void test_load_file(void **state)
 	fclose(f);
 	assert_int_equal(sbx_config_load_file(&c, path, "/h", false, &err), -1);
 	char want[200];
-	snprintf(want, sizeof(want), "%s:3:3: unknown key \"nope\" in seed", path);
+	snprintf(want, sizeof(want), "%s:3:3: unknown key \"nope\" in seed",
+		 path);
 	assert_string_equal(err.msg, want);
 	f = fopen(path, "w");
 	fputs("seed:\n  rules: [r.yaml]\n", f);
@@ -291,7 +329,8 @@ static void test_hostile_names(void **state)
 		seed = seed * 6364136223846793005ul + 1442695040888963407ul;
 		size_t want = (seed >> 33) % 150;
 		while (len < want) {
-			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			seed = seed * 6364136223846793005ul +
+			       1442695040888963407ul;
 			char ch = (char)((seed >> 40) & 0xff);
 			ws[len++] = ch ? ch : 'z';
 		}

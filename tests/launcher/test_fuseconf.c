@@ -70,11 +70,14 @@ static void test_lookalikes(void **state)
 	assert_int_equal(allows("mount_max = 1 user_allow_other\n"), 0);
 	/* a NUL inside the buffer does not end it early, nor match */
 	unsigned line;
-	assert_false(sbx_fuseconf_allows_other("user_allow\0_other\n", 18, &line));
-	assert_true(sbx_fuseconf_allows_other("x\0\nuser_allow_other\n", 20, &line));
+	assert_false(
+		sbx_fuseconf_allows_other("user_allow\0_other\n", 18, &line));
+	assert_true(sbx_fuseconf_allows_other("x\0\nuser_allow_other\n", 20,
+					      &line));
 	assert_int_equal(line, 2);
 	/* len is honoured */
-	assert_false(sbx_fuseconf_allows_other("user_allow_other\n", 16, &line));
+	assert_false(
+		sbx_fuseconf_allows_other("user_allow_other\n", 16, &line));
 }
 
 static void test_decision(void **state)
@@ -113,20 +116,28 @@ static void test_mountinfo(void **state)
 {
 	(void)state;
 	size_t n = strlen(MI);
-	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/app/.claude-seed"), 1);
-	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/my app/.claude-seed"), 0);
-	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/my\\040app/.claude-seed"), -1);
+	assert_int_equal(
+		sbx_mountinfo_allow_other(MI, n, "/w/app/.claude-seed"), 1);
+	assert_int_equal(
+		sbx_mountinfo_allow_other(MI, n, "/w/my app/.claude-seed"), 0);
+	assert_int_equal(
+		sbx_mountinfo_allow_other(MI, n, "/w/my\\040app/.claude-seed"),
+		-1);
 	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/app"), -1);
-	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/app/.claude-see"), -1);
+	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/app/.claude-see"),
+			 -1);
 	/* only the super options count, not an optional field */
 	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/w/opt in name"), 0);
 	assert_int_equal(sbx_mountinfo_allow_other(MI, n, "/"), 0);
 	/* the last mount of a mount point wins */
 	char two[1024];
-	snprintf(two, sizeof(two), "%s50 40 0:50 / /w/app/.claude-seed ro - "
-		 "fuse.claude-seedfs claude-seedfs ro,user_id=1000\n", MI);
+	snprintf(two, sizeof(two),
+		 "%s50 40 0:50 / /w/app/.claude-seed ro - "
+		 "fuse.claude-seedfs claude-seedfs ro,user_id=1000\n",
+		 MI);
 	assert_int_equal(sbx_mountinfo_allow_other(two, strlen(two),
-						   "/w/app/.claude-seed"), 0);
+						   "/w/app/.claude-seed"),
+			 0);
 	/* truncated line */
 	const char *cut = "40 22 0:45 / /m ro - fuse";
 	assert_int_equal(sbx_mountinfo_allow_other(cut, strlen(cut), "/m"), 0);

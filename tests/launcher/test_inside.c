@@ -81,7 +81,7 @@ static void test_link_and_check(void **state)
 	sub(p, root, "home");
 	mkdir(p, 0755);
 
-	struct strv rels = {0}, argv = {0};
+	struct strv rels = { 0 }, argv = { 0 };
 	strv_push(&rels, "CLAUDE.md");
 	strv_push(&rels, "agents");
 	strv_push(&rels, "skills/one");
@@ -101,18 +101,22 @@ static void test_link_and_check(void **state)
 	assert_null(strstr(out, "linked"));
 
 	/* check: everything readable, nothing hidden reachable */
-	struct strv hidden = {0}, cargv = {0};
+	struct strv hidden = { 0 }, cargv = { 0 };
 	strv_push(&hidden, ".credentials.json");
 	char src[PATH_MAX];
 	sub(src, root, "not-here");
-	assert_int_equal(sbx_inside_check_argv(&cargv, view, dest, src, &rels, &hidden), 0);
+	assert_int_equal(sbx_inside_check_argv(&cargv, view, dest, src, &rels,
+					       &hidden),
+			 0);
 	assert_int_equal(run(&cargv, out, sizeof(out)), 0);
 	assert_string_equal(out, "");
 	/* a hidden name that is reachable, a missing entry, a reachable source */
 	put(view, ".credentials.json", "x");
 	strv_clear(&cargv);
 	strv_push(&rels, "commands");
-	assert_int_equal(sbx_inside_check_argv(&cargv, view, dest, root, &rels, &hidden), 0);
+	assert_int_equal(sbx_inside_check_argv(&cargv, view, dest, root, &rels,
+					       &hidden),
+			 0);
 	assert_int_equal(run(&cargv, out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "REACHABLE .credentials.json"));
 	assert_non_null(strstr(out, "MISSING commands"));
@@ -141,7 +145,9 @@ static void test_link_and_check(void **state)
 	sub(empty, root, "empty");
 	mkdir(empty, 0755);
 	strv_clear(&cargv);
-	assert_int_equal(sbx_inside_check_argv(&cargv, empty, dest, src, &rels, &hidden), 0);
+	assert_int_equal(sbx_inside_check_argv(&cargv, empty, dest, src, &rels,
+					       &hidden),
+			 0);
 	assert_int_equal(run(&cargv, out, sizeof(out)), SBX_CHECK_VIEW_MISSING);
 	assert_int_equal(strncmp(out, "VIEW_MISSING", 12), 0);
 
@@ -154,7 +160,7 @@ static void test_link_and_check(void **state)
 	strv_free(&argv);
 	strv_free(&cargv);
 	strv_free(&hidden);
-	struct strv rm = {0};
+	struct strv rm = { 0 };
 	strv_push(&rm, "rm");
 	strv_push(&rm, "-rf");
 	strv_push(&rm, root);
@@ -168,7 +174,7 @@ static void test_write_script(void **state)
 	char root[] = "/tmp/sbx-write-XXXXXX", path[PATH_MAX], out[256];
 	assert_non_null(mkdtemp(root));
 	sub(path, root, "etc/profile.d/claude-sbx.sh");
-	struct strv argv = {0};
+	struct strv argv = { 0 };
 	const char content[] = "line 1 $(touch PWNED) %s %d\n\\n'\"\n";
 	assert_int_equal(sbx_inside_write_argv(&argv, path, content), 0);
 	assert_int_equal(run(&argv, out, sizeof(out)), 0);
@@ -191,8 +197,8 @@ static void test_write_script(void **state)
 }
 
 /* Runs argv with input on stdin; stdout (raw bytes) to buf, length in *got. */
-static int run_io(const struct strv *argv, const char *input, char *buf, size_t len,
-		  size_t *got)
+static int run_io(const struct strv *argv, const char *input, char *buf,
+		  size_t len, size_t *got)
 {
 	int in[2], outp[2];
 	assert_int_equal(pipe(in), 0);
@@ -208,7 +214,8 @@ static int run_io(const struct strv *argv, const char *input, char *buf, size_t 
 	}
 	close(in[0]);
 	close(outp[1]);
-	assert_int_equal(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+	assert_int_equal(write(in[1], input, strlen(input)),
+			 (ssize_t)strlen(input));
 	close(in[1]);
 	ssize_t r;
 	*got = 0;
@@ -223,13 +230,14 @@ static int run_io(const struct strv *argv, const char *input, char *buf, size_t 
 static void test_settings_scripts(void **state)
 {
 	(void)state;
-	char root[] = "/tmp/sbx-settings-XXXXXX", a[PATH_MAX], b[PATH_MAX], out[512];
+	char root[] = "/tmp/sbx-settings-XXXXXX", a[PATH_MAX], b[PATH_MAX],
+	     out[512];
 	size_t got;
 	assert_non_null(mkdtemp(root));
 	/* hostile names: values only ever arrive as arguments */
 	sub(a, root, "dir $(touch PWNED)/settings 'x'.json");
 	sub(b, root, "cache `id`/record.json");
-	struct strv put = {0}, get = {0};
+	struct strv put = { 0 }, get = { 0 };
 	const char text[] = "{\"a\": \"$(touch PWNED) \\n '\"\n}\n";
 	assert_int_equal(sbx_inside_put_argv(&put, a), 0);
 	assert_int_equal(run_io(&put, text, out, sizeof(out), &got), 0);
@@ -264,31 +272,38 @@ static void test_settings_scripts(void **state)
 static void test_profile_quoting(void **state)
 {
 	(void)state;
-	char *text = sbx_profile_text(hostile, "claude-'opus'", true, NULL, NULL);
+	char *text =
+		sbx_profile_text(hostile, "claude-'opus'", true, NULL, NULL);
 	assert_non_null(text);
 	assert_null(strstr(text, "KEY"));
 	assert_null(strstr(text, "TOKEN"));
 	/* source it and print the values back */
-	struct strv argv = {0};
+	struct strv argv = { 0 };
 	strv_push(&argv, "sh");
 	strv_push(&argv, "-c");
-	strv_push(&argv, "unset TERM; eval \"$1\"; printf '%s|%s|%s|' \"$CLAUDE_SBX_SEED\" "
-			 "\"$ANTHROPIC_MODEL\" \"$TERM\"; case \":$PATH:\" in *\":$HOME/.local/bin:\"*) echo yes;; esac");
+	strv_push(
+		&argv,
+		"unset TERM; eval \"$1\"; printf '%s|%s|%s|' \"$CLAUDE_SBX_SEED\" "
+		"\"$ANTHROPIC_MODEL\" \"$TERM\"; case \":$PATH:\" in *\":$HOME/.local/bin:\"*) echo yes;; esac");
 	strv_push(&argv, "sh");
 	strv_push(&argv, text);
 	char out[1024], want[1024];
 	assert_int_equal(run(&argv, out, sizeof(out)), 0);
-	snprintf(want, sizeof(want), "%s|claude-'opus'|xterm-256color|yes\n", hostile);
+	snprintf(want, sizeof(want), "%s|claude-'opus'|xterm-256color|yes\n",
+		 hostile);
 	assert_string_equal(out, want);
 	free(text);
 	strv_free(&argv);
 	text = sbx_profile_text("/v", NULL, false, "/p", "/s");
 	assert_null(strstr(text, "ANTHROPIC_MODEL"));
 	assert_null(strstr(text, "PATH"));
-	assert_null(strstr(text, "claude()")); /* the function is for agent shell */
+	assert_null(
+		strstr(text, "claude()")); /* the function is for agent shell */
 	free(text);
-	assert_non_null(strstr(sbx_managed_settings_text(true), "\"allowManagedHooksOnly\": true"));
-	assert_null(strstr(sbx_managed_settings_text(false), "allowManagedHooksOnly"));
+	assert_non_null(strstr(sbx_managed_settings_text(true),
+			       "\"allowManagedHooksOnly\": true"));
+	assert_null(strstr(sbx_managed_settings_text(false),
+			   "allowManagedHooksOnly"));
 	assert_true(sbx_link_skip("settings.json"));
 	assert_false(sbx_link_skip("skills"));
 }
@@ -296,25 +311,29 @@ static void test_profile_quoting(void **state)
 static void expect_plan(int minor, enum sbx_skills_store st, const char *args,
 			enum sbx_skills_delivery how, bool note)
 {
-	struct sbx_version v = {0, minor, 0};
-	struct strv a = {0};
+	struct sbx_version v = { 0, minor, 0 };
+	struct strv a = { 0 };
 	enum sbx_skills_delivery got;
 	const char *n = NULL;
 	assert_int_equal(sbx_skills_plan(&v, st, &a, &got, &n), 0);
 	char joined[200] = "";
 	for (size_t i = 0; i < a.n; i++)
-		snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
-			 i ? " " : "", a.v[i]);
+		snprintf(joined + strlen(joined),
+			 sizeof(joined) - strlen(joined), "%s%s", i ? " " : "",
+			 a.v[i]);
 	if (strcmp(joined, args) != 0 || got != how || (n != NULL) != note)
-		fail_msg("0.%d %s: args \"%s\" (want \"%s\"), delivery %d (want %d), note %s",
-			 minor, sbx_skills_store_name(st), joined, args, got, how, n ? n : "none");
+		fail_msg(
+			"0.%d %s: args \"%s\" (want \"%s\"), delivery %d (want %d), note %s",
+			minor, sbx_skills_store_name(st), joined, args, got,
+			how, n ? n : "none");
 	strv_free(&a);
 }
 
 static void test_skills_plan(void **state)
 {
 	(void)state;
-	const enum sbx_skills_delivery L = SBX_SKILLS_LINKS, P = SBX_SKILLS_PLUGIN;
+	const enum sbx_skills_delivery L = SBX_SKILLS_LINKS,
+				       P = SBX_SKILLS_PLUGIN;
 	/* no store before 0.37: links, nothing passed */
 	expect_plan(31, SBX_SKILLS_READONLY, "", L, false);
 	expect_plan(31, SBX_SKILLS_OFF, "", L, false);
@@ -328,8 +347,8 @@ static void test_skills_plan(void **state)
 	expect_plan(45, SBX_SKILLS_READONLY, "--skills readonly", P, false);
 	expect_plan(55, SBX_SKILLS_READWRITE, "--skills readwrite", P, false);
 	expect_plan(55, SBX_SKILLS_SBX_DEFAULT, "", P, false);
-	struct sbx_version v1 = {1, 2, 0};
-	struct strv a = {0};
+	struct sbx_version v1 = { 1, 2, 0 };
+	struct strv a = { 0 };
 	enum sbx_skills_delivery how;
 	const char *n;
 	assert_int_equal(sbx_skills_plan(&v1, SBX_SKILLS_OFF, &a, &how, &n), 0);
@@ -341,12 +360,14 @@ static void test_skills_plan(void **state)
 static void test_claude_args_and_function(void **state)
 {
 	(void)state;
-	struct strv a = {0}, flags = {0};
+	struct strv a = { 0 }, flags = { 0 };
 	strv_push(&flags, "-p");
 	strv_push(&flags, "hi there");
 	assert_int_equal(sbx_claude_args(&a, "/p d", "/s'x", "m", &flags), 0);
-	const char *want[] = {"--plugin-dir", "/p d", "--settings", "/s'x", "--model", "m",
-			      "-p", "hi there"};
+	const char *want[] = {
+		"--plugin-dir", "/p d", "--settings", "/s'x",
+		"--model",	"m",	"-p",	      "hi there"
+	};
 	assert_int_equal(a.n, 8);
 	for (size_t i = 0; i < 8; i++)
 		assert_string_equal(a.v[i], want[i]);
@@ -360,7 +381,8 @@ static void test_claude_args_and_function(void **state)
 	 * arguments; --settings only while the file is readable */
 	char dir[] = "/tmp/sbx-fn-XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	put(dir, "claude", "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]' \"$a\"; done\n");
+	put(dir, "claude",
+	    "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]' \"$a\"; done\n");
 	char exe[PATH_MAX], settings[PATH_MAX], plugin[PATH_MAX];
 	sub(exe, dir, "claude");
 	chmod(exe, 0755);
@@ -368,7 +390,7 @@ static void test_claude_args_and_function(void **state)
 	sub(plugin, dir, "plug $(x)");
 	char *text = sbx_profile_text("/v", NULL, true, plugin, settings);
 	assert_non_null(text);
-	struct strv argv = {0};
+	struct strv argv = { 0 };
 	strv_push(&argv, "sh");
 	strv_push(&argv, "-c");
 	strv_push(&argv, "eval \"$1\"; PATH=$2:$PATH; claude -p 'a b'");
@@ -381,7 +403,9 @@ static void test_claude_args_and_function(void **state)
 	assert_string_equal(out, wantb);
 	put(dir, "it's settings.json", "{}\n");
 	assert_int_equal(run(&argv, out, sizeof(out)), 0);
-	snprintf(wantb, sizeof(wantb), "[--plugin-dir][%s][--settings][%s][-p][a b]", plugin, settings);
+	snprintf(wantb, sizeof(wantb),
+		 "[--plugin-dir][%s][--settings][%s][-p][a b]", plugin,
+		 settings);
 	assert_string_equal(out, wantb);
 	free(text);
 	/* links delivery, no settings: no function at all */
@@ -399,13 +423,14 @@ static void test_plugin_script(void **state)
 	(void)state;
 	char dir[] = "/tmp/sbx-plug-XXXXXX";
 	assert_non_null(mkdtemp(dir));
-	char plug[PATH_MAX], skills[PATH_MAX], link[PATH_MAX], pj[PATH_MAX], out[1024];
+	char plug[PATH_MAX], skills[PATH_MAX], link[PATH_MAX], pj[PATH_MAX],
+		out[1024];
 	sub(plug, dir, "a dir/seed-plugin");
 	sub(skills, dir, "view's skills");
 	sub(link, plug, "skills");
 	sub(pj, plug, ".claude-plugin/plugin.json");
 	mkdir(skills, 0755);
-	struct strv argv = {0};
+	struct strv argv = { 0 };
 	assert_int_equal(sbx_inside_plugin_argv(&argv, plug, skills), 0);
 	assert_int_equal(run(&argv, out, sizeof(out)), 0);
 	char tgt[PATH_MAX] = "";
@@ -434,9 +459,11 @@ static void test_plugin_script(void **state)
 	sub(dest, dir, "home/.claude");
 	mkdir(view, 0755);
 	put(view, "CLAUDE.md", "hi\n");
-	struct strv rels = {0};
+	struct strv rels = { 0 };
 	strv_push(&rels, "CLAUDE.md");
-	assert_int_equal(sbx_inside_link_plugin_argv(&argv, plug, skills, view, dest, &rels), 0);
+	assert_int_equal(sbx_inside_link_plugin_argv(&argv, plug, skills, view,
+						     dest, &rels),
+			 0);
 	assert_int_equal(run(&argv, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "plugin "));
 	assert_non_null(strstr(out, "linked CLAUDE.md"));
@@ -450,7 +477,9 @@ static void test_plugin_script(void **state)
 	assert_string_equal(tgt, wantl);
 	strv_free(&argv);
 	/* a plugin that cannot be made fails the whole step */
-	assert_int_equal(sbx_inside_link_plugin_argv(&argv, "/proc/nope", skills, view, dest, &rels), 0);
+	assert_int_equal(sbx_inside_link_plugin_argv(&argv, "/proc/nope",
+						     skills, view, dest, &rels),
+			 0);
 	assert_int_not_equal(run(&argv, out, sizeof(out)), 0);
 	strv_free(&argv);
 	strv_free(&rels);

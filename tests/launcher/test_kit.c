@@ -25,7 +25,8 @@ static bool kit_name_ok(const char *n)
 	if (len < 1 || len > 64 || n[0] == '-' || n[len - 1] == '-')
 		return false;
 	for (const char *p = n; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-'))
 			return false;
 	return true;
 }
@@ -76,7 +77,7 @@ static void test_yaml_quote(void **state)
 
 static struct strv mk(const char *const *items)
 {
-	struct strv s = {0};
+	struct strv s = { 0 };
 	for (; *items; items++)
 		strv_push(&s, *items);
 	return s;
@@ -85,22 +86,35 @@ static struct strv mk(const char *const *items)
 static void test_spec(void **state)
 {
 	(void)state;
-	struct strv allow = mk((const char *const[]){"*.sentry.io", "api.anthropic.com", NULL});
-	struct strv lists = mk((const char *const[]){"claude-code", "/etc/corp/mirror.txt", NULL});
-	struct strv tops = mk((const char *const[]){"CLAUDE.md", "skills", NULL});
+	struct strv allow = mk((const char *const[]){
+		"*.sentry.io", "api.anthropic.com", NULL });
+	struct strv lists = mk((const char *const[]){
+		"claude-code", "/etc/corp/mirror.txt", NULL });
+	struct strv tops =
+		mk((const char *const[]){ "CLAUDE.md", "skills", NULL });
 	struct sbx_kit_info k = {
-		.schema = 2, .sandbox_name = "claude-app", .allow = &allow,
-		.allowlists = &lists, .lock_hooks = true, .kit_path = "/k",
-		.workspace = "/w", .tops = &tops, .nfiles = 3,
+		.schema = 2,
+		.sandbox_name = "claude-app",
+		.allow = &allow,
+		.allowlists = &lists,
+		.lock_hooks = true,
+		.kit_path = "/k",
+		.workspace = "/w",
+		.tops = &tops,
+		.nfiles = 3,
 	};
 	char *s = sbx_kit_spec_text(&k);
 	assert_non_null(s);
-	assert_non_null(strstr(s, "\nschemaVersion: \"2\"\nkind: mixin\nname: claude-app-seed\n"));
-	assert_non_null(strstr(s, "displayName: \"Claude Code seed: claude-app\"\n"));
+	assert_non_null(strstr(
+		s,
+		"\nschemaVersion: \"2\"\nkind: mixin\nname: claude-app-seed\n"));
+	assert_non_null(
+		strstr(s, "displayName: \"Claude Code seed: claude-app\"\n"));
 	assert_non_null(strstr(s, "(claude-code, mirror)"));
 	assert_non_null(strstr(s, "(CLAUDE.md, skills)"));
-	assert_non_null(strstr(s, "permissions:\n  network:\n    allow:\n"
-				  "      - \"*.sentry.io\"\n      - \"api.anthropic.com\"\n"));
+	assert_non_null(strstr(
+		s, "permissions:\n  network:\n    allow:\n"
+		   "      - \"*.sentry.io\"\n      - \"api.anthropic.com\"\n"));
 	assert_non_null(strstr(s, "setup:\n  install:\n    - command: \""));
 	assert_non_null(strstr(s, "allowManagedHooksOnly"));
 	assert_null(strstr(s, "allowedDomains"));
@@ -110,12 +124,13 @@ static void test_spec(void **state)
 	k.lock_hooks = false;
 	s = sbx_kit_spec_text(&k);
 	assert_non_null(strstr(s, "\nschemaVersion: \"1\"\n"));
-	assert_non_null(strstr(s, "network:\n  allowedDomains:\n    - \"*.sentry.io\"\n"));
+	assert_non_null(strstr(
+		s, "network:\n  allowedDomains:\n    - \"*.sentry.io\"\n"));
 	assert_null(strstr(s, "permissions:"));
 	assert_null(strstr(s, "install"));
 	free(s);
 
-	struct strv none = {0};
+	struct strv none = { 0 };
 	k.allow = &none;
 	s = sbx_kit_spec_text(&k);
 	assert_non_null(strstr(s, "allowedDomains: []\n"));
@@ -128,28 +143,38 @@ static void test_spec(void **state)
 static void test_readme(void **state)
 {
 	(void)state;
-	struct strv allow = mk((const char *const[]){"api.anthropic.com", NULL});
+	struct strv allow =
+		mk((const char *const[]){ "api.anthropic.com", NULL });
 	struct sbx_kit_info k = {
-		.schema = 2, .sandbox_name = "claude-app", .allow = &allow,
-		.lock_hooks = true, .kit_path = "/tmp/my kit's", .workspace = "/src/app",
-		.nfiles = 1, .settings_left_out = true,
+		.schema = 2,
+		.sandbox_name = "claude-app",
+		.allow = &allow,
+		.lock_hooks = true,
+		.kit_path = "/tmp/my kit's",
+		.workspace = "/src/app",
+		.nfiles = 1,
+		.settings_left_out = true,
 	};
 	char *r = sbx_kit_readme_text(&k);
-	assert_non_null(strstr(r, "sbx run --kit '/tmp/my kit'\\''s' claude /src/app\n"));
+	assert_non_null(strstr(
+		r, "sbx run --kit '/tmp/my kit'\\''s' claude /src/app\n"));
 	assert_non_null(strstr(r, "1 file copied"));
 	assert_non_null(strstr(r, "`settings.json` is not in the kit"));
 	free(r);
 	k.kit_path = "/tmp/a\nb";
 	r = sbx_kit_readme_text(&k);
-	assert_non_null(strstr(r, "sbx run --kit <kit directory> claude /src/app\n"));
+	assert_non_null(
+		strstr(r, "sbx run --kit <kit directory> claude /src/app\n"));
 	assert_null(strstr(r, "--skills off")); /* no skills in this kit */
 	free(r);
 	/* skills in the kit: the note about sbx's read-only store */
-	struct strv tops = mk((const char *const[]){"CLAUDE.md", "skills", NULL});
+	struct strv tops =
+		mk((const char *const[]){ "CLAUDE.md", "skills", NULL });
 	k.tops = &tops;
 	k.kit_path = "/k";
 	r = sbx_kit_readme_text(&k);
-	assert_non_null(strstr(r, "sbx create --skills off --kit /k claude /src/app\n"));
+	assert_non_null(strstr(
+		r, "sbx create --skills off --kit /k claude /src/app\n"));
 	free(r);
 	strv_free(&tops);
 	strv_free(&allow);
@@ -217,7 +242,8 @@ static void rm_rf(const char *p)
 	*slash = '\0';
 	int fd = open(copy, O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
-	assert_int_equal(sbx_remove_tree(fd, slash + 1, where, sizeof(where)), 0);
+	assert_int_equal(sbx_remove_tree(fd, slash + 1, where, sizeof(where)),
+			 0);
 	close(fd);
 }
 
@@ -262,8 +288,9 @@ static void test_copy(void **state)
 	int s = open_dir("src"), d = open_dir("dst");
 	struct sbx_copy_stats st;
 	char where[PATH_MAX] = "";
-	const char *const skip[] = {"settings.json", NULL};
-	assert_int_equal(sbx_copy_tree(s, d, skip, NULL, &st, where, sizeof(where)), 0);
+	const char *const skip[] = { "settings.json", NULL };
+	assert_int_equal(
+		sbx_copy_tree(s, d, skip, NULL, &st, where, sizeof(where)), 0);
 	assert_int_equal(st.files, 2);
 	assert_int_equal(st.dirs, 2);
 	assert_int_equal(st.skipped, 2); /* the link and the FIFO */
@@ -276,7 +303,9 @@ static void test_copy(void **state)
 	assert_false(exists("dst/fifo"));
 
 	/* a name already in the destination is an error naming it */
-	assert_int_equal(sbx_copy_tree(s, d, skip, NULL, &st, where, sizeof(where)), -EEXIST);
+	assert_int_equal(sbx_copy_tree(s, d, skip, NULL, &st, where,
+				       sizeof(where)),
+			 -EEXIST);
 	assert_string_equal(where, "CLAUDE.md");
 	close(s);
 	close(d);
@@ -298,7 +327,9 @@ static void test_copy_stops(void **state)
 	d = open_dir("dst2");
 	struct sbx_copy_stats st;
 	char where[PATH_MAX];
-	assert_int_equal(sbx_copy_tree(s, d, NULL, stop_now, &st, where, sizeof(where)), -EINTR);
+	assert_int_equal(sbx_copy_tree(s, d, NULL, stop_now, &st, where,
+				       sizeof(where)),
+			 -EINTR);
 	close(s);
 	close(d);
 }
@@ -347,7 +378,8 @@ static void test_remove_refuses_a_mount(void **state)
 	put("m/mnt/inside", "on the other filesystem", 0644);
 	int fd = open_dir(".");
 	char where[PATH_MAX] = "";
-	assert_int_equal(sbx_remove_tree(fd, "m", where, sizeof(where)), -EXDEV);
+	assert_int_equal(sbx_remove_tree(fd, "m", where, sizeof(where)),
+			 -EXDEV);
 	assert_string_equal(where, "m/mnt");
 	assert_true(exists("m/mnt/inside"));
 	assert_false(exists("m/f")); /* the rest went */

@@ -29,13 +29,15 @@ static void test_versions(void **state)
 {
 	(void)state;
 	ver("sbx version v0.45.0 (build 4f2a9c1)", 0, 45, 0);
-	ver("Docker Sandboxes CLI\n Version: 0.31.2\n Commit: 1a2b3c4", 0, 31, 2);
+	ver("Docker Sandboxes CLI\n Version: 0.31.2\n Commit: 1a2b3c4", 0, 31,
+	    2);
 	ver("0.33", 0, 33, 0);
 	ver("sbx2 v1.2.3", 1, 2, 3);
 	struct sbx_version v;
 	assert_int_equal(sbx_version_parse("no digits here", &v), -1);
 	assert_int_equal(sbx_version_parse("build 42", &v), -1);
-	struct sbx_version a = {0, 31, 0}, b = {0, 33, 0}, c = {0, 34, 1}, d = {0, 35, 0}, e = {1, 0, 0};
+	struct sbx_version a = { 0, 31, 0 }, b = { 0, 33, 0 }, c = { 0, 34, 1 },
+			   d = { 0, 35, 0 }, e = { 1, 0, 0 };
 	assert_false(sbx_has_policy_init(&a));
 	assert_false(sbx_has_policy_init(&b));
 	assert_true(sbx_has_policy_init(&c));
@@ -63,32 +65,39 @@ static void test_git_exclude(void **state)
 {
 	(void)state;
 	char root[] = "/tmp/sbx-git-XXXXXX", p[PATH_MAX];
-	struct sbx_err err = {0};
+	struct sbx_err err = { 0 };
 	char *excl = NULL;
 	assert_non_null(mkdtemp(root));
 	/* not a repository */
-	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err), 0);
+	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err),
+			 0);
 	assert_null(excl);
 	/* a repository without info/ */
 	snprintf(p, sizeof(p), "%s/.git", root);
 	mkdir(p, 0755);
-	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err), 1);
+	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err),
+			 1);
 	assert_non_null(strstr(slurp(excl), "\n/.claude-seed/\n"));
 	free(excl);
-	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err), 0);
+	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err),
+			 0);
 	free(excl);
 	/* an existing file without a final newline, and an equivalent line */
 	snprintf(p, sizeof(p), "%s/.git/info/exclude", root);
 	FILE *f = fopen(p, "w");
 	fputs("*.o", f);
 	fclose(f);
-	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err), 1);
-	assert_string_equal(slurp(p), "*.o\n# claude-sbx: the seed view's mountpoint\n/.claude-seed/\n");
+	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err),
+			 1);
+	assert_string_equal(
+		slurp(p),
+		"*.o\n# claude-sbx: the seed view's mountpoint\n/.claude-seed/\n");
 	free(excl);
 	f = fopen(p, "w");
 	fputs(".claude-seed\n", f);
 	fclose(f);
-	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err), 0);
+	assert_int_equal(sbx_git_exclude_add(root, ".claude-seed", &excl, &err),
+			 0);
 	free(excl);
 	/* a worktree: .git is a file; info/ lives in the common dir */
 	char wt[256], gd[256];
@@ -109,11 +118,13 @@ static void test_git_exclude(void **state)
 	snprintf(p, sizeof(p), "%s/.git/info/exclude", root);
 	f = fopen(p, "w");
 	fclose(f);
-	assert_int_equal(sbx_git_exclude_add(wt, ".claude-seed", &excl, &err), 1);
+	assert_int_equal(sbx_git_exclude_add(wt, ".claude-seed", &excl, &err),
+			 1);
 	assert_non_null(strstr(slurp(p), "/.claude-seed/"));
 	free(excl);
 	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root); /* fixed mkdtemp name */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'",
+		 root); /* fixed mkdtemp name */
 	assert_int_equal(system(cmd), 0);
 }
 

@@ -33,10 +33,12 @@ static void test_old_table(void **state)
 {
 	(void)state;
 	struct sbx_rules r;
-	struct sbx_err err = {0};
-	assert_int_equal(sbx_rules_parse_table(old_table, "sbx policy ls", &r, &err), 0);
+	struct sbx_err err = { 0 };
+	assert_int_equal(
+		sbx_rules_parse_table(old_table, "sbx policy ls", &r, &err), 0);
 	assert_int_equal(r.n, 4);
-	assert_string_equal(r.v[1].id, "local:6ef1ddf3-9921-486e-ac85-61c9a71e11a3");
+	assert_string_equal(r.v[1].id,
+			    "local:6ef1ddf3-9921-486e-ac85-61c9a71e11a3");
 	assert_string_equal(r.v[1].origin, "local");
 	assert_string_equal(r.v[1].decision, "allow");
 	assert_string_equal(r.v[1].resources.v[0], "api.anthropic.com");
@@ -53,15 +55,19 @@ static void test_wide_table(void **state)
 {
 	(void)state;
 	struct sbx_rules r;
-	struct sbx_err err = {0};
-	assert_int_equal(sbx_rules_parse_table(wide_table, "sbx policy ls --wide", &r, &err), 0);
+	struct sbx_err err = { 0 };
+	assert_int_equal(sbx_rules_parse_table(
+				 wide_table, "sbx policy ls --wide", &r, &err),
+			 0);
 	assert_int_equal(r.n, 3);
 	assert_string_equal(r.v[1].id, "u-1");
 	assert_string_equal(r.v[1].resources.v[0], "claude.ai");
 	/* no provenance column: a local allow rule is not proven user-added */
 	assert_int_equal(sbx_rule_classify(&r.v[1]), SBX_RULE_UNCLASSIFIED);
-	assert_int_equal(sbx_rule_classify(&r.v[2]), SBX_RULE_FOREIGN); /* one sandbox */
-	assert_int_equal(sbx_rule_classify(&r.v[0]), SBX_RULE_FOREIGN); /* deny */
+	assert_int_equal(sbx_rule_classify(&r.v[2]),
+			 SBX_RULE_FOREIGN); /* one sandbox */
+	assert_int_equal(sbx_rule_classify(&r.v[0]),
+			 SBX_RULE_FOREIGN); /* deny */
 	assert_int_equal(r.v[2].resources.n, 2);
 	sbx_rules_free(&r);
 	/* with one, under governance, a preset and a user rule told apart */
@@ -70,13 +76,17 @@ static void test_wide_table(void **state)
 		"SOURCE   POLICY         RULE_ID              TYPE      DECISION   CREATED_VIA   RESOURCES\n"
 		"local    local-policy   default-ai-services  network   allow      default       api.anthropic.com:443\n"
 		"local    local-policy   9b1e                 network   allow      added         x.example\n";
-	assert_int_equal(sbx_rules_parse_table(gov, "sbx policy ls --wide", &r, &err), 0);
+	assert_int_equal(sbx_rules_parse_table(gov, "sbx policy ls --wide", &r,
+					       &err),
+			 0);
 	assert_int_equal(r.n, 2);
 	assert_int_equal(sbx_rule_classify(&r.v[0]), SBX_RULE_FOREIGN);
 	assert_int_equal(sbx_rule_classify(&r.v[1]), SBX_RULE_MANAGED);
 	sbx_rules_free(&r);
 	/* the summary has no per-rule columns: not recognised, says why */
-	assert_int_equal(sbx_rules_parse_table(summary_table, "sbx policy ls", &r, &err), -1);
+	assert_int_equal(sbx_rules_parse_table(summary_table, "sbx policy ls",
+					       &r, &err),
+			 -1);
 	assert_non_null(strstr(err.msg, "POLICY SOURCE APPLIES TO SUMMARY"));
 	assert_non_null(strstr(err.msg, "`sbx policy ls`"));
 	assert_non_null(strstr(err.msg, "expected"));
@@ -87,17 +97,21 @@ static void test_wide_table(void **state)
 	for (int i = 0; i < 100; i++)
 		strcat(wide, "COLUMN_NAME_X   ");
 	strcat(wide, "\n");
-	assert_int_equal(sbx_rules_parse_table(wide, "sbx policy ls", &r, &err), -1);
+	assert_int_equal(sbx_rules_parse_table(wide, "sbx policy ls", &r, &err),
+			 -1);
 	assert_non_null(strstr(err.msg, "header: COLUMN_NAME_X COLUMN_NAME_X"));
 	/* a row that does not line up with the header cannot be classified */
-	const char cut[] = "NAME       TYPE      ORIGIN   DECISION   RESOURCES\n"
-			   "local:abcdefgh network   local    allow      a.example\n";
-	assert_int_equal(sbx_rules_parse_table(cut, "sbx policy ls", &r, &err), 0);
+	const char cut[] =
+		"NAME       TYPE      ORIGIN   DECISION   RESOURCES\n"
+		"local:abcdefgh network   local    allow      a.example\n";
+	assert_int_equal(sbx_rules_parse_table(cut, "sbx policy ls", &r, &err),
+			 0);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(sbx_rule_classify(&r.v[0]), SBX_RULE_UNCLASSIFIED);
 	sbx_rules_free(&r);
 	/* no output at all: no rules */
-	assert_int_equal(sbx_rules_parse_table("\n", "sbx policy ls", &r, &err), 0);
+	assert_int_equal(sbx_rules_parse_table("\n", "sbx policy ls", &r, &err),
+			 0);
 	assert_int_equal(r.n, 0);
 }
 
@@ -109,8 +123,9 @@ static void test_columns_by_name_not_position(void **state)
 		"RESOURCES           EXTRA   DECISION   TYPE      ORIGIN   NAME\n"
 		"pkg.example:443     -       allow      network   local    local:1\n";
 	struct sbx_rules r;
-	struct sbx_err err = {0};
-	assert_int_equal(sbx_rules_parse_table(t, "sbx policy ls", &r, &err), 0);
+	struct sbx_err err = { 0 };
+	assert_int_equal(sbx_rules_parse_table(t, "sbx policy ls", &r, &err),
+			 0);
 	assert_int_equal(r.n, 1);
 	assert_string_equal(r.v[0].resources.v[0], "pkg.example:443");
 	assert_string_equal(r.v[0].id, "local:1");
@@ -156,32 +171,34 @@ static void test_json(void **state)
 {
 	(void)state;
 	struct sbx_rules r;
-	struct sbx_err err = {0};
+	struct sbx_err err = { 0 };
 	assert_int_equal(sbx_rules_parse_json(json55, &r, &err), 0);
 	assert_int_equal(r.n, 10);
 	assert_string_equal(r.v[0].id, "default-ai-services");
 	assert_string_equal(r.v[0].created_via, "default");
 	assert_string_equal(r.v[1].type, "filesystem:read");
-	assert_string_equal(r.v[2].id, "3f1c");	    /* not rule_id */
-	assert_string_equal(r.v[2].type, "network"); /* resource_type, not type */
+	assert_string_equal(r.v[2].id, "3f1c"); /* not rule_id */
+	assert_string_equal(r.v[2].type,
+			    "network"); /* resource_type, not type */
 	assert_string_equal(r.v[2].resources.v[0], "pkg.example");
 	const enum sbx_rule_class want[] = {
-		SBX_RULE_FOREIGN,	/* preset */
-		SBX_RULE_FOREIGN,	/* filesystem preset */
-		SBX_RULE_MANAGED,	/* user-added */
-		SBX_RULE_FOREIGN,	/* kit */
-		SBX_RULE_FOREIGN,	/* scoped to one sandbox */
-		SBX_RULE_UNCLASSIFIED,	/* no provenance */
-		SBX_RULE_UNCLASSIFIED,	/* unknown created_via */
-		SBX_RULE_UNCLASSIFIED,	/* a resource that is not a string */
-		SBX_RULE_FOREIGN,	/* deny */
-		SBX_RULE_FOREIGN,	/* inactive */
+		SBX_RULE_FOREIGN,      /* preset */
+		SBX_RULE_FOREIGN,      /* filesystem preset */
+		SBX_RULE_MANAGED,      /* user-added */
+		SBX_RULE_FOREIGN,      /* kit */
+		SBX_RULE_FOREIGN,      /* scoped to one sandbox */
+		SBX_RULE_UNCLASSIFIED, /* no provenance */
+		SBX_RULE_UNCLASSIFIED, /* unknown created_via */
+		SBX_RULE_UNCLASSIFIED, /* a resource that is not a string */
+		SBX_RULE_FOREIGN,      /* deny */
+		SBX_RULE_FOREIGN,      /* inactive */
 	};
 	for (size_t i = 0; i < r.n; i++)
 		if (sbx_rule_classify(&r.v[i]) != want[i])
-			fail_msg("rule %zu (%s): class %d, wanted %d", i, r.v[i].id,
-				 sbx_rule_classify(&r.v[i]), want[i]);
-	struct strv wanted = {0};
+			fail_msg("rule %zu (%s): class %d, wanted %d", i,
+				 r.v[i].id, sbx_rule_classify(&r.v[i]),
+				 want[i]);
+	struct strv wanted = { 0 };
 	strv_push(&wanted, "new.example");
 	struct sbx_policy_plan p;
 	assert_int_equal(sbx_policy_plan(&r, &wanted, &p), 0);
@@ -195,14 +212,16 @@ static void test_json(void **state)
 	strv_free(&wanted);
 	sbx_rules_free(&r);
 	/* an id that reads as a flag is never handed to `policy rm --id` */
-	const char dash[] = "{\"rules\":[{\"id\":\"-f\",\"resource_type\":\"network\","
-			    "\"decision\":\"allow\",\"resources\":[\"a.example\"],\"origin\":\"local\","
-			    "\"provenance\":{\"created_via\":\"added\"}}]}";
+	const char dash[] =
+		"{\"rules\":[{\"id\":\"-f\",\"resource_type\":\"network\","
+		"\"decision\":\"allow\",\"resources\":[\"a.example\"],\"origin\":\"local\","
+		"\"provenance\":{\"created_via\":\"added\"}}]}";
 	assert_int_equal(sbx_rules_parse_json(dash, &r, &err), 0);
 	assert_int_equal(sbx_rule_classify(&r.v[0]), SBX_RULE_UNCLASSIFIED);
 	sbx_rules_free(&r);
 	/* Go prints an empty list as null; trailing blanks are fine */
-	assert_int_equal(sbx_rules_parse_json("{\"rules\": null}  \n", &r, &err), 0);
+	assert_int_equal(
+		sbx_rules_parse_json("{\"rules\": null}  \n", &r, &err), 0);
 	assert_int_equal(r.n, 0);
 	assert_int_equal(sbx_rules_parse_json(" {\"rules\": []}", &r, &err), 0);
 	assert_int_equal(r.n, 0);
@@ -212,20 +231,29 @@ static void test_json_errors(void **state)
 {
 	(void)state;
 	const char *bad[] = {
-		"", "{\"rules\": [", "[{\"id\": \"x\", \"decision\": \"allow\"}]",
-		"{\"policies\": []}", "{\"rules\": {}}", "{\"rules\": [1]}",
-		"{\"rules\": [{\"id\": \"a\"}, \"b\"]}", "{\"rules\": []} trailing",
-		"{\"rules\": [],}", "null", "Error: unknown flag: --json\n",
-		"{\"rules\": [{\"id\": \"a\"}]}{\"rules\": []}", "{\"rules\": []}\n{\"rules\": [{}]}\n",
+		"",
+		"{\"rules\": [",
+		"[{\"id\": \"x\", \"decision\": \"allow\"}]",
+		"{\"policies\": []}",
+		"{\"rules\": {}}",
+		"{\"rules\": [1]}",
+		"{\"rules\": [{\"id\": \"a\"}, \"b\"]}",
+		"{\"rules\": []} trailing",
+		"{\"rules\": [],}",
+		"null",
+		"Error: unknown flag: --json\n",
+		"{\"rules\": [{\"id\": \"a\"}]}{\"rules\": []}",
+		"{\"rules\": []}\n{\"rules\": [{}]}\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct sbx_rules r = {(struct sbx_rule *)1, 99};
-		struct sbx_err err = {0};
+		struct sbx_rules r = { (struct sbx_rule *)1, 99 };
+		struct sbx_err err = { 0 };
 		if (sbx_rules_parse_json(bad[i], &r, &err) != -1)
 			fail_msg("accepted %s", bad[i]);
 		assert_int_equal(r.n, 0);
 		assert_null(r.v);
-		if (!strstr(err.msg, "`sbx policy ls --json`") || !strstr(err.msg, "expected"))
+		if (!strstr(err.msg, "`sbx policy ls --json`") ||
+		    !strstr(err.msg, "expected"))
 			fail_msg("%s: message %s", bad[i], err.msg);
 	}
 }
@@ -243,9 +271,9 @@ static void test_json_balanced_plan(void **state)
 		"\"decision\":\"allow\",\"resources\":[\"registry.npmjs.org\",\"pypi.org\"],"
 		"\"origin\":\"local\",\"provenance\":{\"created_via\":\"default\"}}]}";
 	struct sbx_rules r;
-	struct sbx_err err = {0};
+	struct sbx_err err = { 0 };
 	assert_int_equal(sbx_rules_parse_json(txt, &r, &err), 0);
-	struct strv wanted = {0};
+	struct strv wanted = { 0 };
 	strv_push(&wanted, "api.anthropic.com");
 	struct sbx_policy_plan p;
 	assert_int_equal(sbx_policy_plan(&r, &wanted, &p), 0);
@@ -261,12 +289,13 @@ static void test_json_balanced_plan(void **state)
 static struct sbx_rule mk(const char *id, const char *dec, const char *origin,
 			  const char *r1, const char *r2)
 {
-	struct sbx_rule r = {0};
+	struct sbx_rule r = { 0 };
 	r.id = id ? strdup(id) : NULL;
 	r.decision = strdup(dec);
 	r.type = strdup("network");
 	r.origin = strdup(origin);
-	r.created_via = strdup(strcmp(origin, "local") == 0 ? "added" : "default");
+	r.created_via =
+		strdup(strcmp(origin, "local") == 0 ? "added" : "default");
 	strv_push(&r.resources, r1);
 	if (r2)
 		strv_push(&r.resources, r2);
@@ -281,12 +310,14 @@ static void test_plan(void **state)
 		mk("d1", "deny", "local", "evil.example", NULL),
 		mk("a1", "allow", "local", "keep.example", NULL),
 		mk("a2", "allow", "local", "stale.example", NULL),
-		mk("a3", "allow", "local", "keep.example", NULL),       /* duplicate */
-		mk("a4", "allow", "local", "half.example", "gone.example"), /* mixed */
-		mk(NULL, "allow", "local", "noid.example", NULL),       /* no id */
+		mk("a3", "allow", "local", "keep.example",
+		   NULL), /* duplicate */
+		mk("a4", "allow", "local", "half.example",
+		   "gone.example"),				  /* mixed */
+		mk(NULL, "allow", "local", "noid.example", NULL), /* no id */
 	};
-	struct sbx_rules cur = {v, sizeof(v) / sizeof(v[0])};
-	struct strv wanted = {0};
+	struct sbx_rules cur = { v, sizeof(v) / sizeof(v[0]) };
+	struct strv wanted = { 0 };
 	strv_push(&wanted, "keep.example");
 	strv_push(&wanted, "half.example");
 	strv_push(&wanted, "new.example");
@@ -322,11 +353,12 @@ static void test_plan(void **state)
 	assert_true(strv_contains(&p.remove_ids, "a4"));
 	assert_false(strv_contains(&p.remove_ids, "k1"));
 	assert_false(strv_contains(&p.remove_ids, "d1"));
-	assert_int_equal(p.presets, 1); /* the kit rule from mk: created_via default */
+	assert_int_equal(p.presets,
+			 1); /* the kit rule from mk: created_via default */
 	sbx_policy_plan_free(&p);
 
 	/* already exact: nothing to do */
-	struct sbx_rules exact = {v + 2, 1};
+	struct sbx_rules exact = { v + 2, 1 };
 	assert_int_equal(sbx_policy_plan(&exact, &wanted, &p), 0);
 	assert_int_equal(p.add.n + p.remove_ids.n + p.unclassified.n, 0);
 	sbx_policy_plan_free(&p);
@@ -345,17 +377,24 @@ static void test_table_cells(void **state)
 {
 	(void)state;
 	struct sbx_table t;
-	const char txt[] = "SANDBOX     AGENT    STATUS    PORTS   WORKSPACE\r\n"
-			   "claude-a    claude   running           /w/a b\n"
-			   "shell-b     shell    stopped   -       /w/b\n";
+	const char txt[] =
+		"SANDBOX     AGENT    STATUS    PORTS   WORKSPACE\r\n"
+		"claude-a    claude   running           /w/a b\n"
+		"shell-b     shell    stopped   -       /w/b\n";
 	assert_int_equal(sbx_table_parse(txt, &t), 0);
 	assert_int_equal(t.ncols, 5);
 	assert_int_equal(t.nrows, 2);
-	assert_string_equal(sbx_table_cell(&t, 0, sbx_table_col(&t, "WORKSPACE")), "/w/a b");
-	assert_string_equal(sbx_table_cell(&t, 0, sbx_table_col(&t, "PORTS")), "");
-	assert_string_equal(sbx_table_cell(&t, 1, sbx_table_col(&t, "PORTS")), "");
-	assert_string_equal(sbx_table_cell(&t, 1, sbx_table_col(&t, "STATUS")), "stopped");
-	assert_string_equal(sbx_table_cell(&t, 1, sbx_table_col(&t, "NOPE")), "");
+	assert_string_equal(sbx_table_cell(&t, 0,
+					   sbx_table_col(&t, "WORKSPACE")),
+			    "/w/a b");
+	assert_string_equal(sbx_table_cell(&t, 0, sbx_table_col(&t, "PORTS")),
+			    "");
+	assert_string_equal(sbx_table_cell(&t, 1, sbx_table_col(&t, "PORTS")),
+			    "");
+	assert_string_equal(sbx_table_cell(&t, 1, sbx_table_col(&t, "STATUS")),
+			    "stopped");
+	assert_string_equal(sbx_table_cell(&t, 1, sbx_table_col(&t, "NOPE")),
+			    "");
 	sbx_table_free(&t);
 }
 
@@ -363,56 +402,76 @@ static void test_ls(void **state)
 {
 	(void)state;
 	struct sbx_sandboxes l;
-	struct sbx_err err = {0};
+	struct sbx_err err = { 0 };
 	const char tab[] = "Governance: Managed by Acme | x\n"
 			   "SANDBOX     AGENT    STATUS    PORTS   WORKSPACE\n"
 			   "claude-a    claude   running           /w/a b\n"
 			   "shell-b     shell    stopped   -       /w/b\n";
 	assert_int_equal(sbx_sandboxes_parse_table(tab, &l, &err), 0);
 	assert_int_equal(l.n, 2);
-	assert_string_equal(sbx_sandboxes_find(&l, "shell-b")->status, "stopped");
-	assert_string_equal(sbx_sandboxes_find(&l, "claude-a")->workspace, "/w/a b");
+	assert_string_equal(sbx_sandboxes_find(&l, "shell-b")->status,
+			    "stopped");
+	assert_string_equal(sbx_sandboxes_find(&l, "claude-a")->workspace,
+			    "/w/a b");
 	assert_null(sbx_sandboxes_find(&l, "claude"));
 	sbx_sandboxes_free(&l);
 	assert_int_equal(sbx_sandboxes_parse_table("", &l, &err), 0);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(sbx_sandboxes_parse_table("No sandboxes found.\n", &l, &err), 0);
+	assert_int_equal(sbx_sandboxes_parse_table("No sandboxes found.\n", &l,
+						   &err),
+			 0);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(sbx_sandboxes_parse_table("ID  STATE\n1   up\n", &l, &err), -1);
+	assert_int_equal(
+		sbx_sandboxes_parse_table("ID  STATE\n1   up\n", &l, &err), -1);
 	assert_non_null(strstr(err.msg, "`sbx ls`"));
 	assert_non_null(strstr(err.msg, "expected"));
 	assert_null(l.v);
 
 	/* regress (fuzz_ls): a row whose first cell starts left of the header's
 	 * first column was sliced into a name it does not hold */
-	assert_int_equal(sbx_sandboxes_parse_table(" SANDBOX  TA\nTshell-5b x\n", &l, &err), -1);
+	assert_int_equal(sbx_sandboxes_parse_table(
+				 " SANDBOX  TA\nTshell-5b x\n", &l, &err),
+			 -1);
 	assert_null(l.v);
 	/* a carriage return inside a name is not a name */
-	assert_int_equal(sbx_sandboxes_parse_table("SANDBOX   STATUS\na\rb      up\n", &l, &err), -1);
+	assert_int_equal(sbx_sandboxes_parse_table(
+				 "SANDBOX   STATUS\na\rb      up\n", &l, &err),
+			 -1);
 
-	const char early[] = "[{\"name\": \"claude-a\", \"status\": \"running\", \"agent\": \"claude\"}]";
+	const char early[] =
+		"[{\"name\": \"claude-a\", \"status\": \"running\", \"agent\": \"claude\"}]";
 	assert_int_equal(sbx_sandboxes_parse_json(early, &l, &err), 0);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].status, "running");
 	sbx_sandboxes_free(&l);
-	const char now[] = "{\"sandboxes\": [{\"name\": \"a\", \"created_at\": \"2026-11-30\", \"cpus\": 4,"
-			   " \"status\": 3}, {\"name\": \"b\", \"workspace\": \"/w\"}]}\n"
-			   "A new version of sbx is available.\n";
+	const char now[] =
+		"{\"sandboxes\": [{\"name\": \"a\", \"created_at\": \"2026-11-30\", \"cpus\": 4,"
+		" \"status\": 3}, {\"name\": \"b\", \"workspace\": \"/w\"}]}\n"
+		"A new version of sbx is available.\n";
 	assert_int_equal(sbx_sandboxes_parse_json(now, &l, &err), 0);
 	assert_int_equal(l.n, 2);
 	assert_null(l.v[0].status); /* not a string: not read */
 	assert_string_equal(l.v[1].workspace, "/w");
 	sbx_sandboxes_free(&l);
-	assert_int_equal(sbx_sandboxes_parse_json("{\"sandboxes\": null}", &l, &err), 0);
+	assert_int_equal(
+		sbx_sandboxes_parse_json("{\"sandboxes\": null}", &l, &err), 0);
 	assert_int_equal(l.n, 0);
-	const char *bad[] = {"", "{}", "{\"sandboxes\": {}}", "[1]", "[{\"agent\": \"x\"}]",
-			     "[{\"name\": \"a\"}, {\"name\": 2}]", "[] x", "\"a\"", "[]\n[]"};
+	const char *bad[] = { "",
+			      "{}",
+			      "{\"sandboxes\": {}}",
+			      "[1]",
+			      "[{\"agent\": \"x\"}]",
+			      "[{\"name\": \"a\"}, {\"name\": 2}]",
+			      "[] x",
+			      "\"a\"",
+			      "[]\n[]" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (sbx_sandboxes_parse_json(bad[i], &l, &err) != -1)
 			fail_msg("accepted %s", bad[i]);
 		assert_int_equal(l.n, 0);
 		assert_null(l.v);
-		if (!strstr(err.msg, "`sbx ls --json`") || !strstr(err.msg, "expected"))
+		if (!strstr(err.msg, "`sbx ls --json`") ||
+		    !strstr(err.msg, "expected"))
 			fail_msg("%s: %s", bad[i], err.msg);
 	}
 }

@@ -44,7 +44,9 @@ static json_object *at(json_object *o, const char *path)
 static const char *str_at(json_object *o, const char *path)
 {
 	json_object *v = at(o, path);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	return v && json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
 }
 
 static bool listed(const struct strv *s, const char *x)
@@ -55,7 +57,7 @@ static bool listed(const struct strv *s, const char *x)
 static void merge(const char *cur, const char *served, const char *record,
 		  enum sbx_settings_mode mode, struct sbx_settings_merge *m)
 {
-	struct sbx_err err = {0};
+	struct sbx_err err = { 0 };
 	int rc = sbx_settings_merge(cur, cur ? strlen(cur) : 0, served,
 				    served ? strlen(served) : 0, record,
 				    record ? strlen(record) : 0, mode, m, &err);
@@ -83,8 +85,10 @@ static void test_sanitized_merge(void **state)
 	merge(sbx_file, host_file, NULL, SBX_SETTINGS_SANITIZED, &m);
 	json_object *o = parse(m.settings);
 	/* sbx's keys stay */
-	assert_string_equal(str_at(o, "apiKeyHelper"), "echo sbx-proxy-placeholder");
-	assert_string_equal(str_at(o, "permissions.defaultMode"), "acceptEdits");
+	assert_string_equal(str_at(o, "apiKeyHelper"),
+			    "echo sbx-proxy-placeholder");
+	assert_string_equal(str_at(o, "permissions.defaultMode"),
+			    "acceptEdits");
 	assert_string_equal(str_at(o, "env.SBX_PROXY"), "1");
 	assert_true(listed(&m.kept, "env.SBX_PROXY"));
 	/* served preferences arrive */
@@ -95,12 +99,16 @@ static void test_sanitized_merge(void **state)
 	json_object *deny = at(o, "permissions.deny");
 	assert_non_null(deny);
 	assert_int_equal(json_object_array_length(deny), 2);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(deny, 0)),
-			    "Read(/etc/shadow)");
+	assert_string_equal(
+		json_object_get_string(json_object_array_get_idx(deny, 0)),
+		"Read(/etc/shadow)");
 	assert_non_null(at(o, "permissions.ask"));
 	/* what runs commands or carries secrets does not */
-	for (const char *const *k = (const char *const[]){"hooks", "statusLine", "enabledPlugins",
-		"awsAuthRefresh", "permissions.allow", "permissions.additionalDirectories", NULL};
+	for (const char *const *k =
+		     (const char *const[]){
+			     "hooks", "statusLine", "enabledPlugins",
+			     "awsAuthRefresh", "permissions.allow",
+			     "permissions.additionalDirectories", NULL };
 	     *k; k++) {
 		assert_null(at(o, *k));
 		assert_true(listed(&m.refused, *k));
@@ -124,7 +132,8 @@ static void test_raw_merge(void **state)
 	assert_non_null(at(o, "statusLine"));
 	assert_non_null(at(o, "permissions.allow"));
 	/* sbx owns authentication in every mode */
-	assert_string_equal(str_at(o, "apiKeyHelper"), "echo sbx-proxy-placeholder");
+	assert_string_equal(str_at(o, "apiKeyHelper"),
+			    "echo sbx-proxy-placeholder");
 	assert_null(at(o, "awsAuthRefresh"));
 	assert_true(listed(&m.refused, "apiKeyHelper"));
 	assert_false(listed(&m.refused, "hooks"));
@@ -136,23 +145,27 @@ static void test_second_merge_puts_back(void **state)
 {
 	(void)state;
 	struct sbx_settings_merge m1, m2, m3;
-	merge(sbx_file, "{\"model\": \"m1\", \"theme\": \"dark\", \"env\": {\"TZ\": \"UTC\"},"
-			" \"permissions\": {\"defaultMode\": \"plan\"}}",
+	merge(sbx_file,
+	      "{\"model\": \"m1\", \"theme\": \"dark\", \"env\": {\"TZ\": \"UTC\"},"
+	      " \"permissions\": {\"defaultMode\": \"plan\"}}",
 	      NULL, SBX_SETTINGS_SANITIZED, &m1);
 	json_object *o = parse(m1.settings);
 	assert_string_equal(str_at(o, "permissions.defaultMode"), "plan");
 	json_object_put(o);
 
 	/* the host dropped model, permissions and env, changed the theme */
-	merge(m1.settings, "{\"theme\": \"light\"}", m1.record, SBX_SETTINGS_SANITIZED, &m2);
+	merge(m1.settings, "{\"theme\": \"light\"}", m1.record,
+	      SBX_SETTINGS_SANITIZED, &m2);
 	o = parse(m2.settings);
 	assert_null(at(o, "model"));
 	assert_string_equal(str_at(o, "theme"), "light");
 	/* what sbx had there before the first merge is back */
-	assert_string_equal(str_at(o, "permissions.defaultMode"), "acceptEdits");
+	assert_string_equal(str_at(o, "permissions.defaultMode"),
+			    "acceptEdits");
 	assert_string_equal(str_at(o, "env.SBX_PROXY"), "1");
 	assert_null(at(o, "env.TZ"));
-	assert_string_equal(str_at(o, "apiKeyHelper"), "echo sbx-proxy-placeholder");
+	assert_string_equal(str_at(o, "apiKeyHelper"),
+			    "echo sbx-proxy-placeholder");
 	assert_true(listed(&m2.reverted, "model"));
 	assert_true(listed(&m2.reverted, "permissions"));
 	assert_false(listed(&m2.reverted, "theme"));
@@ -190,10 +203,12 @@ static void test_same_merge_is_stable(void **state)
 static void expect_fail(const char *cur, const char *served, const char *want)
 {
 	struct sbx_settings_merge m;
-	struct sbx_err err = {0};
+	struct sbx_err err = { 0 };
 	assert_int_equal(sbx_settings_merge(cur, cur ? strlen(cur) : 0, served,
-					    served ? strlen(served) : 0, NULL, 0,
-					    SBX_SETTINGS_SANITIZED, &m, &err), -1);
+					    served ? strlen(served) : 0, NULL,
+					    0, SBX_SETTINGS_SANITIZED, &m,
+					    &err),
+			 -1);
 	if (!strstr(err.msg, want))
 		fail_msg("\"%s\" not in \"%s\"", want, err.msg);
 	assert_null(m.settings);
@@ -202,10 +217,13 @@ static void expect_fail(const char *cur, const char *served, const char *want)
 static void test_bad_input(void **state)
 {
 	(void)state;
-	expect_fail("{\"a\": ", "{}", "the sandbox's settings.json is not usable");
+	expect_fail("{\"a\": ", "{}",
+		    "the sandbox's settings.json is not usable");
 	expect_fail("[1, 2]", "{}", "not a JSON object");
-	expect_fail(sbx_file, "{\"model\": \"x\",}", "settings.json in the view is not usable");
-	expect_fail(sbx_file, "{} {}", "settings.json in the view is not usable");
+	expect_fail(sbx_file, "{\"model\": \"x\",}",
+		    "settings.json in the view is not usable");
+	expect_fail(sbx_file, "{} {}",
+		    "settings.json in the view is not usable");
 	expect_fail(sbx_file, "\"string\"", "not a JSON object");
 
 	/* nesting far deeper than any settings file: refused, no crash */
@@ -229,7 +247,8 @@ static void test_bad_input(void **state)
 	/* no file and an empty file are an empty object; a broken record is
 	 * no record */
 	struct sbx_settings_merge m;
-	merge(NULL, "{\"model\": \"x\"}", "not json", SBX_SETTINGS_SANITIZED, &m);
+	merge(NULL, "{\"model\": \"x\"}", "not json", SBX_SETTINGS_SANITIZED,
+	      &m);
 	json_object *j = parse(m.settings);
 	assert_string_equal(str_at(j, "model"), "x");
 	json_object_put(j);
@@ -244,7 +263,7 @@ static void test_bad_input(void **state)
 static void test_mode_and_with_entries(void **state)
 {
 	(void)state;
-	struct strv w = {0};
+	struct strv w = { 0 };
 	assert_int_equal(sbx_settings_mode_of(&w), SBX_SETTINGS_OFF);
 	strv_push(&w, "other");
 	assert_int_equal(sbx_settings_mode_of(&w), SBX_SETTINGS_OFF);

@@ -56,7 +56,8 @@ long syscall(long number, ...)
 	}
 	if (!real) {
 		void *sym = dlsym(RTLD_NEXT, "syscall");
-		memcpy(&real, &sym, sizeof(real)); /* no object-to-function cast */
+		memcpy(&real, &sym,
+		       sizeof(real)); /* no object-to-function cast */
 	}
 	return real(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
@@ -147,7 +148,8 @@ static int teardown(void **state)
 	umount2(p, MNT_DETACH);
 	int fd = open("/tmp", O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
-	assert_int_equal(sbx_remove_tree(fd, base + 5, where, sizeof(where)), 0);
+	assert_int_equal(sbx_remove_tree(fd, base + 5, where, sizeof(where)),
+			 0);
 	close(fd);
 	return 0;
 }
@@ -254,8 +256,8 @@ static void test_remove_fallback_refuses_a_bind_mount(void **state)
 
 static void expect_config_error(const char *text, const char *want)
 {
-	struct sbx_config c = {0};
-	struct sbx_err err = {0};
+	struct sbx_config c = { 0 };
+	struct sbx_err err = { 0 };
 	assert_int_equal(sbx_config_load_text(&c, "c.yaml", text, strlen(text),
 					      "/cfg", "/home/u", &err),
 			 -1);
@@ -302,7 +304,7 @@ static void test_read_refuses_a_fifo_without_blocking(void **state)
 	alarm(5); /* a blocked open ends the test, failed */
 	char *text = NULL;
 	size_t len = 0;
-	struct sbx_err err = {0};
+	struct sbx_err err = { 0 };
 	int rc = sbx_read_file(p, 1 << 20, "config", false, &text, &len, &err);
 	alarm(0);
 	assert_int_equal(rc, -1);
@@ -316,7 +318,7 @@ static void test_read_refuses_a_device(void **state)
 	(void)state;
 	char *text = NULL;
 	size_t len = 0;
-	struct sbx_err err = {0};
+	struct sbx_err err = { 0 };
 	assert_int_equal(sbx_read_file("/dev/null", 1 << 20, "config", false,
 				       &text, &len, &err),
 			 -1);
@@ -331,12 +333,13 @@ static void test_read_error_is_an_error(void **state)
 	put("c.yaml", "name: x\n");
 	char *text = NULL;
 	size_t len = 0;
-	struct sbx_err err = {0};
+	struct sbx_err err = { 0 };
 	reads_fail = true;
 	int rc = sbx_read_file(p, 1 << 20, "config", false, &text, &len, &err);
 	reads_fail = false;
 	if (rc == 0)
-		fail_msg("a read error gave %zu bytes instead of an error", len);
+		fail_msg("a read error gave %zu bytes instead of an error",
+			 len);
 	assert_int_equal(rc, -1);
 	assert_int_equal(err.status, 2);
 	assert_non_null(strstr(err.msg, "cannot read config"));
@@ -355,17 +358,23 @@ static void test_read_error_is_an_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_copy_openat2_eperm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy_openat2_enosys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy_fallback_refuses_a_bind_mount,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remove_fallback_refuses_a_bind_mount,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_openat2_eperm, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_copy_openat2_enosys, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_copy_fallback_refuses_a_bind_mount, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_remove_fallback_refuses_a_bind_mount, setup,
+			teardown),
 		cmocka_unit_test(test_config_refuses_tags),
-		cmocka_unit_test_setup_teardown(test_read_refuses_a_fifo_without_blocking,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_read_refuses_a_fifo_without_blocking, setup,
+			teardown),
 		cmocka_unit_test(test_read_refuses_a_device),
-		cmocka_unit_test_setup_teardown(test_read_error_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_error_is_an_error,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,8 +29,10 @@ static struct rules *load_default(const char *with)
 	const char *files[] = { default_file() };
 	const char *withs[] = { with };
 	struct rules_input in = {
-		.files = files, .nfiles = 1,
-		.with = withs, .nwith = with ? 1 : 0,
+		.files = files,
+		.nfiles = 1,
+		.with = withs,
+		.nwith = with ? 1 : 0,
 		.home = "/home/u",
 	};
 	struct rules_error err;
@@ -89,8 +91,8 @@ static const char *const visible_files[] = {
 };
 
 static const char *const visible_dirs[] = {
-	"rules", "skills", "skills/x", "skills/x/scripts", "agents",
-	"commands", "commands/sub", "output-styles",
+	"rules",  "skills",   "skills/x",     "skills/x/scripts",
+	"agents", "commands", "commands/sub", "output-styles",
 };
 
 static const char *const hidden_files[] = {
@@ -128,7 +130,7 @@ static const char *const hidden_files[] = {
 	"skills/x/credentials-prod.json",
 	"skills/x/service-account.json",
 	"skills/x/service-account-ci.json",
-	"skills/x/.git",         /* a gitlink file */
+	"skills/x/.git", /* a gitlink file */
 	"skills/x/.git/config",
 	"skills/x/.ssh/id_rsa",
 	"agents/.aws/credentials",
@@ -138,8 +140,15 @@ static const char *const hidden_files[] = {
 };
 
 static const char *const hidden_dirs[] = {
-	"ide", "backups", "plugins", "projects", "todos", "skills/x/.git",
-	"skills/x/.claude-plugin", "skills/.claude-plugin", "skills/x/.ssh",
+	"ide",
+	"backups",
+	"plugins",
+	"projects",
+	"todos",
+	"skills/x/.git",
+	"skills/x/.claude-plugin",
+	"skills/.claude-plugin",
+	"skills/x/.ssh",
 };
 
 static void test_visible(void **state)
@@ -147,9 +156,11 @@ static void test_visible(void **state)
 	struct rules *rs = load_default(NULL);
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(visible_files) / sizeof(*visible_files); i++)
+	for (size_t i = 0; i < sizeof(visible_files) / sizeof(*visible_files);
+	     i++)
 		want(rs, visible_files[i], false, true);
-	for (size_t i = 0; i < sizeof(visible_dirs) / sizeof(*visible_dirs); i++)
+	for (size_t i = 0; i < sizeof(visible_dirs) / sizeof(*visible_dirs);
+	     i++)
 		want(rs, visible_dirs[i], true, true);
 	rules_free(rs);
 }
@@ -159,7 +170,8 @@ static void test_hidden(void **state)
 	struct rules *rs = load_default(NULL);
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(hidden_files) / sizeof(*hidden_files); i++)
+	for (size_t i = 0; i < sizeof(hidden_files) / sizeof(*hidden_files);
+	     i++)
 		want(rs, hidden_files[i], false, false);
 	for (size_t i = 0; i < sizeof(hidden_dirs) / sizeof(*hidden_dirs); i++)
 		want(rs, hidden_dirs[i], true, false);

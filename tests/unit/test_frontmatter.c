@@ -26,7 +26,8 @@ static void *xmalloc(size_t n)
 
 #define SKILL TRANSFORM_SKILL_FM
 #define AGENT TRANSFORM_AGENT_FM
-#define S(lit) lit, sizeof(lit) - 1 /* a literal with NUL bytes, and its length */
+#define S(lit)                                                                 \
+	lit, sizeof(lit) - 1 /* a literal with NUL bytes, and its length */
 
 static char *run_len(enum transform kind, const char *in, size_t len,
 		     size_t *out_len)
@@ -91,14 +92,14 @@ static void test_no_frontmatter(void **state)
 	(void)state;
 	same(SKILL, "");
 	same(SKILL, "# Title\n\nhooks: {Stop: x}\n");
-	same(SKILL, "\n---\nhooks: x\n---\n");	 /* not at the start */
+	same(SKILL, "\n---\nhooks: x\n---\n"); /* not at the start */
 	same(SKILL, " ---\nhooks: x\n---\n");
 	same(SKILL, "--- x\nhooks: x\n---\n");
 	same(SKILL, "----\nhooks: x\n----\n");
 	same(SKILL, "---");
 	same(SKILL, "---\n");
-	same(SKILL, "---\nhooks: x\n");		 /* never closed */
-	same(AGENT, "---\nhooks: x\n...\n");	 /* "..." does not close */
+	same(SKILL, "---\nhooks: x\n");	     /* never closed */
+	same(AGENT, "---\nhooks: x\n...\n"); /* "..." does not close */
 	/* the body is not parsed: NUL and invalid UTF-8 are fine */
 	expect_len(SKILL, S("body\0\xff\n---\nhooks: x\n---\n"),
 		   S("body\0\xff\n---\nhooks: x\n---\n"));
@@ -189,7 +190,8 @@ static void test_hooks_flow_style(void **state)
 	       "     command: x}]}   # done\ndescription: y\n---\n",
 	       "---\nname: x\ndescription: y\n---\n");
 	expect(SKILL, "---\nhooks: [a, b]\n---\n", "---\n---\n");
-	expect(SKILL, "---\nhooks: \"\"\nname: x\n---\n", "---\nname: x\n---\n");
+	expect(SKILL, "---\nhooks: \"\"\nname: x\n---\n",
+	       "---\nname: x\n---\n");
 	expect(SKILL, "---\nhooks: ''\n---\n", "---\n---\n");
 	/* a top-level flow mapping cannot be cut by lines: refused */
 	bad(SKILL, "---\n{name: x, hooks: y}\n---\n",
@@ -236,7 +238,7 @@ static void test_comments_kept(void **state)
 	       "# about hooks\n"
 	       "# about description\n"
 	       "description: y\n"
-	       "---\n");	/* a block scalar ends where a less indented comment starts */
+	       "---\n"); /* a block scalar ends where a less indented comment starts */
 	expect(SKILL, "---\nname: x\nhooks: |\n  a\n# after\nz: 1\n---\n",
 	       "---\nname: x\n# after\nz: 1\n---\n");
 	expect(SKILL, "---\nhooks: |\n  a\n# after\n---\n",
@@ -250,8 +252,7 @@ static void test_crlf(void **state)
 	       "---\r\nname: x\r\nhooks:\r\n  Stop: x\r\ndescription: y\r\n"
 	       "---\r\nbody\r\n",
 	       "---\r\nname: x\r\ndescription: y\r\n---\r\nbody\r\n");
-	expect(AGENT,
-	       "---\r\nhooks: |\r\n  a\r\n\r\nname: x\r\n---\r\n",
+	expect(AGENT, "---\r\nhooks: |\r\n  a\r\n\r\nname: x\r\n---\r\n",
 	       "---\r\nname: x\r\n---\r\n");
 }
 
@@ -286,7 +287,8 @@ static void test_claude_code_delimiters(void **state)
 	       "---\ndescription: a---\nbody\n");
 	expect(SKILL, "---\nhooks: evil---\nbody\n", "---\n---\nbody\n");
 	/* ... so a hooks key after it is body, for Claude Code as for us */
-	same(SKILL, "---\nname: x\ndescription: uses --- here\nhooks: y\n---\n");
+	same(SKILL,
+	     "---\nname: x\ndescription: uses --- here\nhooks: y\n---\n");
 	/* a closing line with more on it */
 	expect(SKILL, "---\nhooks: x\n--- \tx\n", "---\n--- \tx\n");
 	expect(SKILL, "---\nhooks: x\n----\n", "---\n----\n");
@@ -323,7 +325,8 @@ static void test_key_lookalikes_refused(void **state)
 	bad(AGENT, "---\nd: 'x\n  mcpServers: y'\n---\n",
 	    "\"mcpServers\" inside another value");
 	/* other words are fine */
-	same(SKILL, "---\ndescription: |\n  hooks\n  githooks: x\n  hooksy: y\n---\n");
+	same(SKILL,
+	     "---\ndescription: |\n  hooks\n  githooks: x\n  hooksy: y\n---\n");
 	same(SKILL, "---\nd: 'x\n  mcpServers: y'\n---\n");
 }
 
@@ -379,7 +382,8 @@ static void test_invalid_frontmatter(void **state)
 	bad(SKILL, "---\n!!binary aG9va3M=: x\n---\n", "YAML tags");
 	bad(SKILL, "---\n<<: {hooks: x}\nname: y\n---\n",
 	    "frontmatter line 2: YAML merge keys (<<) are not supported");
-	bad(SKILL, "---\n? [hooks]\n: x\n---\n", "top-level key is not a string");
+	bad(SKILL, "---\n? [hooks]\n: x\n---\n",
+	    "top-level key is not a string");
 	/* a second document would need a "---", which closes the frontmatter */
 	bad(SKILL, "---\nname: x\n...\nhooks: y\n---\n", "YAML syntax");
 	bad(SKILL, "---\nname: x\rhooks: y\n---\n", "line break other than");

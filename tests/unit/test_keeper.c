@@ -74,7 +74,9 @@ static void test_args_daemon_status(void **state)
 	(void)state;
 	struct keeper_opts o;
 	char why[256];
-	assert_int_equal(parse(&o, why, "--daemon", "--pidfile", "/run/k", "--", "/v", NULL), 0);
+	assert_int_equal(parse(&o, why, "--daemon", "--pidfile", "/run/k", "--",
+			       "/v", NULL),
+			 0);
 	assert_true(o.daemon && !o.status);
 	assert_string_equal(o.view, "/v");
 	/* --status needs no VIEW; with one it probes it */
@@ -85,12 +87,14 @@ static void test_args_daemon_status(void **state)
 	assert_int_equal(parse(&o, why, "--status", "/v", NULL), 0);
 	assert_string_equal(o.view, "/v");
 	/* both need a pidfile; the modes exclude each other */
-	assert_int_equal(parse(&o, why, "--daemon", "--no-pidfile", "/v", NULL), -1);
+	assert_int_equal(parse(&o, why, "--daemon", "--no-pidfile", "/v", NULL),
+			 -1);
 	assert_non_null(strstr(why, "pidfile"));
 	assert_int_equal(parse(&o, why, "--status", "--no-pidfile", NULL), -1);
 	assert_int_equal(parse(&o, why, "--daemon", "--once", "/v", NULL), -1);
 	assert_non_null(strstr(why, "exclude"));
-	assert_int_equal(parse(&o, why, "--status", "--daemon", "/v", NULL), -1);
+	assert_int_equal(parse(&o, why, "--status", "--daemon", "/v", NULL),
+			 -1);
 	/* --daemon without VIEW is still refused */
 	assert_int_equal(parse(&o, why, "--daemon", NULL), -1);
 	assert_non_null(strstr(why, "VIEW"));
@@ -104,7 +108,8 @@ static void test_path_parses_on_the_daemon_side(void **state)
 	int n = keeper_probe_path(buf, sizeof(buf), "/w/.claude-seed/", 42,
 				  0xdeadbeefull);
 	assert_true(n > 0);
-	assert_string_equal(buf, "/w/.claude-seed/.seedfs-gen.42.00000000deadbeef");
+	assert_string_equal(buf,
+			    "/w/.claude-seed/.seedfs-gen.42.00000000deadbeef");
 	const char *name = strrchr(buf, '/') + 1;
 	assert_true(probe_parse(name, strlen(name), &g));
 	assert_int_equal(g, 42);
@@ -117,7 +122,8 @@ static void test_path_parses_on_the_daemon_side(void **state)
 	assert_true(n > 0);
 	assert_true(probe_parse(buf + 2, strlen(buf + 2), &g));
 	assert_true(g == big);
-	assert_int_equal(keeper_probe_path(buf, 20, "/w/.claude-seed", 1, 1), -1);
+	assert_int_equal(keeper_probe_path(buf, 20, "/w/.claude-seed", 1, 1),
+			 -1);
 	assert_string_equal(KEEPER_PROBE_PREFIX, PROBE_PREFIX);
 }
 
@@ -180,12 +186,15 @@ static void test_pause(void **state)
 	/* idle: one probe an interval, no drops */
 	assert_int_equal(keeper_pause_ms(200, -1, &redrop), 200);
 	assert_false(redrop);
-	assert_int_equal(keeper_pause_ms(200, KEEPER_REDROP_WINDOW_MS, &redrop), 200);
+	assert_int_equal(keeper_pause_ms(200, KEEPER_REDROP_WINDOW_MS, &redrop),
+			 200);
 	assert_false(redrop);
 	/* just after a change: drops again, faster than the interval */
-	assert_int_equal(keeper_pause_ms(200, 0, &redrop), KEEPER_REDROP_EVERY_MS);
+	assert_int_equal(keeper_pause_ms(200, 0, &redrop),
+			 KEEPER_REDROP_EVERY_MS);
 	assert_true(redrop);
-	assert_int_equal(keeper_pause_ms(200, KEEPER_REDROP_WINDOW_MS - 1, &redrop),
+	assert_int_equal(keeper_pause_ms(200, KEEPER_REDROP_WINDOW_MS - 1,
+					 &redrop),
 			 KEEPER_REDROP_EVERY_MS);
 	assert_true(redrop);
 	/* an interval already shorter is kept */

@@ -42,7 +42,7 @@ static void test_refused_names(void **state)
 	assert_false(name_is_valid("\0", 1));
 	/* only len bytes count: "a/" seen as "a" */
 	assert_true(name_is_valid("a/", 1));
-	assert_false(name_is_valid("..", 1)); /* "." */
+	assert_false(name_is_valid("..", 1));  /* "." */
 	assert_false(name_is_valid("...", 2)); /* ".." */
 	assert_true(name_is_valid("..a", 3));
 }

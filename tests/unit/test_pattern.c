@@ -38,7 +38,8 @@ static void expect(const char *pat, const char *path, bool is_dir, bool want)
 	if (got != want)
 		fail_msg("pattern \"%s\" against %s \"%s\": got %s, want %s",
 			 pat, is_dir ? "dir" : "file", path,
-			 got ? "match" : "no match", want ? "match" : "no match");
+			 got ? "match" : "no match",
+			 want ? "match" : "no match");
 }
 
 /* Files and directories alike. */
@@ -61,8 +62,8 @@ static void below(const char *pat, const char *dir, bool want)
 
 	pattern_free(p);
 	if (got != want)
-		fail_msg("may_match_below(\"%s\", \"%s\"): got %d, want %d", pat,
-			 dir, got, want);
+		fail_msg("may_match_below(\"%s\", \"%s\"): got %d, want %d",
+			 pat, dir, got, want);
 }
 
 static void refused_len(const char *src, size_t len, const char *reason,
@@ -78,8 +79,9 @@ static void refused_len(const char *src, size_t len, const char *reason,
 			 r, reason);
 	assert_null(p);
 	if (strcmp(why, reason) != 0 || col != column)
-		fail_msg("pattern \"%.40s\": got \"%s\" at %u, want \"%s\" at %u",
-			 src, why, col, reason, column);
+		fail_msg(
+			"pattern \"%.40s\": got \"%s\" at %u, want \"%s\" at %u",
+			src, why, col, reason, column);
 }
 
 static void refused(const char *src, const char *reason, unsigned column)
@@ -182,7 +184,8 @@ static void test_double_star_middle(void **state)
 	no("a/**/b/**/c", "a/c/b");
 	yes("a/**/**/b", "a/b");
 	yes("a/**/**/b", "a/x/y/b");
-	expect("/skills/**/.claude-plugin/", "skills/.claude-plugin", true, true);
+	expect("/skills/**/.claude-plugin/", "skills/.claude-plugin", true,
+	       true);
 	expect("/skills/**/.claude-plugin/", "skills/x/.claude-plugin", true,
 	       true);
 	expect("/skills/**/.claude-plugin/", "skills/x/y/.claude-plugin", true,
@@ -414,8 +417,8 @@ static void test_errors_with_columns(void **state)
 	refused("x[ab-a]", "reversed range in [...]", 4);
 
 	memset(big, 'a', sizeof(big));
-	refused_len(big, PATTERN_MAX_LEN + 1, "pattern is longer than 4095 bytes",
-		    PATTERN_MAX_LEN + 1);
+	refused_len(big, PATTERN_MAX_LEN + 1,
+		    "pattern is longer than 4095 bytes", PATTERN_MAX_LEN + 1);
 }
 
 /* The longest pattern, with the most components it can have. */

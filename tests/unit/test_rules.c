@@ -99,7 +99,8 @@ static int load(const struct load_args *a, struct rules **rs,
 static struct rules *load_texts(struct fixture *f, const char *const *texts,
 				size_t n, const char *with)
 {
-	struct load_args a = { .nfiles = n, .nwith = with ? 1 : 0,
+	struct load_args a = { .nfiles = n,
+			       .nwith = with ? 1 : 0,
 			       .with = { with } };
 	struct rules_error err;
 	struct rules *rs;
@@ -139,8 +140,9 @@ static struct verdict walk(const struct rules *rs, const char *path,
 
 static const char *vis_name(enum visibility v)
 {
-	return v == VIS_HIDDEN ? "hidden" :
-	       v == VIS_CONTAINER ? "container" : "included";
+	return v == VIS_HIDDEN	    ? "hidden"
+	       : v == VIS_CONTAINER ? "container"
+				    : "included";
 }
 
 static void want(const struct rules *rs, const char *path, bool is_dir,
@@ -149,8 +151,7 @@ static void want(const struct rules *rs, const char *path, bool is_dir,
 	struct verdict v = walk(rs, path, is_dir);
 
 	if (v.vis != vis)
-		fail_msg("%s: got %s (rule %s), want %s", path,
-			 vis_name(v.vis),
+		fail_msg("%s: got %s (rule %s), want %s", path, vis_name(v.vis),
 			 v.rule ? pattern_text(v.rule->pat) : "none",
 			 vis_name(vis));
 }
@@ -203,8 +204,7 @@ static void test_yaml_syntax_error(void **state)
 
 	bad(f, "include: [/a, /b\nexclude: [/c]\n", 2, 8,
 	    "did not find expected ',' or ']'");
-	bad(f, "include:\n  - /a\n - /b\n", 3, 2,
-	    "did not find expected key");
+	bad(f, "include:\n  - /a\n - /b\n", 3, 2, "did not find expected key");
 	bad(f, "include: \"/a\n", 2, 1, "unexpected end of stream");
 	/* invalid UTF-8: position computed from the byte offset */
 	bad(f, "include:\n  - /a\xff\n", 2, 7, "invalid leading UTF-8 octet");
@@ -388,7 +388,8 @@ static void test_wrong_types(void **state)
 	    "with: expected a list of strings, got a string");
 	bad(f, "follow: {a: b}\n", 1, 9,
 	    "follow: expected a list of strings, got a mapping");
-	bad(f, "- include\n", 1, 1, "top level: expected a mapping, got a list");
+	bad(f, "- include\n", 1, 1,
+	    "top level: expected a mapping, got a list");
 	bad(f, "just text\n", 1, 1,
 	    "top level: expected a mapping, got a string");
 	bad(f, "version: 2\n", 1, 10, "version: only version 1 is known");
@@ -430,8 +431,9 @@ static void test_group_names(void **state)
 	    "groups: \"Settings\" is not a group name");
 	bad(f, "groups:\n  -x: {}\n", 2, 3, "is not a group name");
 	bad(f, "groups:\n  a_b: {}\n", 2, 3, "is not a group name");
-	snprintf(text, sizeof(text), "groups:\n  %.64s: {}\n",
-		 "a123456789012345678901234567890123456789012345678901234567890123");
+	snprintf(
+		text, sizeof(text), "groups:\n  %.64s: {}\n",
+		"a123456789012345678901234567890123456789012345678901234567890123");
 	bad(f, text, 2, 3, "is not a group name");
 	text[strlen(text) - 6] = '\0'; /* 63 characters */
 	strcat(text, ": {}\n");
@@ -466,8 +468,9 @@ static void test_unknown_group(void **state)
 
 static void test_error_format(void **state)
 {
-	struct rules_error err = { .file = "a.yaml", .line = 3, .column = 7,
-				   .msg = "boom" };
+	struct rules_error err = {
+		.file = "a.yaml", .line = 3, .column = 7, .msg = "boom"
+	};
 	char buf[64];
 
 	(void)state;
@@ -508,7 +511,10 @@ static void test_empty_and_null_files(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const texts[] = {
-		"", "# only a comment\n", "---\n", "version: 1\n",
+		"",
+		"# only a comment\n",
+		"---\n",
+		"version: 1\n",
 		"include:\nexclude: ~\nnever: null\ngroups:\nwith:\nfollow:\n",
 	};
 
@@ -629,7 +635,8 @@ static void test_last_match_wins_within_layer(void **state)
 {
 	struct fixture *f = *state;
 	/* excludes come after includes whatever the key order in the file */
-	struct rules *rs = load1(f, "exclude: [/a/b, '*.tmp']\ninclude: [/a/, /a/b]\n");
+	struct rules *rs =
+		load1(f, "exclude: [/a/b, '*.tmp']\ninclude: [/a/, /a/b]\n");
 
 	want(rs, "a", true, VIS_INCLUDED);
 	visible(rs, "a/x");
@@ -707,7 +714,8 @@ static void test_never_not_liftable(void **state)
 static void test_never_hides_included_dir_and_all_below(void **state)
 {
 	struct fixture *f = *state;
-	struct rules *rs = load1(f, "include: [/a/, /a/.git/config]\nnever: [.git/]\n");
+	struct rules *rs =
+		load1(f, "include: [/a/, /a/.git/config]\nnever: [.git/]\n");
 	const struct rule *r;
 
 	want(rs, "a/.git", true, VIS_HIDDEN);
@@ -903,7 +911,8 @@ static void test_fingerprints(void **state)
 	a.nfiles = 1;
 	write_layer(f, 0, "include: [/a] # x\n");
 	assert_int_equal(load(&a, &rs, &err), 0);
-	assert_true(rules_layer_fingerprint(rs, 0) != XXH3_64bits(t0, strlen(t0)));
+	assert_true(rules_layer_fingerprint(rs, 0) !=
+		    XXH3_64bits(t0, strlen(t0)));
 	rules_free(rs);
 }
 

@@ -25,7 +25,7 @@
 #include "seedfs/rules.h"
 
 #define MAX_LAYERS 3
-#define NGROUPS 3
+#define NGROUPS	   3
 
 /* ---- deterministic random ----------------------------------------------- */
 
@@ -147,8 +147,9 @@ static struct seen ref_decide(const struct ref_set *s, struct seen parent,
 	for (size_t i = s->decide.n; i-- > 0;) {
 		r = &s->decide.v[i];
 		if (pattern_match(r->pat, path, len, is_dir))
-			return seen_ref(s, r->kind == RULE_INCLUDE ? VIS_INCLUDED
-								   : VIS_HIDDEN,
+			return seen_ref(s,
+					r->kind == RULE_INCLUDE ? VIS_INCLUDED
+								: VIS_HIDDEN,
 					r);
 	}
 	if (parent.vis == VIS_INCLUDED)
@@ -177,18 +178,19 @@ static struct seen ref_never_match(const struct ref_set *s, const char *path,
 /* ---- generated patterns, rule files and paths --------------------------- */
 
 static const char *const literal_comps[] = {
-	"a", "b", "ab", "ba", "key", "x.pem", ".env", ".env.local", "a.b",
-	"id_rsa", "c", "\\*", "k\\?y", "\\[a]", "a\\b", "skills",
+	"a",   "b",	 "ab", "ba",  "key",   "x.pem", ".env", ".env.local",
+	"a.b", "id_rsa", "c",  "\\*", "k\\?y", "\\[a]", "a\\b", "skills",
 };
 static const char *const glob_comps[] = {
-	"*", "?", "a*", "*a", "*.pem", "k*y", "[ab]", "[!a]*", "[a-c]?",
-	"\\**", ".env.*", "id_*", "*b", "a?", "*.*", "x.*", "[kx]*m", "?b*",
-	"*\\*", "[^.]*", "ab*ba", "*.local", "[.]env",
+	"*",	"?",	 "a*",	   "*a",      "*.pem",	"k*y",
+	"[ab]", "[!a]*", "[a-c]?", "\\**",    ".env.*", "id_*",
+	"*b",	"a?",	 "*.*",	   "x.*",     "[kx]*m", "?b*",
+	"*\\*", "[^.]*", "ab*ba",  "*.local", "[.]env",
 };
 static const char *const path_comps[] = {
-	"a", "b", "ab", "ba", "key", "kay", "x.pem", "y.pem", ".env",
-	".env.local", "a.b", "*", "k?y", "[a]", "id_rsa", "c", "abc", "xb",
-	"skills", "abba", "x.local",
+	"a",	  "b",	  "ab",		"ba",  "key",	 "kay",	 "x.pem",
+	"y.pem",  ".env", ".env.local", "a.b", "*",	 "k?y",	 "[a]",
+	"id_rsa", "c",	  "abc",	"xb",  "skills", "abba", "x.local",
 };
 
 static void add_comp(char *buf, size_t size, bool allow_any_depth)
@@ -224,7 +226,8 @@ static void gen_pattern(char *buf, size_t size, bool anchored)
 			n = form < 7 ? 1 + pick(4) : 2 + pick(3);
 			for (size_t i = 0; i < n; i++) {
 				if (i > 0)
-					strncat(buf, "/", size - strlen(buf) - 1);
+					strncat(buf, "/",
+						size - strlen(buf) - 1);
 				add_comp(buf, size, true);
 			}
 		}
@@ -341,7 +344,7 @@ static void gen_layer(struct ref_set *s, size_t layer, const char *dir,
 	for (size_t i = 0; i < n; i++) {
 		/* exceptions after at least one entry, about one in four */
 		enum rule_kind kind = i > 0 && pick(4) == 0 ? RULE_NEVER_EXCEPT
-							   : RULE_NEVER;
+							    : RULE_NEVER;
 		gen_pattern(pat, sizeof(pat), false);
 		emit_rule(&lt, &s->never[layer], kind, pat, "  ");
 	}
@@ -457,8 +460,9 @@ static size_t gen_path(char *buf, size_t size, const char *const *pool,
 
 static const char *vis_name(enum visibility v)
 {
-	return v == VIS_HIDDEN ? "hidden" :
-	       v == VIS_CONTAINER ? "container" : "included";
+	return v == VIS_HIDDEN	    ? "hidden"
+	       : v == VIS_CONTAINER ? "container"
+				    : "included";
 }
 
 static void same(struct seen got, struct seen want, const char *what,
@@ -489,11 +493,12 @@ static void check_path(const struct rules *rs, const struct ref_set *s,
 		const char *slash = memchr(path + end, '/', len - end);
 		size_t e = slash ? (size_t)(slash - path) : len;
 		bool dir = slash ? true : is_dir;
-		struct verdict parents[3] = { v, { VIS_CONTAINER, NULL },
+		struct verdict parents[3] = { v,
+					      { VIS_CONTAINER, NULL },
 					      inc_parent };
 		for (size_t k = 0; k < 3; k++) {
-			struct verdict got = rules_decide(rs, parents[k], path,
-							  e, dir);
+			struct verdict got =
+				rules_decide(rs, parents[k], path, e, dir);
 			struct seen want = ref_decide(s, seen_lib(parents[k]),
 						      path, e, dir);
 			same(seen_lib(got), want, "rules_decide", path, e, dir,
@@ -507,9 +512,8 @@ static void check_path(const struct rules *rs, const struct ref_set *s,
 			break;
 		end = e + 1;
 	}
-	same(seen_lib((struct verdict){ VIS_HIDDEN,
-					rules_never_match(rs, path, len,
-							  is_dir) }),
+	same(seen_lib((struct verdict){
+		     VIS_HIDDEN, rules_never_match(rs, path, len, is_dir) }),
 	     ref_never_match(s, path, len, is_dir), "rules_never_match", path,
 	     len, is_dir, round);
 }
@@ -548,8 +552,8 @@ static void run_rounds(uint64_t seed, unsigned rounds, size_t max_rules,
 	rng_state = seed;
 	for (unsigned round = 0; round < rounds; round++) {
 		struct ref_set s;
-		struct rules *rs = gen_rules(&s, tmpdir, 1 + pick(MAX_LAYERS),
-					     max_rules);
+		struct rules *rs =
+			gen_rules(&s, tmpdir, 1 + pick(MAX_LAYERS), max_rules);
 		for (unsigned i = 0; i < paths_per_round; i++) {
 			size_t len = gen_path(path, sizeof(path), path_comps,
 					      sizeof(path_comps) /
@@ -580,14 +584,17 @@ static void test_large_sets(void **state)
 static void test_shared_keys(void **state)
 {
 	static const char *const pats[] = {
-		"*.pem", "key", "/a/b", "a/**/x.pem", "/a/*/c", "x.*",
-		"[kx]*m", "/a/", "a", "**/a", "/a/b/**", "!key", "/a/b/*",
-		"/a/b/c/*", "a/b/c/**/x", "/a/b/c/d/?", "a/*/c", "/b/c/d/**",
-		"/a/b/c/", "b/c/*/", "/a/b/c/d", "*", "!a", "/c/*/d/*.pem",
-		"/a/?/c/**", "d/", "**/b/**", "**/c/*", "*/x/**/a",
+		"*.pem",     "key",	  "/a/b",	"a/**/x.pem",
+		"/a/*/c",    "x.*",	  "[kx]*m",	"/a/",
+		"a",	     "**/a",	  "/a/b/**",	"!key",
+		"/a/b/*",    "/a/b/c/*",  "a/b/c/**/x", "/a/b/c/d/?",
+		"a/*/c",     "/b/c/d/**", "/a/b/c/",	"b/c/*/",
+		"/a/b/c/d",  "*",	  "!a",		"/c/*/d/*.pem",
+		"/a/?/c/**", "d/",	  "**/b/**",	"**/c/*",
+		"*/x/**/a",
 	};
-	static const char *const comps[] = { "a", "b", "c", "d", "x",
-					     "key", "x.pem" };
+	static const char *const comps[] = { "a", "b",	 "c",	 "d",
+					     "x", "key", "x.pem" };
 	struct ref_set s;
 	struct rules *rs;
 	char path[400];

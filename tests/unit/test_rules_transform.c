@@ -129,8 +129,9 @@ static void bad(struct fixture *f, const char *text, const char *with,
 			 err.column, err.msg, line, column, what);
 }
 
-static const char group[] = "groups:\n  settings:\n    include: [/settings.json]\n"
-			    "  other: {include: [/x]}\n";
+static const char group[] =
+	"groups:\n  settings:\n    include: [/settings.json]\n"
+	"  other: {include: [/x]}\n";
 
 /* ---- settings modes ----------------------------------------------------- */
 
@@ -282,8 +283,8 @@ static void test_policy_errors(void **state)
 	bad(f, "settings:\n  env_allow: [TZ, ANTHROPIC_API_KEY]\n", NULL, NULL,
 	    2, 19,
 	    "settings.env_allow: \"ANTHROPIC_API_KEY\" may hold a secret");
-	bad(f, "settings:\n  env_allow:\n    - https_proxy\n", NULL, NULL, 3,
-	    7, "never kept");
+	bad(f, "settings:\n  env_allow:\n    - https_proxy\n", NULL, NULL, 3, 7,
+	    "never kept");
 	bad(f, "settings:\n  env_allow: [\"A B\"]\n", NULL, NULL, 2, 15,
 	    "settings.env_allow: \"A B\" is not an environment variable name");
 	bad(f, "settings:\n  env_allow: [\"1X\"]\n", NULL, NULL, 2, 15,
@@ -300,8 +301,9 @@ static void test_policy_errors(void **state)
 	    "settings.safe_keys: expected a list of strings, got a string");
 	bad(f, "settings:\n  env_alow: [TZ]\n", NULL, NULL, 2, 3,
 	    "settings: unknown key \"env_alow\" (known keys: env_allow, safe_keys)");
-	bad(f, "settings:\n  env_allow: [TZ]\n  env_allow: [LANG]\n", NULL, NULL,
-	    3, 3, "settings: duplicate key \"env_allow\" (first at line 2)");
+	bad(f, "settings:\n  env_allow: [TZ]\n  env_allow: [LANG]\n", NULL,
+	    NULL, 3, 3,
+	    "settings: duplicate key \"env_allow\" (first at line 2)");
 	bad(f, "settings: [TZ]\n", NULL, NULL, 1, 11,
 	    "settings: expected a mapping, got a list");
 	bad(f, "settings: {}\nsettings: {}\n", NULL, NULL, 2, 1,
@@ -445,15 +447,24 @@ static void test_default_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_settings_mode_from_command_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_settings_mode_from_layers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_settings_mode_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_policy_layers_extend, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_policy_used_by_sanitizer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_policy_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_frontmatter_switch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transform_for_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transform_follows_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_settings_mode_from_command_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_settings_mode_from_layers,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_settings_mode_errors,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_layers_extend,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_used_by_sanitizer,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_errors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_frontmatter_switch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_transform_for_paths, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_transform_follows_modes,
+						setup, teardown),
 		cmocka_unit_test(test_default_rules),
 	};
 

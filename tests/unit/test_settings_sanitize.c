@@ -30,13 +30,29 @@ static void *xmalloc(size_t n)
 /* The keys issue 5 names, plus the carriers found in Claude Code's own
  * settings schema (proxyAuthHelper, mcpServers). */
 static const char *const listed[] = {
-	"hooks", "statusLine", "subagentStatusLine", "fileSuggestion",
-	"processWrapper", "apiKeyHelper", "proxyAuthHelper", "awsAuthRefresh",
-	"awsCredentialExport", "gcpAuthRefresh", "otelHeadersHelper",
-	"enabledPlugins", "extraKnownMarketplaces", "pluginConfigs",
-	"mcpServers", "enableAllProjectMcpServers", "enabledMcpjsonServers",
-	"sandbox", "autoMemoryDirectory", "plansDirectory", "worktree",
-	"sshConfigs", "remote",
+	"hooks",
+	"statusLine",
+	"subagentStatusLine",
+	"fileSuggestion",
+	"processWrapper",
+	"apiKeyHelper",
+	"proxyAuthHelper",
+	"awsAuthRefresh",
+	"awsCredentialExport",
+	"gcpAuthRefresh",
+	"otelHeadersHelper",
+	"enabledPlugins",
+	"extraKnownMarketplaces",
+	"pluginConfigs",
+	"mcpServers",
+	"enableAllProjectMcpServers",
+	"enabledMcpjsonServers",
+	"sandbox",
+	"autoMemoryDirectory",
+	"plansDirectory",
+	"worktree",
+	"sshConfigs",
+	"remote",
 };
 
 static const char *const env_names[] = { "TZ", "LANG", "NO_COLOR" };
@@ -141,9 +157,9 @@ static void test_every_listed_key_removed(void **state)
 	all_safe[pol.nsafe_keys++] = "model";
 	used = (size_t)snprintf(json, sizeof(json), "{");
 	for (size_t i = 0; i < N(listed); i++)
-		used += (size_t)snprintf(json + used, sizeof(json) - used,
-					 "\"%s\": {\"command\": \"rm -rf /\"}, ",
-					 listed[i]);
+		used += (size_t)snprintf(
+			json + used, sizeof(json) - used,
+			"\"%s\": {\"command\": \"rm -rf /\"}, ", listed[i]);
 	snprintf(json + used, sizeof(json) - used, "\"model\": \"opus\"}");
 	out = ok_with(&pol, json);
 	assert_string_equal(out, "{\n  \"model\": \"opus\"\n}\n");
@@ -254,28 +270,58 @@ static void test_env_refused_even_when_allowed(void **state)
 	out = ok_with(&pol, "{\"env\": {\"ANTHROPIC_API_KEY\": \"k\", "
 			    "\"GH_TOKEN\": \"t\", \"http_proxy\": \"p\", "
 			    "\"TZ\": \"UTC\"}}");
-	assert_string_equal(out, "{\n  \"env\": {\n    \"TZ\": \"UTC\"\n  }\n}\n");
+	assert_string_equal(out,
+			    "{\n  \"env\": {\n    \"TZ\": \"UTC\"\n  }\n}\n");
 	free(out);
 }
 
 static void test_env_name_refusal(void **state)
 {
 	static const char *const refused[] = {
-		"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL",
-		"ANTHROPIC_MODEL", "AWS_BEARER_TOKEN_BEDROCK", "AWS_PROFILE",
-		"OTEL_EXPORTER_OTLP_HEADERS", "HTTPS_PROXY", "http_proxy",
-		"NO_PROXY", "CLAUDE_CONFIG_DIR", "GITHUB_TOKEN", "GH_TOKEN",
-		"NPM_TOKEN", "TOKEN", "MY_SECRET_THING", "DB_PASSWORD",
-		"OPENAI_API_KEY", "SSH_AUTH_SOCK", "NODE_OPTIONS", "LD_PRELOAD",
-		"PATH", "SHELL", "BASH_ENV", "PYTHONPATH", "XDG_CONFIG_HOME",
-		"NODE_EXTRA_CA_CERTS", "SOME_CACHE_DIR", "GOOGLE_APPLICATION_CREDENTIALS",
-		"", "A_TOKEN_B",
+		"ANTHROPIC_API_KEY",
+		"ANTHROPIC_AUTH_TOKEN",
+		"ANTHROPIC_BASE_URL",
+		"ANTHROPIC_MODEL",
+		"AWS_BEARER_TOKEN_BEDROCK",
+		"AWS_PROFILE",
+		"OTEL_EXPORTER_OTLP_HEADERS",
+		"HTTPS_PROXY",
+		"http_proxy",
+		"NO_PROXY",
+		"CLAUDE_CONFIG_DIR",
+		"GITHUB_TOKEN",
+		"GH_TOKEN",
+		"NPM_TOKEN",
+		"TOKEN",
+		"MY_SECRET_THING",
+		"DB_PASSWORD",
+		"OPENAI_API_KEY",
+		"SSH_AUTH_SOCK",
+		"NODE_OPTIONS",
+		"LD_PRELOAD",
+		"PATH",
+		"SHELL",
+		"BASH_ENV",
+		"PYTHONPATH",
+		"XDG_CONFIG_HOME",
+		"NODE_EXTRA_CA_CERTS",
+		"SOME_CACHE_DIR",
+		"GOOGLE_APPLICATION_CREDENTIALS",
+		"",
+		"A_TOKEN_B",
 	};
 	static const char *const fine[] = {
-		"TZ", "LANG", "LC_ALL", "NO_COLOR", "FORCE_COLOR",
-		"DISABLE_TELEMETRY", "DISABLE_AUTOUPDATER",
-		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "MAX_THINKING_TOKENS",
-		"CLAUDE_CODE_MAX_OUTPUT_TOKENS", "BASH_DEFAULT_TIMEOUT_MS",
+		"TZ",
+		"LANG",
+		"LC_ALL",
+		"NO_COLOR",
+		"FORCE_COLOR",
+		"DISABLE_TELEMETRY",
+		"DISABLE_AUTOUPDATER",
+		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+		"MAX_THINKING_TOKENS",
+		"CLAUDE_CODE_MAX_OUTPUT_TOKENS",
+		"BASH_DEFAULT_TIMEOUT_MS",
 		"DO_NOT_TRACK",
 	};
 
@@ -294,11 +340,12 @@ static void test_unknown_keys_dropped_unless_safe(void **state)
 {
 	(void)state;
 	/* input order kept, not the policy's */
-	expect_out("{\"theme\": \"dark\", \"someNewKey\": {\"command\": \"x\"}, "
-		   "\"cleanupPeriodDays\": 7, \"Model\": \"y\", "
-		   "\"model\": \"claude-opus\", \"defaultShell\": \"bash\"}",
-		   "{\n  \"theme\": \"dark\",\n  \"cleanupPeriodDays\": 7,\n"
-		   "  \"model\": \"claude-opus\"\n}\n");
+	expect_out(
+		"{\"theme\": \"dark\", \"someNewKey\": {\"command\": \"x\"}, "
+		"\"cleanupPeriodDays\": 7, \"Model\": \"y\", "
+		"\"model\": \"claude-opus\", \"defaultShell\": \"bash\"}",
+		"{\n  \"theme\": \"dark\",\n  \"cleanupPeriodDays\": 7,\n"
+		"  \"model\": \"claude-opus\"\n}\n");
 	/* an empty policy keeps nothing */
 	{
 		struct settings_policy none = { NULL, 0, NULL, 0 };
@@ -427,7 +474,8 @@ static void test_ill_formed_utf8_refused(void **state)
 	char *out;
 
 	(void)state;
-	bad("{\"model\": \"\xc0\x90\"}", "invalid JSON at line 1: invalid UTF-8");
+	bad("{\"model\": \"\xc0\x90\"}",
+	    "invalid JSON at line 1: invalid UTF-8");
 	bad("{\"model\": \"\xc1\xbf\"}", "invalid UTF-8");
 	bad("{\"model\": \"\xe0\x80\x80\"}", "invalid UTF-8");
 	bad("{\"model\": \"\xed\xa0\x80\"}", "invalid UTF-8");

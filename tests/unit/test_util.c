@@ -82,7 +82,8 @@ static void test_read_bounded(void **state)
 	assert_int_equal(step, UREAD_OPEN);
 	assert_int_equal(uread_path(dir, 9, &buf, &len, &step), -EINVAL);
 	assert_int_equal(step, UREAD_TYPE);
-	assert_int_equal(uread_path("/dev/zero", 9, &buf, &len, &step), -EINVAL);
+	assert_int_equal(uread_path("/dev/zero", 9, &buf, &len, &step),
+			 -EINVAL);
 	assert_int_equal(step, UREAD_TYPE);
 }
 
@@ -114,11 +115,15 @@ static void test_read_grows_past_stat_size(void **state)
 	(void)state;
 	char *buf;
 	size_t len;
-	assert_int_equal(uread_path("/proc/self/mountinfo", 1 << 20, &buf, &len, NULL), 0);
+	assert_int_equal(uread_path("/proc/self/mountinfo", 1 << 20, &buf, &len,
+				    NULL),
+			 0);
 	assert_true(len > 0);
 	assert_int_equal(strlen(buf), len);
 	free(buf);
-	assert_int_equal(uread_path("/proc/self/mountinfo", 4, &buf, &len, NULL), -EFBIG);
+	assert_int_equal(uread_path("/proc/self/mountinfo", 4, &buf, &len,
+				    NULL),
+			 -EFBIG);
 }
 
 static void split(const char *in, const char *parent, const char *base)
@@ -153,7 +158,8 @@ static enum ysub_fault first_fault(const char *text, unsigned max_depth,
 	static char name[64];
 
 	assert_true(yaml_parser_initialize(&ps));
-	yaml_parser_set_input_string(&ps, (const unsigned char *)text, strlen(text));
+	yaml_parser_set_input_string(&ps, (const unsigned char *)text,
+				     strlen(text));
 	for (;;) {
 		assert_true(yaml_parser_parse(&ps, &ev));
 		bool end = ev.type == YAML_STREAM_END_EVENT;
@@ -208,7 +214,8 @@ static void test_spawn_capture(void **state)
 {
 	(void)state;
 	char out[64];
-	const char *const both[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+	const char *const both[] = { "sh", "-c",
+				     "echo out; echo err >&2; exit 3", NULL };
 	assert_int_equal(spawn_capture(both, out, sizeof(out)), 3);
 	assert_string_equal(out, "out\nerr");
 	const char *const cut[] = { "printf", "%s", "abcdefgh", NULL };
@@ -218,7 +225,8 @@ static void test_spawn_capture(void **state)
 	assert_int_equal(spawn_capture(none, out, sizeof(out)), -ENOENT);
 
 	struct proc_result r;
-	const char *const streams[] = { "sh", "-c", "echo o; echo e >&2", NULL };
+	const char *const streams[] = { "sh", "-c", "echo o; echo e >&2",
+					NULL };
 	assert_int_equal(proc_run(streams, true, &r), 0);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "o\n");
@@ -233,8 +241,10 @@ static void test_spawn_capture(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_read_bounded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_fifo_does_not_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_bounded, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_read_fifo_does_not_block,
+						setup, teardown),
 		cmocka_unit_test(test_read_grows_past_stat_size),
 		cmocka_unit_test(test_path_split),
 		cmocka_unit_test(test_yaml_subset),

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #define MAX_STRINGS 4096
-#define MAX_TOTAL (8u << 20)
+#define MAX_TOTAL   (8u << 20)
 
 static int read_full(int fd, void *buf, size_t n)
 {
@@ -173,8 +173,8 @@ static void serve(int conn)
 		if (setsid() < 0)
 			goto child_fail;
 		step = "stdio";
-		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 ||
-		    dup2(err[1], 2) < 0)
+		if (devnull < 0 || dup2(devnull, 0) < 0 ||
+		    dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
 			goto child_fail;
 		step = "setgroups";
 		if (setgroups(0, NULL) < 0)
@@ -191,11 +191,12 @@ static void serve(int conn)
 		step = "exec";
 		environ = env;
 		execvp(argv[0], argv);
-child_fail:;
+	child_fail:;
 		char msg[512];
 		int len = snprintf(msg, sizeof msg, "%s %s: %s", step,
-				   strcmp(step, "exec") == 0 ? argv[0] :
-				   strcmp(step, "chdir") == 0 ? cwd : "",
+				   strcmp(step, "exec") == 0	? argv[0]
+				   : strcmp(step, "chdir") == 0 ? cwd
+								: "",
 				   strerror(errno));
 		if (len > 0)
 			(void)!write(ready[1], msg, (size_t)len);
@@ -236,19 +237,22 @@ child_fail:;
 			continue;
 		}
 		for (int i = 0; i < 2; i++) {
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			if (p[i].fd < 0 ||
+			    !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			ssize_t got = read(p[i].fd, buf, sizeof buf);
 			if (got <= 0) {
 				close(p[i].fd);
 				p[i].fd = -1;
 				open_pipes--;
-			} else if (send_frame(conn, i == 0 ? 'o' : 'e', buf, (uint32_t)got) < 0) {
+			} else if (send_frame(conn, i == 0 ? 'o' : 'e', buf,
+					      (uint32_t)got) < 0) {
 				kill(-pid, SIGKILL);
 				killed = 1;
 			}
 		}
-		if (p[2].fd >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (p[2].fd >= 0 &&
+		    (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
 			/* The host sends nothing after the request: data or EOF
 			 * both mean it gave up. */
 			kill(-pid, SIGKILL);
@@ -259,12 +263,14 @@ child_fail:;
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	int code = WIFEXITED(status) ? WEXITSTATUS(status) :
-		   WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+	int code = WIFEXITED(status)	 ? WEXITSTATUS(status)
+		   : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+					 : 255;
 	/* The command's children may still run: end its session too. */
 	kill(-pid, SIGKILL);
 	char text[32];
-	int len = snprintf(text, sizeof text, "%d%s", code, killed ? " killed" : "");
+	int len = snprintf(text, sizeof text, "%d%s", code,
+			   killed ? " killed" : "");
 	send_frame(conn, 'x', text, (uint32_t)len);
 }
 
@@ -273,8 +279,10 @@ int main(int argc, char **argv)
 	int port = argc > 1 ? atoi(argv[1]) : 7000;
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port) };
+	if (s < 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
 	    bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 64) < 0) {
 		perror("guest_agent: listen");
 		return 1;

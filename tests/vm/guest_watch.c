@@ -60,10 +60,11 @@ int main(int argc, char **argv)
 	}
 	long ms = strtol(argv[1], NULL, 10);
 	int n = argc - 2;
-	char (*last)[64] = calloc((size_t)n, sizeof *last);
+	char(*last)[64] = calloc((size_t)n, sizeof *last);
 	if (!last)
 		return 1;
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (ms % 1000) * 1000000L };
 	for (int i = 0; i < n; i++) {
 		state_of(argv[2 + i], last[i], sizeof last[i]);
 		printf("%d %s\n", i, last[i]);
