@@ -15,7 +15,7 @@ packages=(
 	build-essential pkg-config meson ninja-build
 	libfuse3-dev fuse3 libyaml-dev libxxhash-dev libcmocka-dev libjson-c-dev
 	python3 python3-pytest python3-yaml bubblewrap bindfs valgrind attr git
-	clang-14 libclang-rt-14-dev
+	clang-14 libclang-rt-14-dev clang-format-14
 	qemu-system-x86 qemu-system-common busybox-static cpio
 )
 
