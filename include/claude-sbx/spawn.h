@@ -1,8 +1,8 @@
 /* spawn.h — running one program from an argv array, never through a shell.
  *
- * Owns: the launcher's side of spawning — finding a program on PATH and
- * showing an argv in messages; the spawning itself (posix_spawnp, capture,
- * exit status) is the shared util/proc.h's.
+ * Owns: the launcher's side of spawning — showing an argv in messages; PATH
+ * lookup and the spawning itself (posix_spawnp, capture, exit status) are
+ * the shared util/proc.h's.
  */
 #ifndef CLAUDE_SBX_SPAWN_H
 #define CLAUDE_SBX_SPAWN_H
@@ -12,11 +12,9 @@
 
 #include "util/proc.h"
 
-/* proc_run, proc_run_input and struct proc_result are util/proc.h's. */
+/* proc_run, proc_run_input, proc_on_path and struct proc_result are
+ * util/proc.h's. */
 #define SBX_CAPTURE_MAX PROC_CAPTURE_MAX
-
-/* true when an executable named name is on PATH. */
-bool proc_on_path(const char *name);
 
 /* A readable one-line rendering of argv for messages (malloc'd). */
 char *proc_argv_display(const char *const argv[], size_t max_args);

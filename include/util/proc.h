@@ -29,6 +29,10 @@ struct proc_result {
  * inherited otherwise. Returns 0 when the program ran (whatever its
  * status), -1 when it could not be started. */
 int proc_run(const char *const argv[], bool capture, struct proc_result *res);
+
+/* true when an executable named name is on PATH (or, with a '/', is an
+ * executable file). */
+bool proc_on_path(const char *name);
 /* Same, capturing, with the len bytes at input as the child's stdin. */
 int proc_run_input(const char *const argv[], const char *input, size_t len,
 		   struct proc_result *res);

@@ -1,5 +1,5 @@
-/* spawn.c — the launcher's spawning helpers: PATH lookup and argv display
- * (see spawn.h; the spawning itself is src/util/proc.c). */
+/* spawn.c — the launcher's spawning helper: argv display for messages
+ * (see spawn.h; PATH lookup and the spawning itself are src/util/proc.c). */
 #include "claude-sbx/spawn.h"
 
 #include <stdio.h>
@@ -7,31 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-bool proc_on_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0;
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		const char *colon = strchr(path, ':');
-		size_t n = colon ? (size_t)(colon - path) : strlen(path);
-		char full[4096];
-		if (snprintf(full, sizeof(full), "%.*s/%s", (int)n,
-			     n ? path : ".", name) < (int)sizeof(full)) {
-			struct stat st;
-			if (stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
-			    access(full, X_OK) == 0)
-				return true;
-		}
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
 
 static bool needs_quote(const char *s)
 {

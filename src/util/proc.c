@@ -7,9 +7,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +85,31 @@ static int input_fd(const char *input, size_t len)
 	return fd;
 }
 
+bool proc_on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0;
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *colon = strchr(path, ':');
+		size_t n = colon ? (size_t)(colon - path) : strlen(path);
+		char full[4096];
+		if (snprintf(full, sizeof(full), "%.*s/%s", (int)n,
+			     n ? path : ".", name) < (int)sizeof(full)) {
+			struct stat st;
+			if (stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+			    access(full, X_OK) == 0)
+				return true;
+		}
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return false;
+}
+
 /* merge: stderr goes to the stdout pipe (res->err stays NULL). */
 static int run(const char *const argv[], bool capture, bool merge,
 	       const char *input, size_t inlen, struct proc_result *res)
@@ -94,6 +121,12 @@ static int run(const char *const argv[], bool capture, bool merge,
 
 	memset(res, 0, sizeof(*res));
 	res->status = -1;
+	/* posix_spawnp reports a missing program only where the child can
+	 * tell the parent (not under valgrind: exit 127 there); look first */
+	if (!proc_on_path(argv[0])) {
+		res->spawn_errno = ENOENT;
+		return -1;
+	}
 	if (capture && (pipe2(po, O_CLOEXEC) < 0 ||
 			(!merge && pipe2(pe, O_CLOEXEC) < 0))) {
 		res->spawn_errno = errno;

@@ -4,7 +4,8 @@
 #   tests/fuzz/build.sh [BUILD_DIR]        (default: build-fuzz in the checkout)
 #
 # The code under test is what meson builds into the pure libraries
-# 'seedfs-core' (src/*.c) and 'sbx-pure' (src/sbx/): their source lists are
+# 'seedfs-core' (src/*.c), 'sbx-pure' (src/sbx/) and 'seedfs-util'
+# (src/util/, which both use): their source lists are
 # read from meson.build by `meson introspect` (no configure step), compiled
 # once with coverage instrumentation and ASan+UBSan, and archived; each
 # fuzz_*.c links against the archives with libFuzzer's main. Any failure
@@ -81,6 +82,7 @@ build_lib() {
 echo "build.sh: $CC, into $out"
 build_lib seedfs-core
 build_lib sbx-pure
+build_lib seedfs-util
 
 built=()
 for src in "$here"/fuzz_*.c; do
@@ -88,7 +90,8 @@ for src in "$here"/fuzz_*.c; do
 	# shellcheck disable=SC2086
 	if "$CC" "${common[@]}" "${san[@]}" -fsanitize=fuzzer -Wall -Wextra \
 		-Werror -I"$root/src/sbx" $pkg_cflags "$src" \
-		"$out/libseedfs-core.a" "$out/libsbx-pure.a" $pkg_libs \
+		"$out/libsbx-pure.a" "$out/libseedfs-core.a" "$out/libseedfs-util.a" \
+		$pkg_libs \
 		-o "$out/$t" 2>"$out/$t.log"; then
 		built+=("$t")
 		rm -f "$out/$t.log"
