@@ -43,7 +43,8 @@ struct node {
 	ino_t ino;
 	uint64_t generation; /* unique per table, never reused, root 1: also
 				the st_ino the view reports (node_st_ino) */
-	_Atomic uint64_t size_told; /* st_size last given to the kernel */
+	_Atomic uint64_t size_told; /* largest st_size the kernel may hold
+				       (told.h) */
 
 	/* under node_table.lock */
 	uint64_t nlookup;

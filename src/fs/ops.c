@@ -20,6 +20,7 @@
 #include "probe.h"
 #include "safeopen.h"
 #include "snapshot.h"
+#include "told.h"
 
 #define LONG_TIMEOUT 86400.0 /* correct only because the watcher invalidates */
 #define SHORT_TIMEOUT                                                          \
@@ -158,8 +159,7 @@ static int link_entry(struct daemon *d, struct node *parent, const char *name,
 		blob_put(b);
 	}
 	view_attr(&e->st, node_st_ino(n), &fe->attr);
-	atomic_store_explicit(&n->size_told, (uint64_t)fe->attr.st_size,
-			      memory_order_relaxed);
+	told_record(&n->size_told, (uint64_t)fe->attr.st_size);
 	return 0;
 }
 
@@ -364,8 +364,7 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	view_attr(&st, node_st_ino(n), &attr);
-	atomic_store_explicit(&n->size_told, (uint64_t)attr.st_size,
-			      memory_order_relaxed);
+	told_record(&n->size_told, (uint64_t)attr.st_size);
 	fuse_reply_attr(req, &attr, attr_timeout(n));
 }
 
@@ -418,18 +417,23 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
-/* A read that would end before the size the kernel was last told (the
- * source was truncated and is being rewritten in place) would come back
- * zero-filled by the kernel up to that size: bytes the source never held.
- * Fail it cleanly instead; the kernel asks for fresh attributes next. */
-static bool short_of_told(struct node *n, off_t off, size_t size,
-			  uint64_t now_size)
+/* A read that would end short of a size the kernel may hold (the source
+ * was truncated and is being rewritten, or shrank) could come back
+ * zero-filled by the kernel up to that size: bytes the source never held
+ * (told.h). Fail it cleanly instead, once the kernel has forgotten the
+ * size: it then reads again (a failed readahead is retried page by page)
+ * and takes the short reply as the new end of file. Returns true when the
+ * read was answered. */
+static bool refuse_short(struct daemon *d, fuse_req_t req, struct node *n,
+			 off_t off, size_t size, uint64_t have)
 {
-	uint64_t told =
-		atomic_load_explicit(&n->size_told, memory_order_relaxed);
-	uint64_t end = (uint64_t)off + size;
-	uint64_t have = now_size > (uint64_t)off ? now_size : (uint64_t)off;
-	return have < end && have < told;
+	uint64_t seen = told_load(&n->size_told);
+	if (!told_short(seen, (uint64_t)off, size, have))
+		return false;
+	daemon_forget_attr_now(d, n);
+	told_lower(&n->size_told, seen, have);
+	fuse_reply_err(req, ESTALE);
+	return true;
 }
 
 static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -459,10 +463,8 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			fuse_reply_err(req, -rc);
 			return;
 		}
-		if (short_of_told(n, off, size, b->len)) {
+		if (refuse_short(d, req, n, off, size, b->len)) {
 			blob_put(b);
-			daemon_defer_forget(d, n);
-			fuse_reply_err(req, ESTALE);
 			return;
 		}
 		size_t start = (size_t)off < b->len ? (size_t)off : b->len;
@@ -482,10 +484,8 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	struct stat now;
 	if (fstat(fd, &now) == 0 &&
-	    short_of_told(n, off, size, (uint64_t)now.st_size)) {
+	    refuse_short(d, req, n, off, size, (uint64_t)now.st_size)) {
 		close(fd);
-		daemon_defer_forget(d, n);
-		fuse_reply_err(req, ESTALE);
 		return;
 	}
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);

@@ -54,6 +54,37 @@ def test_edit_grows_and_shrinks(source, view):
          "shrunk file")
 
 
+def test_in_place_shrink_reads_cleanly_first_time(source, view):
+    """A file truncated and rewritten shorter in place: once the view's size
+    follows, the very first read gives the new bytes, no error and no NUL
+    padding up to the old size (the daemon refuses the short read the kernel
+    would pad, then the kernel's retry succeeds within the same read()).
+    A descriptor held open keeps the kernel's inode, and the size it was
+    told, from one version to the next."""
+    rel = "CLAUDE.md"
+    held = os.open(view.p(rel), os.O_RDONLY)
+    try:
+        shrink_rounds(source, view, rel)
+    finally:
+        os.close(held)
+
+
+def shrink_rounds(source, view, rel):
+    for i in range(20):
+        big = b"long line %d of the old version\n" % i * 80
+        small = b"short %d\n" % i
+        with open(source.src(rel), "r+b") as f:
+            f.truncate(0)
+            f.write(big)
+        seen(lambda: os.stat(view.p(rel)).st_size == len(big), "grown size")
+        assert U.read_bytes(view.p(rel)) == big
+        with open(source.src(rel), "r+b") as f:
+            f.truncate(0)
+            f.write(small)
+        seen(lambda: os.stat(view.p(rel)).st_size == len(small), "shrunk size")
+        assert U.read_bytes(view.p(rel)) == small, f"round {i}"
+
+
 def test_edit_by_atomic_replace(source, view):
     rel = "agents/reviewer.md"
     warm(view, rel)
