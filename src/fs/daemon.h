@@ -69,13 +69,6 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err);
  * a fresh one (notify calls are never made from handlers). */
 void daemon_defer_forget(struct daemon *d, const struct node *n);
 
-/* From a request handler, at once: the kernel forgets the attributes it
- * holds for n (and drops any older reply still in flight), its pages
- * untouched. The one notification safe to send from a handler: with no
- * pages to invalidate it waits on nothing the kernel may be holding for
- * us. */
-void daemon_forget_attr_now(struct daemon *d, const struct node *n);
-
 /* Watcher thread only: sends l (skipping a repeat of the one just sent),
  * moves change_gen when it sent any, and frees l. */
 void daemon_issue(struct daemon *d, struct inval_list *l);

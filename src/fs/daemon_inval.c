@@ -2,7 +2,7 @@
  *
  * Owns: sending entry and inode invalidations to the kernel (from the
  * watcher thread only: never from inside a request handler, where the
- * kernel may be waiting on us; the attributes-only one excepted), moving the change generation the probe
+ * kernel may be waiting on us), moving the change generation the probe
  * answers, and the queue request handlers fill for the watcher to send.
  */
 #include <fuse_lowlevel.h>
@@ -47,12 +47,6 @@ void daemon_defer_forget(struct daemon *d, const struct node *n)
 	if (write(d->wake[1], &c, 1) < 0) {
 		/* a wake-up is already pending */
 	}
-}
-
-void daemon_forget_attr_now(struct daemon *d, const struct node *n)
-{
-	stats_bump(d->stats, ST_INVAL_INODE);
-	fuse_lowlevel_notify_inval_inode(d->se, node_ino(&d->nodes, n), -1, 0);
 }
 
 void daemon_issue_pending(struct daemon *d)

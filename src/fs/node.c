@@ -2,12 +2,14 @@
 #include "node.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -551,6 +553,16 @@ static void overflow_all(struct node_table *t, struct inval_list *out)
 		}
 }
 
+/* A plain file that shrank below the largest size the kernel was told of
+ * it is served by a new node from now on: no notification makes the kernel
+ * forget a size, and a short read of this inode could come back padded
+ * with zeros up to the old one (told.h). */
+static bool shrank(struct node *n, const struct stat *st)
+{
+	return n->type == S_IFREG && n->transform == TRANSFORM_NONE &&
+	       (uint64_t)st->st_size < told_size(told_load(&n->told));
+}
+
 static void dir_child_event(struct node_table *t, struct node *dir,
 			    uint32_t mask, const char *name,
 			    struct inval_list *out)
@@ -568,8 +580,16 @@ static void dir_child_event(struct node_table *t, struct node *dir,
 		inval_push(out, dino, NULL, 0); /* listing and cached readdir */
 		return;
 	}
-	if (child)
+	if (child) {
 		inval_push(out, node_ino(t, child), NULL, 0);
+		struct stat st;
+		if ((mask & (IN_MODIFY | IN_CLOSE_WRITE)) && dir->fd >= 0 &&
+		    fstatat(dir->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    shrank(child, &st)) {
+			kill_locked(t, child);
+			inval_push(out, dino, name, len);
+		}
+	}
 	if (mask & IN_ATTRIB)
 		inval_push(out, dino, name, len); /* link count, type checks */
 	if (mask & IN_CLOSE_WRITE) {
@@ -597,9 +617,10 @@ static void self_event(struct node_table *t, struct node *n, uint32_t mask,
 				    : fstatat(n->parent->fd, n->name, &st,
 					      AT_SYMLINK_NOFOLLOW);
 		inval_push(out, ino, NULL, 0);
-		if ((mask & IN_ATTRIB) &&
-		    (rc < 0 || st.st_nlink != 1 || st.st_ino != n->ino ||
-		     st.st_dev != n->dev)) {
+		if (((mask & IN_ATTRIB) &&
+		     (rc < 0 || st.st_nlink != 1 || st.st_ino != n->ino ||
+		      st.st_dev != n->dev)) ||
+		    (rc == 0 && shrank(n, &st))) {
 			kill_locked(t, n);
 			push_entry_of(t, out, n);
 		}

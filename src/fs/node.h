@@ -21,6 +21,7 @@
 
 #include "classify.h"
 #include "snapshot.h"
+#include "told.h"
 
 /* Where a node below a symlinked directory lives at the target; most
  * nodes have none, so it is allocated apart. */
@@ -43,8 +44,7 @@ struct node {
 	ino_t ino;
 	uint64_t generation; /* unique per table, never reused, root 1: also
 				the st_ino the view reports (node_st_ino) */
-	_Atomic uint64_t size_told; /* largest st_size the kernel may hold
-				       (told.h) */
+	struct told told;    /* what the kernel may hold (told.h) */
 
 	/* under node_table.lock */
 	uint64_t nlookup;

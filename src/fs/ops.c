@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -126,6 +127,28 @@ static struct node *live_node(struct daemon *d, fuse_ino_t ino, int *err)
 	return n;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The size to tell the kernel for n, whose source has size: recorded
+ * (told.h), and no more than the end of a short answer just given, with
+ * *timeout 0 then so the kernel asks again. */
+static off_t tell_size(struct node *n, off_t size, double *timeout)
+{
+	bool capped = false;
+	told_record(&n->told, (uint64_t)size);
+	if (!told_marked(&n->told))
+		return size;
+	off_t s = (off_t)told_cap(&n->told, (uint64_t)size, now_ms(), &capped);
+	if (capped)
+		*timeout = 0.0;
+	return s;
+}
+
 /* Links a node for the shown entry e below parent and fills *fe: the
  * shared part of LOOKUP and READDIRPLUS. e stays the caller's to release.
  * Returns 0 or -ENOMEM. Caller holds the rules lock. */
@@ -159,7 +182,7 @@ static int link_entry(struct daemon *d, struct node *parent, const char *name,
 		blob_put(b);
 	}
 	view_attr(&e->st, node_st_ino(n), &fe->attr);
-	told_record(&n->size_told, (uint64_t)fe->attr.st_size);
+	fe->attr.st_size = tell_size(n, fe->attr.st_size, &fe->attr_timeout);
 	return 0;
 }
 
@@ -364,8 +387,9 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 		return;
 	}
 	view_attr(&st, node_st_ino(n), &attr);
-	told_record(&n->size_told, (uint64_t)attr.st_size);
-	fuse_reply_attr(req, &attr, attr_timeout(n));
+	double t = attr_timeout(n);
+	attr.st_size = tell_size(n, attr.st_size, &t);
+	fuse_reply_attr(req, &attr, t);
 }
 
 /* Opens n's file for reading: first an O_PATH handle, checked to be the
@@ -417,23 +441,80 @@ static void sfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
-/* A read that would end short of a size the kernel may hold (the source
- * was truncated and is being rewritten, or shrank) could come back
- * zero-filled by the kernel up to that size: bytes the source never held
- * (told.h). Fail it cleanly instead, once the kernel has forgotten the
- * size: it then reads again (a failed readahead is retried page by page)
- * and takes the short reply as the new end of file. Returns true when the
- * read was answered. */
-static bool refuse_short(struct daemon *d, fuse_req_t req, struct node *n,
-			 off_t off, size_t size, uint64_t have)
+/* Answers a READ of [off, off+size) whose answer, data, ends at the
+ * source's end of file, have, short of the range; seen is n's size record
+ * as loaded before the source was looked at. A short answer comes back
+ * zero-filled by the kernel up to its i_size if that is larger (told.h):
+ * when it would end before the largest size told, the source shrank below
+ * what this inode may hold, so the node is retired (a fresh lookup gets a
+ * new one) and the READ answers ESTALE. Returns false, answering nothing,
+ * when a size was told while the source was being read: look again. */
+static bool answer_short(struct daemon *d, fuse_req_t req, struct node *n,
+			 uint64_t seen, off_t off, size_t size,
+			 const char *data, uint64_t have)
 {
-	uint64_t seen = told_load(&n->size_told);
-	if (!told_short(seen, (uint64_t)off, size, have))
+	if (told_short(seen, (uint64_t)off, size, have)) {
+		node_kill(&d->nodes, n);
+		daemon_defer_forget(d, n);
+		fuse_reply_err(req, ESTALE);
+		return true;
+	}
+	if (!told_mark_short(&n->told, seen, have, now_ms()))
 		return false;
-	daemon_forget_attr_now(d, n);
-	told_lower(&n->size_told, seen, have);
-	fuse_reply_err(req, ESTALE);
+	size_t len = have > (uint64_t)off ? (size_t)(have - (uint64_t)off) : 0;
+	fuse_reply_buf(req, data, len);
 	return true;
+}
+
+/* Looks again this many times before answering ESTALE (the kernel then
+ * retries a readahead synchronously, where a short answer stays exposed
+ * longer: told.h). */
+#define SHORT_TRIES 4
+
+/* A READ ending at the source's end of file: read, then answer_short. */
+static void read_to_eof(struct daemon *d, fuse_req_t req, struct node *n,
+			uint64_t seen, int fd, size_t size, off_t off)
+{
+	char *buf = malloc(size ? size : 1);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (int i = 0;; i++) {
+		ssize_t got;
+		while ((got = pread(fd, buf, size, off)) < 0 && errno == EINTR)
+			;
+		if (got < 0) {
+			fuse_reply_err(req, errno);
+			break;
+		}
+		if (answer_short(d, req, n, seen, off, size, buf,
+				 (uint64_t)off + (uint64_t)got))
+			break;
+		if (i + 1 == SHORT_TRIES) {
+			fuse_reply_err(req, ESTALE);
+			break;
+		}
+		seen = told_load(&n->told);
+	}
+	free(buf);
+}
+
+/* A READ of a computed file ending at its end: answer_short. */
+static void blob_short(struct daemon *d, fuse_req_t req, struct node *n,
+		       uint64_t seen, off_t off, size_t size,
+		       const struct blob *b)
+{
+	size_t start = (size_t)off < b->len ? (size_t)off : b->len;
+	for (int i = 0;
+	     !answer_short(d, req, n, seen, off, size, b->data + start, b->len);
+	     i++) {
+		if (i + 1 == SHORT_TRIES) {
+			fuse_reply_err(req, ESTALE);
+			return;
+		}
+		seen = told_load(&n->told);
+	}
 }
 
 static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -456,6 +537,7 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_buf(req, NULL, 0); /* nothing to read */
 		return;
 	}
+	uint64_t seen = told_load(&n->told); /* before the source */
 	if (n->transform != TRANSFORM_NONE) {
 		struct blob *b = node_blob_take(&d->nodes, n);
 		int rc = b ? 0 : refresh_computed(d, n, &b);
@@ -463,13 +545,12 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			fuse_reply_err(req, -rc);
 			return;
 		}
-		if (refuse_short(d, req, n, off, size, b->len)) {
-			blob_put(b);
-			return;
-		}
 		size_t start = (size_t)off < b->len ? (size_t)off : b->len;
 		size_t len = b->len - start < size ? b->len - start : size;
-		fuse_reply_buf(req, b->data + start, len);
+		if (len == size)
+			fuse_reply_buf(req, b->data + start, len);
+		else
+			blob_short(d, req, n, seen, off, size, b);
 		blob_put(b);
 		return;
 	}
@@ -484,7 +565,8 @@ static void sfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	struct stat now;
 	if (fstat(fd, &now) == 0 &&
-	    refuse_short(d, req, n, off, size, (uint64_t)now.st_size)) {
+	    (uint64_t)now.st_size < (uint64_t)off + size) {
+		read_to_eof(d, req, n, seen, fd, size, off);
 		close(fd);
 		return;
 	}

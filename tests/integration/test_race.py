@@ -135,3 +135,73 @@ def test_dir_symlink_exchange_race_never_leaks(race_source, mount):
     assert all(not t.is_alive() for t in threads)
     assert v.daemon_alive() and v.answers()
     print(f"race: {swaps} exchanges, {stats}")
+
+
+REWRITER = r"""
+import sys, time
+paths = sys.argv[2:]
+end = time.monotonic() + float(sys.argv[1])
+k = 0
+while time.monotonic() < end:
+    k += 1
+    for p in paths:
+        n = 2411 if k % 3 == 0 else 41
+        with open(p, "r+b") as f:
+            f.truncate(0)
+            f.write((b"v%08d " % k * 400)[:n])
+    time.sleep(0.001)
+print(k)
+"""
+
+
+def test_in_place_rewrite_race_never_pads_with_zeros(source, view):
+    """Files truncated and rewritten in place (41 and 2411 bytes in turn)
+    every millisecond while readers open and read them and a lister stats
+    them: a read may fail cleanly or show any state of the file, never NUL
+    bytes, which the source never held (the kernel pads a short answer with
+    zeros up to a size it holds; src/fs/told.h)."""
+    rels = ["CLAUDE.md", "agents/reviewer.md", "commands/deploy.md"]
+    writer = subprocess.Popen([sys.executable, "-c", REWRITER, str(DURATION)]
+                              + [source.src(r) for r in rels],
+                              stdout=subprocess.PIPE, text=True)
+    stop = threading.Event()
+    padded, reads, errors = [], [0], [0]
+
+    def reader():
+        while not stop.is_set():
+            for r in rels:
+                try:
+                    fd = os.open(view.p(r), os.O_RDONLY)
+                    try:
+                        data = os.pread(fd, 65536, 0)
+                    finally:
+                        os.close(fd)
+                except OSError:
+                    errors[0] += 1
+                    continue
+                reads[0] += 1
+                if b"\0" in data:
+                    padded.append((r, len(data), data.count(0)))
+
+    def lister():
+        while not stop.is_set():
+            for d in ("", "agents", "commands"):
+                try:
+                    for e in os.scandir(view.p(d) if d else view.mp):
+                        e.stat(follow_symlinks=False)
+                except OSError:
+                    pass
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    threads.append(threading.Thread(target=lister))
+    for t in threads:
+        t.start()
+    try:
+        rounds = int(writer.communicate(timeout=DURATION + 30)[0])
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert rounds > 100, f"the writer managed only {rounds} rounds"
+    assert reads[0] > 1000, f"only {reads[0]} reads ({errors[0]} failed)"
+    assert not padded, f"{len(padded)} reads padded with NUL bytes: {padded[:3]}"
