@@ -69,6 +69,10 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err);
  * a fresh one (notify calls are never made from handlers). */
 void daemon_defer_forget(struct daemon *d, const struct node *n);
 
+/* From a request handler, after its reply: wakes the watcher thread when
+ * plain-file watches were queued for it (node_link). */
+void daemon_kick_watches(struct daemon *d);
+
 /* Watcher thread only: sends l (skipping a repeat of the one just sent),
  * moves change_gen when it sent any, and frees l. */
 void daemon_issue(struct daemon *d, struct inval_list *l);

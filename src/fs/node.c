@@ -20,6 +20,16 @@
 
 static void watch_add(struct node_table *t, struct node *n);
 static void kill_locked(struct node_table *t, struct node *n);
+static void maybe_free(struct node_table *t, struct node *n);
+static void push_entry_of(struct node_table *t, struct inval_list *l,
+			  struct node *n);
+
+/* A change time in ns: what a queued watch checks the file against. */
+static uint64_t ctime_ns(const struct stat *st)
+{
+	return (uint64_t)st->st_ctim.tv_sec * 1000000000u +
+	       (uint64_t)st->st_ctim.tv_nsec;
+}
 
 static size_t name_hash(const struct node *parent, const char *name, size_t len)
 {
@@ -121,6 +131,7 @@ void node_table_destroy(struct node_table *t)
 		free_node(t->probe);
 	free(t->byname);
 	free(t->bywd);
+	free(t->pending);
 	pthread_mutex_destroy(&t->lock);
 	memset(t, 0, sizeof(*t));
 }
@@ -261,32 +272,37 @@ static void grow_bywd(struct node_table *t)
 /* Directories and symlink targets are watched through their own O_PATH
  * descriptor. A plain file is watched by name beneath its parent's
  * descriptor, for IN_ATTRIB only: a link count changed through another
- * directory is reported to the inode's own watches, never to its parent's. */
-static void watch_add(struct node_table *t, struct node *n)
+ * directory is reported to the inode's own watches, never to its parent's.
+ * Returns the watch descriptor, or -1 (the view then only lacks live
+ * updates for n). Needs no lock: n's descriptors and name are fixed. */
+static int watch_open(const struct node_table *t, const struct node *n)
 {
 	char *path = NULL;
 	uint32_t mask = WATCH_MASK;
-	int wd = -1;
 
 	if (t->inotify_fd < 0)
-		return;
+		return -1;
 	if (n->fd >= 0) {
 		if (n->type == S_IFDIR)
 			mask |= IN_ONLYDIR;
 		if (asprintf(&path, "/proc/self/fd/%d", n->fd) < 0)
-			return;
+			return -1;
 	} else if (n->type == S_IFREG && n->parent && n->parent->fd >= 0) {
 		mask = IN_ATTRIB | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
 		if (asprintf(&path, "/proc/self/fd/%d/%s", n->parent->fd,
 			     n->name) < 0)
-			return;
+			return -1;
 	} else {
-		return;
+		return -1;
 	}
-	wd = inotify_add_watch(t->inotify_fd, path, mask);
+	int wd = inotify_add_watch(t->inotify_fd, path, mask);
 	free(path);
-	if (wd < 0)
-		return; /* the view still works, only without live updates */
+	return wd;
+}
+
+/* Files n's events to it. Caller holds the lock. */
+static void watch_register(struct node_table *t, struct node *n, int wd)
+{
 	n->wd = wd;
 	if (t->nwatched >= t->nbywd * 2)
 		grow_bywd(t);
@@ -294,6 +310,117 @@ static void watch_add(struct node_table *t, struct node *n)
 	n->wnext = t->bywd[h];
 	t->bywd[h] = n;
 	t->nwatched++;
+}
+
+static void watch_add(struct node_table *t, struct node *n)
+{
+	int wd = watch_open(t, n);
+	if (wd >= 0)
+		watch_register(t, n, wd);
+}
+
+/* Is wd filed for some node? Caller holds the lock. */
+static bool wd_in_use(const struct node_table *t, int wd)
+{
+	for (struct node *n = t->bywd[(size_t)wd & (t->nbywd - 1)]; n;
+	     n = n->wnext)
+		if (n->wd == wd)
+			return true;
+	return false;
+}
+
+/* ---- plain-file watches, added by the watcher thread ----
+ *
+ * A watch costs more than the rest of a plain file's lookup (the
+ * /proc/self/fd path walk and the mark): the request handler queues the
+ * new node instead, pinned, and the watcher thread adds the watch and then
+ * checks the file is still what was classified, invalidating it if not
+ * (what happened before the watch existed produced no event). */
+
+/* Queues n, new and unwatched, with the change time it was classified
+ * at; false when there is no room (watch it now then). Caller holds the
+ * lock. */
+static bool watch_later(struct node_table *t, struct node *n, uint64_t ctime)
+{
+	if (t->npending == t->cappending) {
+		size_t cap = t->cappending ? t->cappending * 2 : 64;
+		struct pending_watch *v = realloc(t->pending, cap * sizeof(*v));
+		if (!v)
+			return false;
+		t->pending = v;
+		t->cappending = cap;
+	}
+	t->pending[t->npending++] = (struct pending_watch){ n, ctime };
+	n->watch_queued = true;
+	atomic_store(&t->watches_new, true);
+	return true;
+}
+
+bool node_watches_take_new(struct node_table *t)
+{
+	return atomic_load_explicit(&t->watches_new, memory_order_relaxed) &&
+	       atomic_exchange(&t->watches_new, false);
+}
+
+/* Did the file change since it was classified (a change the watch, added
+ * after, did not see)? Returns 0 no, 1 changed in place, 2 not the same
+ * file any more or not servable (other links). No lock: see watch_open. */
+static int changed_since(const struct node *n, uint64_t ctime)
+{
+	struct stat st;
+	if (fstatat(n->parent->fd, n->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_dev != n->dev || st.st_ino != n->ino ||
+	    !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		return 2;
+	return ctime_ns(&st) != ctime;
+}
+
+void node_watch_queued(struct node_table *t, struct inval_list *out)
+{
+	pthread_mutex_lock(&t->lock);
+	struct pending_watch *v = t->pending;
+	size_t nv = t->npending;
+	t->pending = NULL;
+	t->npending = t->cappending = 0;
+	pthread_mutex_unlock(&t->lock);
+	if (!nv)
+		return;
+	/* Pinned (watch_queued), so n, its parent and their descriptors
+	 * stay while the lock is not held. */
+	int *wd = malloc(nv * sizeof(*wd));
+	int *changed = malloc(nv * sizeof(*changed));
+	for (size_t i = 0; wd && changed && i < nv; i++) {
+		struct node *n = v[i].n;
+		bool dead = atomic_load(&n->dead);
+		wd[i] = dead ? -1 : watch_open(t, n);
+		changed[i] = dead ? 0 : changed_since(n, v[i].ctime);
+	}
+	pthread_mutex_lock(&t->lock);
+	for (size_t i = 0; i < nv; i++) {
+		struct node *n = v[i].n;
+		n->watch_queued = false;
+		if (!wd || !changed) {
+			if (!atomic_load(&n->dead))
+				watch_add(t, n); /* no memory: the slow way */
+		} else if (wd[i] >= 0) {
+			if (!atomic_load(&n->dead) && n->wd < 0)
+				watch_register(t, n, wd[i]);
+			else if (!wd_in_use(t, wd[i]))
+				inotify_rm_watch(t->inotify_fd, wd[i]);
+		}
+		if (wd && changed && changed[i] && !atomic_load(&n->dead)) {
+			inval_push(out, node_ino(t, n), NULL, 0);
+			if (changed[i] == 2) {
+				kill_locked(t, n);
+				push_entry_of(t, out, n);
+			}
+		}
+		maybe_free(t, n);
+	}
+	pthread_mutex_unlock(&t->lock);
+	free(wd);
+	free(changed);
+	free(v);
 }
 
 static void watch_remove(struct node_table *t, struct node *n)
@@ -375,7 +502,8 @@ static void limbo_remove(struct node_table *t, struct node *n)
 
 static void maybe_free(struct node_table *t, struct node *n)
 {
-	while (n && n != t->root && n->nlookup == 0 && n->children == 0) {
+	while (n && n != t->root && n->nlookup == 0 && n->children == 0 &&
+	       !n->watch_queued) {
 		struct node *parent = n->parent;
 		limbo_remove(t, n);
 		hash_remove(t, n);
@@ -446,7 +574,9 @@ struct node *node_link(struct node_table *t, struct node *parent,
 	n->generation = t->next_generation++;
 	n->nlookup = 1;
 	hash_insert(t, n);
-	watch_add(t, n);
+	if (n->fd >= 0 || n->type != S_IFREG || t->inotify_fd < 0 ||
+	    !watch_later(t, n, ctime_ns(&e->st)))
+		watch_add(t, n);
 	pthread_mutex_unlock(&t->lock);
 	return n;
 }

@@ -61,11 +61,19 @@ struct node {
 	int wd;		    /* under the lock */
 	uint8_t transform;  /* enum transform: computed when not NONE */
 	bool via_link;
-	bool hashed;   /* under the lock */
-	bool in_limbo; /* dead, unhashed, still referenced: on
+	bool hashed;	   /* under the lock */
+	bool in_limbo;	   /* dead, unhashed, still referenced: on
 				  node_table.limbo through hnext/wnext */
+	bool watch_queued; /* under the lock: on node_table.pending, which
+			      keeps it from being freed */
 	atomic_bool dead;
 	atomic_bool prefetched; /* a directory queued for warming (ops.c) */
+};
+
+/* A plain file whose watch the watcher thread adds (node.c). */
+struct pending_watch {
+	struct node *n;
+	uint64_t ctime; /* of the source when classified, in ns */
 };
 
 struct node_table {
@@ -81,6 +89,9 @@ struct node_table {
 			       hashed, never freed before the table */
 	struct node *limbo; /* retired nodes the kernel still holds */
 	int inotify_fd;	    /* -1: no watches */
+	struct pending_watch *pending; /* plain files to watch, queued by */
+	size_t npending, cappending;   /* node_link for the watcher thread */
+	atomic_bool watches_new;       /* queued since last taken */
 };
 
 int node_table_init(struct node_table *t, int root_fd, int inotify_fd);
@@ -149,6 +160,13 @@ void inval_push(struct inval_list *l, uint64_t ino, const char *name,
  * appends the kernel invalidations the event calls for. */
 void node_watch_event(struct node_table *t, int wd, uint32_t mask,
 		      const char *name, struct inval_list *out);
+
+/* Watcher thread: adds the watches of the plain files node_link queued,
+ * and appends the invalidations of those that changed meanwhile to out. */
+void node_watch_queued(struct node_table *t, struct inval_list *out);
+/* Were any queued since the last call? (A request handler then wakes the
+ * watcher thread, once its reply is out.) */
+bool node_watches_take_new(struct node_table *t);
 /* Visits every node, under the lock, in no particular order. */
 void node_for_each(struct node_table *t, void (*fn)(struct node *n, void *arg),
 		   void *arg);

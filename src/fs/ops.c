@@ -296,6 +296,7 @@ static void sfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, err);
 	else
 		fuse_reply_entry(req, &fe);
+	daemon_kick_watches(d);
 }
 
 static void sfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -819,6 +820,7 @@ static void reply_dir(fuse_req_t req, struct daemon *d, fuse_ino_t ino,
 	else
 		fuse_reply_buf(req, b.buf, b.used);
 	free(b.buf);
+	daemon_kick_watches(d);
 }
 
 static void sfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

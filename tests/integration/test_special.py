@@ -73,6 +73,26 @@ def test_file_gaining_a_hard_link_while_mounted_disappears(source, mount):
     assert "deploy.md" not in os.listdir(v.p("commands"))
 
 
+def test_hard_link_made_right_after_a_lookup_still_hides_the_file(source, mount):
+    """A plain file's watch is added by the watcher thread after the LOOKUP
+    that made its node, and a link made before the watch exists raises no
+    event: the watcher checks the file after adding the watch. Each file is
+    linked elsewhere the moment its stat through the view returns."""
+    d = source.src("skills/fresh")
+    d.mkdir()
+    names = [f"f{i:03d}.md" for i in range(60)]
+    for n in names:
+        U.write(d / n, b"fresh\n")
+    v = mount(source)
+    for n in names:
+        os.stat(v.p(f"skills/fresh/{n}"))
+        os.link(d / n, source.src("projects") / f"planted-{n}")
+    U.wait_for(lambda: not any(os.path.lexists(v.p(f"skills/fresh/{n}")) for n in names),
+               timeout=2.0, what="every freshly linked file to be hidden")
+    for n in names:
+        assert U.errno_of(os.open, v.p(f"skills/fresh/{n}"), os.O_RDONLY) == errno.ENOENT, n
+
+
 def test_file_losing_its_second_link_reappears(special_source, mount):
     v = mount(special_source)
     assert not os.path.lexists(v.p("skills/pdf/twin-a.md"))
