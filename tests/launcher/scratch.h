@@ -1,7 +1,7 @@
 /* scratch.h — a scratch tree for the launcher's cmocka tests (test_kit.c,
  * test_shared.c): paths below base, and files and directories made there
- * with cmocka assertions. The includer fills base (mkdtemp) in its setup
- * and removes the tree in its teardown. Include after <cmocka.h>. */
+ * with cmocka assertions. The includer calls scratch_make in its setup and
+ * scratch_remove in its teardown. Include after <cmocka.h>. */
 #ifndef SBX_TEST_SCRATCH_H
 #define SBX_TEST_SCRATCH_H
 
@@ -13,7 +13,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "claude-sbx/fstree.h"
+
 static char base[PATH_MAX];
+
+/* For setup: base made from a mkdtemp template ("/tmp/sbx-NAME-XXXXXX"),
+ * and umask 022 so that modes come out as asked. 0, or -1. */
+static inline int scratch_make(const char *tmpl)
+{
+	snprintf(base, sizeof(base), "%s", tmpl);
+	if (!mkdtemp(base))
+		return -1;
+	umask(022);
+	return 0;
+}
+
+/* For teardown: the whole tree at base removed (sbx_remove_tree, which
+ * does not cross into a mount left behind). */
+static inline void scratch_remove(void)
+{
+	char where[PATH_MAX], parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", base);
+	char *slash = strrchr(parent, '/');
+	*slash = '\0';
+	int fd = open(parent, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(sbx_remove_tree(fd, slash + 1, where, sizeof(where)),
+			 0);
+	close(fd);
+}
 
 static inline void path(char *out, const char *rel)
 {

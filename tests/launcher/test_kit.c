@@ -192,27 +192,10 @@ static mode_t mode_of(const char *rel)
 	return st.st_mode & 07777;
 }
 
-static void rm_rf(const char *p)
-{
-	char where[PATH_MAX], copy[PATH_MAX];
-	snprintf(copy, sizeof(copy), "%s", p);
-	char *slash = strrchr(copy, '/');
-	*slash = '\0';
-	int fd = open(copy, O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
-	assert_int_equal(sbx_remove_tree(fd, slash + 1, where, sizeof(where)),
-			 0);
-	close(fd);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(base, sizeof(base), "/tmp/sbx-fstree-XXXXXX");
-	if (!mkdtemp(base))
-		return -1;
-	umask(022);
-	return 0;
+	return scratch_make("/tmp/sbx-fstree-XXXXXX");
 }
 
 static int teardown(void **state)
@@ -221,7 +204,7 @@ static int teardown(void **state)
 	char p[PATH_MAX];
 	path(p, "m/mnt");
 	umount2(p, MNT_DETACH);
-	rm_rf(base);
+	scratch_remove();
 	return 0;
 }
 

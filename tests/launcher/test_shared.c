@@ -88,28 +88,20 @@ static int setup(void **state)
 	(void)state;
 	openat2_errno = 0;
 	reads_fail = false;
-	snprintf(base, sizeof(base), "/tmp/sbx-shared-XXXXXX");
-	if (!mkdtemp(base))
-		return -1;
-	umask(022);
-	return 0;
+	return scratch_make("/tmp/sbx-shared-XXXXXX");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char p[PATH_MAX], where[PATH_MAX];
+	char p[PATH_MAX];
 	openat2_errno = 0;
 	reads_fail = false;
 	path(p, "src/bound");
 	umount2(p, MNT_DETACH);
 	path(p, "old/bound");
 	umount2(p, MNT_DETACH);
-	int fd = open("/tmp", O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
-	assert_int_equal(sbx_remove_tree(fd, base + 5, where, sizeof(where)),
-			 0);
-	close(fd);
+	scratch_remove();
 	return 0;
 }
 
