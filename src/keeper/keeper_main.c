@@ -32,6 +32,25 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* flock(fd, op | LOCK_NB) on the pidfile: 1 locked, 0 another process
+ * holds the lock, -1 error (message printed). */
+static int lock_pidfile(int fd, const char *path, int op)
+{
+	if (flock(fd, op | LOCK_NB) == 0)
+		return 1;
+	if (errno == EWOULDBLOCK)
+		return 0;
+	fprintf(stderr, PROG ": pidfile %s: lock: %s\n", path, strerror(errno));
+	return -1;
+}
+
+/* The pidfile's text into buf (at most size - 1 bytes; "" if unreadable). */
+static void pidfile_text(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
 /* Takes the pidfile's lock: 1 taken (pid written), 0 another keeper holds
  * it, -1 error (message printed). The descriptor stays open for life. */
 static int take_pidfile(const char *path, int *fdout)
@@ -42,16 +61,14 @@ static int take_pidfile(const char *path, int *fdout)
 			strerror(errno));
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK) {
-			fprintf(stderr, PROG ": pidfile %s: lock: %s\n", path,
-				strerror(errno));
-			close(fd);
-			return -1;
-		}
-		char buf[32] = "";
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
+	int locked = lock_pidfile(fd, path, LOCK_EX);
+	if (locked < 0) {
+		close(fd);
+		return -1;
+	}
+	if (!locked) {
+		char buf[32];
+		pidfile_text(fd, buf, sizeof(buf));
 		buf[strcspn(buf, "\n")] = '\0';
 		fprintf(stderr, PROG ": already running (pid %s, %s)\n",
 			buf[0] ? buf : "?", path);
@@ -138,16 +155,14 @@ static long pidfile_holder(const char *path)
 		return -1;
 	}
 	long pid = 0;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK) {
-			fprintf(stderr, PROG ": pidfile %s: lock: %s\n", path,
-				strerror(errno));
-			close(fd);
-			return -1;
-		}
-		char buf[32] = "";
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
+	int locked = lock_pidfile(fd, path, LOCK_SH);
+	if (locked < 0) {
+		close(fd);
+		return -1;
+	}
+	if (!locked) {
+		char buf[32];
+		pidfile_text(fd, buf, sizeof(buf));
 		pid = strtol(buf, NULL, 10);
 		if (pid <= 0)
 			pid = 1; /* held, the pid not written yet */

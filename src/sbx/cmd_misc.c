@@ -23,14 +23,21 @@ static int need_sandbox(struct sbx_ctx *x, struct sbx_err *err)
 	return 0;
 }
 
+/* For a command on the running sandbox: the client ready, the sandbox
+ * there, and the seed view's mountpoint (malloc'd; NULL on error). */
+static char *sandbox_view(struct sbx_ctx *x, struct sbx_err *err)
+{
+	if (sbx_client_init(&x->sbx, err) < 0 || need_sandbox(x, err) < 0)
+		return NULL;
+	return sbx_view_mountpoint(&x->cfg, x->cfg.placement, err);
+}
+
 int sbx_cmd_shell(struct sbx_ctx *x, struct sbx_err *err)
 {
 	const struct sbx_config *c = &x->cfg;
 	struct strv argv = { 0 };
 
-	if (sbx_client_init(&x->sbx, err) < 0 || need_sandbox(x, err) < 0)
-		return -1;
-	char *mp = sbx_view_mountpoint(c, c->placement, err);
+	char *mp = sandbox_view(x, err);
 	if (!mp)
 		return -1;
 	if (!sbx_view_is_mounted(mp)) {
@@ -118,9 +125,7 @@ int sbx_cmd_sync_config(struct sbx_ctx *x, struct sbx_err *err)
 	struct strv rels = { 0 }, tops = { 0 };
 	int rc = -1;
 
-	if (sbx_client_init(&x->sbx, err) < 0 || need_sandbox(x, err) < 0)
-		return -1;
-	char *mp = sbx_view_mountpoint(c, c->placement, err);
+	char *mp = sandbox_view(x, err);
 	if (!mp)
 		return -1;
 	if (!sbx_view_is_mounted(mp)) {

@@ -8,8 +8,8 @@
 # (src/util/, which both use): their source lists are
 # read from meson.build by `meson introspect` (no configure step), compiled
 # once with coverage instrumentation and ASan+UBSan, and archived; each
-# fuzz_*.c links against the archives with libFuzzer's main. Any failure
-# to build is an error.
+# fuzz_*.c links against the archives, the targets' shared helpers
+# (common.c) and libFuzzer's main. Any failure to build is an error.
 #
 # Needs: clang (clang-14 on Debian 12) and libclang-rt-14-dev (libFuzzer's
 # runtime, only recommended by clang-14), meson, pkg-config, and the -dev
@@ -84,12 +84,17 @@ build_lib seedfs-core
 build_lib sbx-pure
 build_lib seedfs-util
 
+# The helpers every target shares (common.h): not a target, built once.
+# shellcheck disable=SC2086
+"$CC" "${common[@]}" "${san[@]}" -fsanitize=fuzzer-no-link -Wall -Wextra \
+	-Werror $pkg_cflags -c "$here/common.c" -o "$out/obj/fuzz-common.o"
+
 built=()
 for src in "$here"/fuzz_*.c; do
 	t=$(basename "${src%.c}")
 	# shellcheck disable=SC2086
 	if "$CC" "${common[@]}" "${san[@]}" -fsanitize=fuzzer -Wall -Wextra \
-		-Werror -I"$root/src/sbx" $pkg_cflags "$src" \
+		-Werror -I"$root/src/sbx" $pkg_cflags "$src" "$out/obj/fuzz-common.o" \
 		"$out/libsbx-pure.a" "$out/libseedfs-core.a" "$out/libseedfs-util.a" \
 		$pkg_libs \
 		-o "$out/$t" 2>"$out/$t.log"; then

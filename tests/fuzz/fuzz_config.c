@@ -32,16 +32,7 @@
 #include "claude-sbx/config.h"
 #include "claude-sbx/err.h"
 #include "claude-sbx/strv.h"
-
-/* A failed property: say which, then crash (libFuzzer saves the input). */
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: property failed: %s\n",        \
-				__FILE__, __LINE__, #c);                       \
-			__builtin_trap();                                      \
-		}                                                              \
-	} while (0)
+#include "common.h"
 
 #define MAX_LAYERS 4
 

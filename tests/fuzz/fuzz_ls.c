@@ -28,35 +28,7 @@
 
 #include "claude-sbx/err.h"
 #include "claude-sbx/sbxls.h"
-
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: property failed: %s\n",        \
-				__FILE__, __LINE__, #c);                       \
-			__builtin_trap();                                      \
-		}                                                              \
-	} while (0)
-
-static json_object *ref_parse(const char *text)
-{
-	size_t len = strlen(text);
-	json_tokener *tok = json_tokener_new_ex(64);
-	CHECK(tok);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
-	if (o && json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(o);
-		o = NULL;
-	}
-	for (size_t i = json_tokener_get_parse_end(tok); o && i < len; i++)
-		if (!strchr(" \t\r\n", text[i])) {
-			json_object_put(o);
-			o = NULL;
-		}
-	json_tokener_free(tok);
-	return o;
-}
+#include "common.h"
 
 /* The list of sandbox objects a well-formed document holds, or NULL. */
 static json_object *ref_list(json_object *doc)
@@ -109,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&err, 0, sizeof(err));
 	int rc = json ? sbx_sandboxes_parse_json(text, &l, &err)
 		      : sbx_sandboxes_parse_table(text, &l, &err);
-	json_object *doc = json ? ref_parse(text) : NULL;
+	json_object *doc = json ? fuzz_json_parse(text) : NULL;
 	json_object *list = ref_list(doc);
 	if (rc != 0) {
 		/* L1 */

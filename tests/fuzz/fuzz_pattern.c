@@ -40,16 +40,7 @@
 #include <string.h>
 
 #include "seedfs/pattern.h"
-
-/* A failed property: say which, then crash (libFuzzer saves the input). */
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: property failed: %s\n",        \
-				__FILE__, __LINE__, #c);                       \
-			__builtin_trap();                                      \
-		}                                                              \
-	} while (0)
+#include "common.h"
 
 #define REF_MAX_PAT  200
 #define REF_MAX_PATH 300

@@ -44,40 +44,7 @@
 #include "claude-sbx/err.h"
 #include "claude-sbx/policy.h"
 #include "claude-sbx/strv.h"
-
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: property failed: %s\n",        \
-				__FILE__, __LINE__, #c);                       \
-			__builtin_trap();                                      \
-		}                                                              \
-	} while (0)
-
-/* ---- an independent reading of the JSON ------------------------------- */
-
-static json_object *ref_parse(const char *text)
-{
-	size_t len = strlen(text);
-	json_tokener *tok = json_tokener_new_ex(64);
-	CHECK(tok);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
-	if (o && json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(o);
-		o = NULL;
-	}
-	if (o) {
-		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-			if (!strchr(" \t\r\n", text[i])) {
-				json_object_put(o);
-				o = NULL;
-				break;
-			}
-	}
-	json_tokener_free(tok);
-	return o;
-}
+#include "common.h"
 
 static json_object *get(json_object *o, const char *k)
 {
@@ -274,7 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					: "sbx policy ls";
 	rc = json ? sbx_rules_parse_json(text, &rules, &err)
 		  : sbx_rules_parse_table(text, cmd, &rules, &err);
-	json_object *doc = json ? ref_parse(text) : NULL;
+	json_object *doc = json ? fuzz_json_parse(text) : NULL;
 	if (rc != 0) {
 		/* P1 */
 		CHECK(rc == -1 && err.status == 1);

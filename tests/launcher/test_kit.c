@@ -18,6 +18,7 @@
 
 #include "claude-sbx/fstree.h"
 #include "claude-sbx/kit.h"
+#include "scratch.h"
 
 static bool kit_name_ok(const char *n)
 {
@@ -182,40 +183,6 @@ static void test_readme(void **state)
 
 /* ---- fstree ------------------------------------------------------------ */
 
-static char base[PATH_MAX];
-
-static void path(char *out, const char *rel)
-{
-	if (snprintf(out, PATH_MAX, "%s/%s", base, rel) >= PATH_MAX)
-		fail_msg("path too long");
-}
-
-static void put(const char *rel, const char *text, mode_t mode)
-{
-	char p[PATH_MAX];
-	path(p, rel);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	chmod(p, mode);
-}
-
-static void dir(const char *rel)
-{
-	char p[PATH_MAX];
-	path(p, rel);
-	assert_int_equal(mkdir(p, 0755), 0);
-}
-
-static bool exists(const char *rel)
-{
-	char p[PATH_MAX];
-	struct stat st;
-	path(p, rel);
-	return lstat(p, &st) == 0;
-}
-
 static mode_t mode_of(const char *rel)
 {
 	char p[PATH_MAX];
@@ -225,36 +192,10 @@ static mode_t mode_of(const char *rel)
 	return st.st_mode & 07777;
 }
 
-static int open_dir(const char *rel)
-{
-	char p[PATH_MAX];
-	path(p, rel);
-	int fd = open(p, O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
-	return fd;
-}
-
-static void rm_rf(const char *p)
-{
-	char where[PATH_MAX], copy[PATH_MAX];
-	snprintf(copy, sizeof(copy), "%s", p);
-	char *slash = strrchr(copy, '/');
-	*slash = '\0';
-	int fd = open(copy, O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
-	assert_int_equal(sbx_remove_tree(fd, slash + 1, where, sizeof(where)),
-			 0);
-	close(fd);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(base, sizeof(base), "/tmp/sbx-fstree-XXXXXX");
-	if (!mkdtemp(base))
-		return -1;
-	umask(022);
-	return 0;
+	return scratch_make("/tmp/sbx-fstree-XXXXXX");
 }
 
 static int teardown(void **state)
@@ -263,7 +204,7 @@ static int teardown(void **state)
 	char p[PATH_MAX];
 	path(p, "m/mnt");
 	umount2(p, MNT_DETACH);
-	rm_rf(base);
+	scratch_remove();
 	return 0;
 }
 

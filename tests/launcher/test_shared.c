@@ -32,6 +32,7 @@
 #include "claude-sbx/config.h"
 #include "claude-sbx/fstree.h"
 #include "claude-sbx/readfile.h"
+#include "scratch.h"
 
 /* ---- fault injection --------------------------------------------------- */
 
@@ -82,75 +83,25 @@ ssize_t pread(int fd, void *buf, size_t n, off_t off)
 
 /* ---- a scratch tree ----------------------------------------------------- */
 
-static char base[PATH_MAX];
-
-static void path(char *out, const char *rel)
-{
-	if (snprintf(out, PATH_MAX, "%s/%s", base, rel) >= PATH_MAX)
-		fail_msg("path too long");
-}
-
-static void dir(const char *rel)
-{
-	char p[PATH_MAX];
-	path(p, rel);
-	assert_int_equal(mkdir(p, 0755), 0);
-}
-
-static void put(const char *rel, const char *text)
-{
-	char p[PATH_MAX];
-	path(p, rel);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-}
-
-static bool exists(const char *rel)
-{
-	char p[PATH_MAX];
-	struct stat st;
-	path(p, rel);
-	return lstat(p, &st) == 0;
-}
-
-static int open_dir(const char *rel)
-{
-	char p[PATH_MAX];
-	path(p, rel);
-	int fd = open(p, O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
-	return fd;
-}
-
 static int setup(void **state)
 {
 	(void)state;
 	openat2_errno = 0;
 	reads_fail = false;
-	snprintf(base, sizeof(base), "/tmp/sbx-shared-XXXXXX");
-	if (!mkdtemp(base))
-		return -1;
-	umask(022);
-	return 0;
+	return scratch_make("/tmp/sbx-shared-XXXXXX");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char p[PATH_MAX], where[PATH_MAX];
+	char p[PATH_MAX];
 	openat2_errno = 0;
 	reads_fail = false;
 	path(p, "src/bound");
 	umount2(p, MNT_DETACH);
 	path(p, "old/bound");
 	umount2(p, MNT_DETACH);
-	int fd = open("/tmp", O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
-	assert_int_equal(sbx_remove_tree(fd, base + 5, where, sizeof(where)),
-			 0);
-	close(fd);
+	scratch_remove();
 	return 0;
 }
 
@@ -177,7 +128,7 @@ static void copy_with_openat2_refused(int e)
 	dir("src");
 	dir("src/skills");
 	dir("src/skills/pdf");
-	put("src/skills/pdf/SKILL.md", "x\n");
+	put("src/skills/pdf/SKILL.md", "x\n", 0644);
 	dir("dst");
 	int s = open_dir("src"), d = open_dir("dst");
 	struct sbx_copy_stats st;
@@ -214,7 +165,7 @@ static void test_copy_fallback_refuses_a_bind_mount(void **state)
 	(void)state;
 	dir("src");
 	dir("src/bound");
-	put("src/bound/inside", "on another mount\n");
+	put("src/bound/inside", "on another mount\n", 0644);
 	dir("dst");
 	if (!bind_onto_itself("src/bound"))
 		skip(); /* not root, or no mount namespace rights */
@@ -236,8 +187,8 @@ static void test_remove_fallback_refuses_a_bind_mount(void **state)
 	(void)state;
 	dir("old");
 	dir("old/bound");
-	put("old/bound/keep", "on another mount\n");
-	put("old/f", "x");
+	put("old/bound/keep", "on another mount\n", 0644);
+	put("old/f", "x", 0644);
 	if (!bind_onto_itself("old/bound"))
 		skip();
 	int fd = open_dir(".");
@@ -330,7 +281,7 @@ static void test_read_error_is_an_error(void **state)
 	(void)state;
 	char p[PATH_MAX];
 	path(p, "c.yaml");
-	put("c.yaml", "name: x\n");
+	put("c.yaml", "name: x\n", 0644);
 	char *text = NULL;
 	size_t len = 0;
 	struct sbx_err err = { 0 };
