@@ -31,26 +31,29 @@ static uint64_t ctime_ns(const struct stat *st)
 	       (uint64_t)st->st_ctim.tv_nsec;
 }
 
+/* The top byte of a name's hash, kept in the node: a chain walk compares
+ * names only when it matches (the nodes of one directory share parent). */
+#define HTAG(hash) ((uint8_t)((uint64_t)(hash) >> 56))
+
 static size_t name_hash(const struct node *parent, const char *name, size_t len)
 {
 	return (size_t)XXH3_64bits_withSeed(name, len, (uintptr_t)parent);
 }
 
 /* The name is the tail of the path: one allocation for both. */
-static struct node *node_new(const char *name, size_t namelen, const char *path,
-			     size_t pathlen)
+/* A node named by the tail of path, which it takes (malloc'd; freed here
+ * on failure). */
+static struct node *node_new_owned(char *path, size_t pathlen, size_t namelen)
 {
 	/* 16-byte alignment keeps inode numbers clear of 0 and 1 (node_of). */
 	size_t size = (sizeof(struct node) + 15) & ~(size_t)15;
-	struct node *n = aligned_alloc(16, size);
-	if (!n)
-		return NULL;
-	memset(n, 0, sizeof(*n));
-	n->path = strndup(path, pathlen);
-	if (!n->path) {
-		free(n);
+	struct node *n = path ? aligned_alloc(16, size) : NULL;
+	if (!n) {
+		free(path);
 		return NULL;
 	}
+	memset(n, 0, sizeof(*n));
+	n->path = path;
 	n->name = n->path + pathlen - namelen;
 	n->pathlen = (uint32_t)pathlen;
 	n->fd = -1;
@@ -72,8 +75,8 @@ int node_table_init(struct node_table *t, int root_fd, int inotify_fd)
 	t->nbywd = 256;
 	t->byname = calloc(t->nbyname, sizeof(*t->byname));
 	t->bywd = calloc(t->nbywd, sizeof(*t->bywd));
-	t->root = node_new("", 0, "", 0);
-	t->probe = node_new("", 0, "", 0);
+	t->root = node_new_owned(strdup(""), 0, 0);
+	t->probe = node_new_owned(strdup(""), 0, 0);
 	if (!t->byname || !t->bywd || !t->root || !t->probe) {
 		node_table_destroy(t);
 		return -ENOMEM;
@@ -207,10 +210,12 @@ static void grow_byname(struct node_table *t)
 static struct node *find_child(struct node_table *t, struct node *parent,
 			       const char *name, size_t len)
 {
-	size_t h = name_hash(parent, name, len) & (t->nbyname - 1);
+	size_t hash = name_hash(parent, name, len);
+	size_t h = hash & (t->nbyname - 1);
+	uint8_t tag = HTAG(hash);
 	for (struct node *n = t->byname[h]; n; n = n->hnext)
-		if (n->parent == parent && strncmp(n->name, name, len) == 0 &&
-		    n->name[len] == '\0')
+		if (n->htag == tag && n->parent == parent &&
+		    strncmp(n->name, name, len) == 0 && n->name[len] == '\0')
 			return n;
 	return NULL;
 }
@@ -219,8 +224,9 @@ static void hash_insert(struct node_table *t, struct node *n)
 {
 	if (t->count >= t->nbyname * 2)
 		grow_byname(t);
-	size_t h = name_hash(n->parent, n->name, strlen(n->name)) &
-		   (t->nbyname - 1);
+	size_t hash = name_hash(n->parent, n->name, strlen(n->name));
+	size_t h = hash & (t->nbyname - 1);
+	n->htag = HTAG(hash);
 	n->hnext = t->byname[h];
 	t->byname[h] = n;
 	n->hashed = true;
@@ -552,7 +558,8 @@ struct node *node_link(struct node_table *t, struct node *parent,
 		free(target);
 		return n;
 	}
-	n = node_new(name, namelen, e->path, e->pathlen);
+	n = node_new_owned(e->path, e->pathlen, namelen); /* takes the path */
+	e->path = NULL;
 	if (!n) {
 		pthread_mutex_unlock(&t->lock);
 		free(target);

@@ -68,6 +68,7 @@ struct node {
 			      keeps it from being freed */
 	atomic_bool dead;
 	atomic_bool prefetched; /* a directory queued for warming (ops.c) */
+	uint8_t htag;		/* top byte of the name's hash (node.c) */
 };
 
 /* A plain file whose watch the watcher thread adds (node.c). */
