@@ -520,6 +520,26 @@ static void maybe_free(struct node_table *t, struct node *n)
 	}
 }
 
+/* A plain file that shrank below the largest size the kernel was told of
+ * it is served by a new node from now on: no notification makes the kernel
+ * forget a size, and a short read of this inode could come back padded
+ * with zeros up to the old one (told.h). */
+static bool shrank(struct node *n, const struct stat *st)
+{
+	return n->type == S_IFREG && n->transform == TRANSFORM_NONE &&
+	       (uint64_t)st->st_size < told_size(told_load(&n->told));
+}
+
+/* The same for an entry about to be linked to n: its size (a computed
+ * file's, once built) below the largest n was told. */
+static bool entry_shrank(struct node *n, const struct entry *e)
+{
+	uint64_t size = e->blob ? e->blob->len : (uint64_t)e->st.st_size;
+	return n->type == S_IFREG &&
+	       (n->transform == TRANSFORM_NONE || e->blob) &&
+	       size < told_size(told_load(&n->told));
+}
+
 struct node *node_link(struct node_table *t, struct node *parent,
 		       struct entry *e, const char *name, size_t namelen)
 {
@@ -539,8 +559,9 @@ struct node *node_link(struct node_table *t, struct node *parent,
 	struct node *n = find_child(t, parent, name, namelen);
 	if (n && (n->dev != e->st.st_dev || n->ino != e->st.st_ino ||
 		  n->type != (e->st.st_mode & S_IFMT) ||
-		  n->via_link != e->via_link)) {
-		/* The name now holds another object: retire the old node. */
+		  n->via_link != e->via_link || entry_shrank(n, e))) {
+		/* The name now holds another object, or one smaller than the
+		 * kernel may hold for the old node: retire the old node. */
 		kill_locked(t, n);
 		n = NULL;
 	}
@@ -688,16 +709,6 @@ static void overflow_all(struct node_table *t, struct inval_list *out)
 			inval_push(out, node_ino(t, n), NULL, 0);
 			push_entry_of(t, out, n);
 		}
-}
-
-/* A plain file that shrank below the largest size the kernel was told of
- * it is served by a new node from now on: no notification makes the kernel
- * forget a size, and a short read of this inode could come back padded
- * with zeros up to the old one (told.h). */
-static bool shrank(struct node *n, const struct stat *st)
-{
-	return n->type == S_IFREG && n->transform == TRANSFORM_NONE &&
-	       (uint64_t)st->st_size < told_size(told_load(&n->told));
 }
 
 static void dir_child_event(struct node_table *t, struct node *dir,

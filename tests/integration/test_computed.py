@@ -82,6 +82,31 @@ def test_computed_file_follows_edits(source, mount):
     assert b"hooks" not in served
 
 
+def test_computed_file_shrinking_reads_cleanly_first_time(source, mount):
+    """A computed file whose served bytes shrink while the kernel keeps its
+    inode (a descriptor held open, as virtiofsd holds every inode it
+    serves): once the view's size follows, the first read gives the new
+    bytes, with no error (the lookup retires the node the kernel was told
+    the larger size of) and no NUL padding."""
+    src = _tree(source)
+    v = mount(src, with_=["settings"])
+    held = os.open(v.p("settings.json"), os.O_RDONLY)
+    try:
+        for i in range(10):
+            big = {"model": f"big-{i}-" + "x" * 2000}
+            U.write(src.src("settings.json"), json.dumps(big).encode())
+            U.wait_for(lambda: os.stat(v.p("settings.json")).st_size > 1000, timeout=2.0,
+                       what="the grown settings.json")
+            assert f"big-{i}".encode() in U.read_bytes(v.p("settings.json"))
+            U.write(src.src("settings.json"), json.dumps({"model": f"s{i}"}).encode())
+            U.wait_for(lambda: os.stat(v.p("settings.json")).st_size < 100, timeout=2.0,
+                       what="the shrunk settings.json")
+            data = U.read_bytes(v.p("settings.json"))
+            assert json.loads(data)["model"] == f"s{i}", data
+    finally:
+        os.close(held)
+
+
 def test_unparseable_sources_are_hidden_with_a_reason(source, mount):
     src = _tree(source)
     U.write(src.src("settings.json"), b"{not json")
