@@ -40,7 +40,6 @@ static size_t name_hash(const struct node *parent, const char *name, size_t len)
 	return (size_t)XXH3_64bits_withSeed(name, len, (uintptr_t)parent);
 }
 
-/* The name is the tail of the path: one allocation for both. */
 /* A node named by the tail of path, which it takes (malloc'd; freed here
  * on failure). */
 static struct node *node_new_owned(char *path, size_t pathlen, size_t namelen)
@@ -356,7 +355,8 @@ static bool watch_later(struct node_table *t, struct node *n, uint64_t ctime)
 		t->pending = v;
 		t->cappending = cap;
 	}
-	t->pending[t->npending++] = (struct pending_watch){ n, ctime };
+	t->pending[t->npending++] =
+		(struct pending_watch){ .n = n, .ctime = ctime };
 	n->watch_queued = true;
 	atomic_store(&t->watches_new, true);
 	return true;
@@ -368,17 +368,19 @@ bool node_watches_take_new(struct node_table *t)
 	       atomic_exchange(&t->watches_new, false);
 }
 
+enum since { SAME, CHANGED, GONE };
+
 /* Did the file change since it was classified (a change the watch, added
- * after, did not see)? Returns 0 no, 1 changed in place, 2 not the same
- * file any more or not servable (other links). No lock: see watch_open. */
-static int changed_since(const struct node *n, uint64_t ctime)
+ * after, did not see)? GONE: not the same single-link regular file any
+ * more. No lock: see watch_open. */
+static enum since changed_since(const struct node *n, uint64_t ctime)
 {
 	struct stat st;
 	if (fstatat(n->parent->fd, n->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    st.st_dev != n->dev || st.st_ino != n->ino ||
 	    !S_ISREG(st.st_mode) || st.st_nlink != 1)
-		return 2;
-	return ctime_ns(&st) != ctime;
+		return GONE;
+	return ctime_ns(&st) == ctime ? SAME : CHANGED;
 }
 
 void node_watch_queued(struct node_table *t, struct inval_list *out)
@@ -393,30 +395,26 @@ void node_watch_queued(struct node_table *t, struct inval_list *out)
 		return;
 	/* Pinned (watch_queued), so n, its parent and their descriptors
 	 * stay while the lock is not held. */
-	int *wd = malloc(nv * sizeof(*wd));
-	int *changed = malloc(nv * sizeof(*changed));
-	for (size_t i = 0; wd && changed && i < nv; i++) {
+	for (size_t i = 0; i < nv; i++) {
 		struct node *n = v[i].n;
 		bool dead = atomic_load(&n->dead);
-		wd[i] = dead ? -1 : watch_open(t, n);
-		changed[i] = dead ? 0 : changed_since(n, v[i].ctime);
+		v[i].wd = dead ? -1 : watch_open(t, n);
+		v[i].since = dead ? SAME : changed_since(n, v[i].ctime);
 	}
 	pthread_mutex_lock(&t->lock);
 	for (size_t i = 0; i < nv; i++) {
 		struct node *n = v[i].n;
+		bool dead = atomic_load(&n->dead);
 		n->watch_queued = false;
-		if (!wd || !changed) {
-			if (!atomic_load(&n->dead))
-				watch_add(t, n); /* no memory: the slow way */
-		} else if (wd[i] >= 0) {
-			if (!atomic_load(&n->dead) && n->wd < 0)
-				watch_register(t, n, wd[i]);
-			else if (!wd_in_use(t, wd[i]))
-				inotify_rm_watch(t->inotify_fd, wd[i]);
+		if (v[i].wd >= 0) {
+			if (!dead && n->wd < 0)
+				watch_register(t, n, v[i].wd);
+			else if (!wd_in_use(t, v[i].wd))
+				inotify_rm_watch(t->inotify_fd, v[i].wd);
 		}
-		if (wd && changed && changed[i] && !atomic_load(&n->dead)) {
+		if (!dead && v[i].since != SAME) {
 			inval_push(out, node_ino(t, n), NULL, 0);
-			if (changed[i] == 2) {
+			if (v[i].since == GONE) {
 				kill_locked(t, n);
 				push_entry_of(t, out, n);
 			}
@@ -424,8 +422,6 @@ void node_watch_queued(struct node_table *t, struct inval_list *out)
 		maybe_free(t, n);
 	}
 	pthread_mutex_unlock(&t->lock);
-	free(wd);
-	free(changed);
 	free(v);
 }
 
@@ -520,24 +516,25 @@ static void maybe_free(struct node_table *t, struct node *n)
 	}
 }
 
-/* A plain file that shrank below the largest size the kernel was told of
- * it is served by a new node from now on: no notification makes the kernel
- * forget a size, and a short read of this inode could come back padded
- * with zeros up to the old one (told.h). */
-static bool shrank(struct node *n, const struct stat *st)
+/* A regular file whose name now serves fewer bytes than the largest size
+ * the kernel was told of n is served by a new node from now on: no
+ * notification makes the kernel forget a size, and a short read of this
+ * inode could come back padded with zeros up to the old one (told.h).
+ * blob is the computed file's new bytes when there are any; without them
+ * a computed node's size is not the source's, and is left to its READ. */
+static bool shrank(struct node *n, const struct stat *st,
+		   const struct blob *blob)
 {
-	return n->type == S_IFREG && n->transform == TRANSFORM_NONE &&
-	       (uint64_t)st->st_size < told_size(told_load(&n->told));
-}
-
-/* The same for an entry about to be linked to n: its size (a computed
- * file's, once built) below the largest n was told. */
-static bool entry_shrank(struct node *n, const struct entry *e)
-{
-	uint64_t size = e->blob ? e->blob->len : (uint64_t)e->st.st_size;
-	return n->type == S_IFREG &&
-	       (n->transform == TRANSFORM_NONE || e->blob) &&
-	       size < told_size(told_load(&n->told));
+	uint64_t size;
+	if (n->type != S_IFREG)
+		return false;
+	if (blob)
+		size = blob->len;
+	else if (n->transform == TRANSFORM_NONE)
+		size = (uint64_t)st->st_size;
+	else
+		return false;
+	return size < told_size(told_load(&n->told));
 }
 
 struct node *node_link(struct node_table *t, struct node *parent,
@@ -559,7 +556,7 @@ struct node *node_link(struct node_table *t, struct node *parent,
 	struct node *n = find_child(t, parent, name, namelen);
 	if (n && (n->dev != e->st.st_dev || n->ino != e->st.st_ino ||
 		  n->type != (e->st.st_mode & S_IFMT) ||
-		  n->via_link != e->via_link || entry_shrank(n, e))) {
+		  n->via_link != e->via_link || shrank(n, &e->st, e->blob))) {
 		/* The name now holds another object, or one smaller than the
 		 * kernel may hold for the old node: retire the old node. */
 		kill_locked(t, n);
@@ -733,7 +730,7 @@ static void dir_child_event(struct node_table *t, struct node *dir,
 		struct stat st;
 		if ((mask & (IN_MODIFY | IN_CLOSE_WRITE)) && dir->fd >= 0 &&
 		    fstatat(dir->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    shrank(child, &st)) {
+		    shrank(child, &st, NULL)) {
 			kill_locked(t, child);
 			inval_push(out, dino, name, len);
 		}
@@ -768,7 +765,7 @@ static void self_event(struct node_table *t, struct node *n, uint32_t mask,
 		if (((mask & IN_ATTRIB) &&
 		     (rc < 0 || st.st_nlink != 1 || st.st_ino != n->ino ||
 		      st.st_dev != n->dev)) ||
-		    (rc == 0 && shrank(n, &st))) {
+		    (rc == 0 && shrank(n, &st, NULL))) {
 			kill_locked(t, n);
 			push_entry_of(t, out, n);
 		}

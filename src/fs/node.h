@@ -75,6 +75,8 @@ struct node {
 struct pending_watch {
 	struct node *n;
 	uint64_t ctime; /* of the source when classified, in ns */
+	int wd;		/* the watcher's results (node.c) */
+	int since;
 };
 
 struct node_table {
