@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "prefetch.h"
+
 #define WATCH_MASK                                                             \
 	(IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE |      \
 	 IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |         \
@@ -510,6 +512,8 @@ static void maybe_free(struct node_table *t, struct node *n)
 		limbo_remove(t, n);
 		hash_remove(t, n);
 		watch_remove(t, n);
+		if (n->type == S_IFDIR)
+			prefetch_unclaim(n->dev, n->ino);
 		free_node(n);
 		parent->children--;
 		n = parent;

@@ -6,28 +6,49 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "safeopen.h"
 #include "seedfs/names.h"
 
-#define QUEUE_MAX                                                              \
-	64	  /* directories waiting (each holds a descriptor:
-			      a few percent of a 1,024 limit) */
-#define WORKERS 2 /* reads in flight besides the request's own */
-#define ENTRIES_MAX                                                            \
-	2048		 /* per queued directory, subdirectories
-			      included: a huge one is left to the listing */
-#define HEAD_BYTES 65536 /* of a computed file: its whole usual size */
-#define DEPTH_MAX  3	 /* subdirectories warmed with their parent */
+/* Directories waiting; each holds a descriptor (a few percent of a 1,024
+ * limit). */
+#define QUEUE_MAX   64
+/* Reads in flight besides the request's own: 5 measured best here (cold
+ * find, 2 vCPU, virtio disk; docs/performance.md). */
+#define WORKERS	    5
+/* Entries read of one directory: a huge one is left to the listing. */
+#define ENTRIES_MAX 2048
+/* Bytes read of a computed file: its whole usual size. */
+#define HEAD_BYTES  65536
+/* Levels warmed below a directory just shown. */
+#define DEPTH_MAX   3
+/* 4,096 directories remembered as warmed, 8 to a set. */
+#define CLAIM_WAYS  8
+#define CLAIM_SETS  512
+/* After which a directory may be warmed again. */
+#define CLAIM_MS    10000
 
 struct item {
-	int fd;
+	int fd; /* O_PATH */
 	char *path;
 	size_t pathlen;
+	int depth; /* levels below it still to warm */
+};
+
+/* A directory warmed (or being warmed): no other item reads it again while
+ * the claim holds. A claim ends when its directory's node is freed (the
+ * kernel forgot it, as after a cache drop: the next walk is cold again) or
+ * CLAIM_MS after it was made. */
+struct claim {
+	dev_t dev;
+	ino_t ino;
+	uint64_t at_ms; /* 0: free slot */
 };
 
 /* One daemon per process: the pool is process state, like the openat2
@@ -35,8 +56,12 @@ struct item {
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	/* Next first: the directories just shown and the subdirectories of
+	 * one being warmed go in front, in the order a walk takes them. */
 	struct item q[QUEUE_MAX];
-	size_t head, n;
+	size_t n;
+	size_t burst; /* items put in front since a worker last took one */
+	struct claim claims[CLAIM_SETS * CLAIM_WAYS];
 	struct prefetch_rules rules;
 	bool started, failed;
 	atomic_bool stopping;
@@ -45,6 +70,75 @@ static struct {
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER,
 	   .cond = PTHREAD_COND_INITIALIZER,
 	   .ended = PTHREAD_COND_INITIALIZER };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static struct claim *claim_set(dev_t dev, ino_t ino)
+{
+	uint64_t h =
+		((uint64_t)ino ^ ((uint64_t)dev << 40)) * 0x9e3779b97f4a7c15ull;
+	return &pool.claims[(h >> 40) % CLAIM_SETS * CLAIM_WAYS];
+}
+
+/* Claims the directory (dev, ino) for the caller to warm; false when a
+ * live claim is someone else's. Caller holds pool.lock. */
+static bool claim_locked(dev_t dev, ino_t ino)
+{
+	uint64_t now = now_ms();
+	struct claim *set = claim_set(dev, ino), *slot = &set[0];
+	for (int i = 0; i < CLAIM_WAYS; i++) {
+		struct claim *c = &set[i];
+		if (c->at_ms && c->dev == dev && c->ino == ino) {
+			if (now - c->at_ms < CLAIM_MS)
+				return false;
+			slot = c;
+			break;
+		}
+		if (c->at_ms < slot->at_ms)
+			slot = c; /* a free one, or the oldest */
+	}
+	*slot = (struct claim){ .dev = dev,
+				.ino = ino,
+				.at_ms = now ? now : 1 };
+	return true;
+}
+
+void prefetch_unclaim(dev_t dev, ino_t ino)
+{
+	pthread_mutex_lock(&pool.lock);
+	struct claim *set = claim_set(dev, ino);
+	for (int i = 0; i < CLAIM_WAYS; i++)
+		if (set[i].dev == dev && set[i].ino == ino)
+			set[i].at_ms = 0;
+	pthread_mutex_unlock(&pool.lock);
+}
+
+static void item_free(struct item *it)
+{
+	close(it->fd);
+	free(it->path);
+}
+
+/* Puts it at position pos of the queue; false (it stays the caller's)
+ * when the queue is full. Caller holds pool.lock. */
+static bool insert_locked(struct item it, size_t pos)
+{
+	if (pool.n == QUEUE_MAX)
+		return false;
+	if (pos > pool.n)
+		pos = pool.n;
+	memmove(&pool.q[pos + 1], &pool.q[pos],
+		(pool.n - pos) * sizeof(pool.q[0]));
+	pool.q[pos] = it;
+	pool.n++;
+	pthread_cond_signal(&pool.cond);
+	return true;
+}
 
 /* dir/name into buf (sizeof PATH_BUF); false when too long. */
 #define PATH_BUF 8192
@@ -71,6 +165,17 @@ static bool computed(const char *path, size_t len)
 	return t != TRANSFORM_NONE;
 }
 
+/* The type of name below dirfd, for a source that gives no d_type. */
+static unsigned char type_at(int dirfd, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return DT_UNKNOWN;
+	return S_ISREG(st.st_mode)   ? DT_REG
+	       : S_ISDIR(st.st_mode) ? DT_DIR
+				     : DT_UNKNOWN;
+}
+
 /* Reads the head of name below dfd, a regular file with one link (checked
  * on an O_PATH handle first, as every open of the daemon is). */
 static void read_head(int dfd, const char *name, char *buf)
@@ -91,13 +196,69 @@ static void read_head(int dfd, const char *name, char *buf)
 	close(pfd);
 }
 
-/* Reads the entries of the directory dirfd (view path path) and, depth
- * first in the order a walk takes, those of its subdirectories, up to
- * *budget entries in all. */
-static void warm(int dirfd, const char *path, size_t pathlen, int depth,
-		 size_t *budget, char *buf)
+/* Claims the directory it and, if that is new, warms it. */
+static void warm(struct item *it, char *buf);
+
+/* The subdirectories of one directory (view paths), in the order the walk
+ * takes them. */
+struct subdirs {
+	char **path;
+	size_t n, cap;
+};
+
+static void subdirs_add(struct subdirs *s, const char *path, size_t len)
 {
-	int dfd = safe_reopen(dirfd, O_RDONLY | O_DIRECTORY);
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		char **v = realloc(s->path, cap * sizeof(*v));
+		if (!v)
+			return;
+		s->path = v;
+		s->cap = cap;
+	}
+	if ((s->path[s->n] = strndup(path, len)) != NULL)
+		s->n++;
+}
+
+/* Puts the subdirectories of it in front of the queue, in order; one that
+ * does not fit is warmed here and now. */
+static void subdirs_queue(const struct item *it, struct subdirs *s, char *buf)
+{
+	size_t pos = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		char *path = s->path[i];
+		size_t len = strlen(path);
+		struct item sub = { .path = path,
+				    .pathlen = len,
+				    .depth = it->depth - 1 };
+		const char *name = path + (it->pathlen ? it->pathlen + 1 : 0);
+		sub.fd = atomic_load(&pool.stopping)
+				 ? -1
+				 : safe_openat(it->fd, name,
+					       O_PATH | O_DIRECTORY);
+		if (sub.fd < 0) {
+			free(path);
+			continue;
+		}
+		pthread_mutex_lock(&pool.lock);
+		bool queued = insert_locked(sub, pos);
+		pthread_mutex_unlock(&pool.lock);
+		if (queued) {
+			pos++;
+		} else {
+			warm(&sub, buf);
+			item_free(&sub);
+		}
+	}
+	free(s->path);
+}
+
+/* Reads the entries of it: the inode of each (through the directory's
+ * blocks and the inode table, which the kernel reads ahead), the heads of
+ * the computed files, and, it->depth levels down, the subdirectories. */
+static void warm_entries(struct item *it, char *buf)
+{
+	int dfd = safe_reopen(it->fd, O_RDONLY | O_DIRECTORY);
 	if (dfd < 0)
 		return;
 	DIR *d = fdopendir(dfd);
@@ -106,30 +267,39 @@ static void warm(int dirfd, const char *path, size_t pathlen, int depth,
 		return;
 	}
 	char *child = malloc(PATH_BUF);
+	struct subdirs subs = { 0 };
 	struct dirent *de;
-	while (child && *budget > 0 && !atomic_load(&pool.stopping) &&
+	size_t budget = ENTRIES_MAX;
+	while (child && budget > 0 && !atomic_load(&pool.stopping) &&
 	       (de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name), clen;
-		struct stat st;
 		if (!name_is_valid(de->d_name, len) ||
-		    fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !join(child, path, pathlen, de->d_name, len, &clen))
+		    !join(child, it->path, it->pathlen, de->d_name, len, &clen))
 			continue;
-		(*budget)--;
-		if (S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-		    computed(child, clen)) {
-			read_head(dirfd, de->d_name, buf);
-		} else if (S_ISDIR(st.st_mode) && depth < DEPTH_MAX) {
-			int sub = safe_openat(dirfd, de->d_name,
-					      O_PATH | O_DIRECTORY);
-			if (sub >= 0) {
-				warm(sub, child, clen, depth + 1, budget, buf);
-				close(sub);
-			}
-		}
+		budget--;
+		unsigned char type = de->d_type;
+		if (type == DT_UNKNOWN)
+			type = type_at(it->fd, de->d_name);
+		if (type == DT_REG && computed(child, clen))
+			read_head(it->fd, de->d_name, buf);
+		else if (type == DT_DIR && it->depth > 0)
+			subdirs_add(&subs, child, clen);
 	}
 	free(child);
 	closedir(d);
+	subdirs_queue(it, &subs, buf);
+}
+
+static void warm(struct item *it, char *buf)
+{
+	struct stat st;
+	if (atomic_load(&pool.stopping) || fstat(it->fd, &st) < 0)
+		return;
+	pthread_mutex_lock(&pool.lock);
+	bool mine = claim_locked(st.st_dev, st.st_ino);
+	pthread_mutex_unlock(&pool.lock);
+	if (mine)
+		warm_entries(it, buf);
 }
 
 static void *worker(void *arg)
@@ -145,15 +315,14 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&pool.lock);
 			break;
 		}
-		struct item it = pool.q[pool.head];
-		pool.head = (pool.head + 1) % QUEUE_MAX;
+		struct item it = pool.q[0];
 		pool.n--;
+		memmove(&pool.q[0], &pool.q[1], pool.n * sizeof(pool.q[0]));
+		pool.burst = 0;
 		pthread_mutex_unlock(&pool.lock);
-		size_t budget = ENTRIES_MAX;
 		if (buf)
-			warm(it.fd, it.path, it.pathlen, 0, &budget, buf);
-		close(it.fd);
-		free(it.path);
+			warm(&it, buf);
+		item_free(&it);
 	}
 	free(buf);
 	return arg;
@@ -195,7 +364,8 @@ void prefetch_dir(const struct prefetch_rules *pr, int dirfd, const char *path,
 	}
 	struct item it = { .fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0),
 			   .path = strndup(path, pathlen),
-			   .pathlen = pathlen };
+			   .pathlen = pathlen,
+			   .depth = DEPTH_MAX };
 	if (it.fd < 0 || !it.path) {
 		pthread_mutex_unlock(&pool.lock);
 		if (it.fd >= 0)
@@ -203,9 +373,8 @@ void prefetch_dir(const struct prefetch_rules *pr, int dirfd, const char *path,
 		free(it.path);
 		return;
 	}
-	pool.q[(pool.head + pool.n) % QUEUE_MAX] = it;
-	pool.n++;
-	pthread_cond_signal(&pool.cond);
+	/* After the others of the same listing, ahead of older work. */
+	insert_locked(it, pool.burst++);
 	pthread_mutex_unlock(&pool.lock);
 }
 
@@ -216,11 +385,7 @@ void prefetch_stop(void)
 	pthread_cond_broadcast(&pool.cond);
 	while (pool.running > 0)
 		pthread_cond_wait(&pool.ended, &pool.lock);
-	for (; pool.n > 0; pool.n--) {
-		struct item *it = &pool.q[pool.head];
-		close(it->fd);
-		free(it->path);
-		pool.head = (pool.head + 1) % QUEUE_MAX;
-	}
+	for (; pool.n > 0; pool.n--)
+		item_free(&pool.q[pool.n - 1]);
 	pthread_mutex_unlock(&pool.lock);
 }
