@@ -171,9 +171,7 @@ static unsigned char type_at(int dirfd, const char *name)
 	struct stat st;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return DT_UNKNOWN;
-	return S_ISREG(st.st_mode)   ? DT_REG
-	       : S_ISDIR(st.st_mode) ? DT_DIR
-				     : DT_UNKNOWN;
+	return IFTODT(st.st_mode);
 }
 
 /* Reads the head of name below dfd, a regular file with one link (checked
