@@ -93,6 +93,13 @@ class Unavailable(Exception):
     pass
 
 
+class Stalled(Unavailable):
+    """The guest started but never answered: kept logs are in .kept."""
+    def __init__(self, msg, kept=None):
+        super().__init__(msg)
+        self.kept = kept
+
+
 def work_dir():
     d = fetch_kernel.cache_root()
     d.mkdir(parents=True, exist_ok=True)
@@ -326,6 +333,7 @@ class Guest:
         self.qemu = None
         self.virtiofsds = []
         self.boot_seconds = None
+        self.retried = None
 
     # -- lifecycle ---------------------------------------------------------
     def _start(self, timeout):
@@ -417,8 +425,11 @@ class Guest:
                 except (OSError, ConnectionError):
                     pass
             if time.monotonic() > deadline:
-                raise Unavailable(f"guest did not come up in {timeout}s; console: "
-                                  + self._tail(self.console))
+                kept = self._keep_logs()
+                raise Stalled(f"guest did not come up in {timeout}s (logs kept in {kept}); "
+                              f"console: {self._tail(self.console)!r}; virtiofsd: "
+                              + " | ".join(repr(self._tail(self.dir / f"virtiofsd{i}.log", 400))
+                                           for i in range(len(self.shares))), kept)
             time.sleep(0.05)
         self.boot_seconds = time.monotonic() - start
         bad = [ln for ln in self._tail(self.console, 1 << 20).splitlines()
@@ -436,6 +447,16 @@ class Guest:
                 return f.read().decode("utf-8", "replace")
         except OSError:
             return ""
+
+    def _keep_logs(self):
+        """Copy this guest's logs out of its temporary directory (which
+        stop() removes) so a boot that stalled can be looked at later."""
+        kept = work_dir() / "stalled-boots" / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{self.dir.name}"
+        kept.mkdir(parents=True, exist_ok=True)
+        for f in self.dir.glob("*.log"):
+            shutil.copy2(f, kept / f.name)
+        (kept / "cache").write_text(self.cache + "\n")
+        return kept
 
     def console_text(self):
         return self._tail(self.console, 1 << 20)
@@ -543,13 +564,27 @@ def _verdict_file():
 
 
 def _try_boot(accel, shares, cache, mem, cpus, timeout, ro_shares, files):
-    g = Guest(shares, cache, mem, cpus, accel, ro_shares, files)
-    try:
-        g._start(timeout)
-    except BaseException:
-        g.stop()
-        raise
-    return g
+    """Boot once; a guest that stalls (started, never answered: seen once
+    in ~40 clean runs under TCG, console empty) is booted once more, with
+    the first attempt's logs kept and named in the message if that fails too."""
+    first = None
+    for _ in range(2):
+        g = Guest(shares, cache, mem, cpus, accel, ro_shares, files)
+        try:
+            g._start(timeout)
+        except Stalled as e:
+            g.stop()
+            if first is not None:
+                raise Stalled(f"{e} (and a first attempt: {first})", e.kept) from None
+            first = e
+            sys.stderr.write(f"vm: boot stalled, retrying once: {e}\n")
+            continue
+        except BaseException:
+            g.stop()
+            raise
+        if first is not None:
+            g.retried = str(first)
+        return g
 
 
 def boot(shares, cache="auto", mem=1024, cpus=2, timeout=120, ro_shares=(), files=None):
