@@ -9,6 +9,7 @@
 #include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -154,6 +155,8 @@ static const int allowed_syscalls[] = {
 	SYS_fdatasync,
 	SYS_inotify_add_watch,
 	SYS_inotify_rm_watch,
+	SYS_fchdir,
+	SYS_chdir,
 	SYS_ppoll,
 	SYS_mmap,
 	SYS_munmap,
@@ -208,8 +211,9 @@ static const int allowed_syscalls[] = {
 
 static int apply_seccomp(char *note, size_t len)
 {
-	/* arch check, load nr, the list, socket(AF_UNIX) special case. */
-	struct sock_filter prog[10 + NALLOWED + 8];
+	/* arch check, load nr, the special cases (ioctl, socket, unshare),
+	 * the list. */
+	struct sock_filter prog[15 + NALLOWED + 8];
 	size_t n = 0;
 #define ADD(...) (prog[n++] = (struct sock_filter)__VA_ARGS__)
 	ADD(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -233,6 +237,14 @@ static int apply_seccomp(char *note, size_t len)
 	ADD(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		     offsetof(struct seccomp_data, args[0])));
 	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1));
+	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+	/* unshare(CLONE_FS) only: the watcher thread's own working
+	 * directory (node_watch_thread). */
+	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 0, 4));
+	ADD(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, args[0])));
+	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLONE_FS, 0, 1));
 	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
 	/* The list: a hit jumps to the final ALLOW. */
@@ -392,6 +404,14 @@ void confine_selftest(void)
 			fd >= 0 ? "ok" : strerror(errno));
 		if (fd >= 0)
 			close(fd);
+	} else if (strcmp(what, "unshare") == 0) {
+		/* The one flag allowed, then one that makes a namespace. */
+		fprintf(stderr, "selftest: unshare CLONE_FS: %s\n",
+			unshare(CLONE_FS) == 0 ? "ok" : strerror(errno));
+		fprintf(stderr, "selftest: unshare CLONE_NEWUSER\n");
+		int rc = unshare(CLONE_NEWUSER);
+		fprintf(stderr, "selftest: unshare CLONE_NEWUSER: %s\n",
+			rc == 0 ? "ok" : strerror(errno));
 	} else if (strcmp(what, "exec") == 0) {
 		fprintf(stderr, "selftest: exec /bin/true\n");
 		execl("/bin/true", "true", (char *)NULL);

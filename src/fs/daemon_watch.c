@@ -34,6 +34,7 @@ static void drain_inotify(struct daemon *d)
 void *daemon_watcher_main(void *arg)
 {
 	struct daemon *d = arg;
+	node_watch_thread();
 	struct pollfd pfd[2] = {
 		{ .fd = d->inotify_fd, .events = POLLIN },
 		{ .fd = d->wake[0], .events = POLLIN },

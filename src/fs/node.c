@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,18 @@ static void grow_bywd(struct node_table *t)
 	t->nbywd = nb;
 }
 
+/* In a thread with a working directory of its own (node_watch_thread):
+ * a plain file's watch is then added by its name from its parent as the
+ * working directory, one component to resolve instead of the five of
+ * /proc/self/fd/N/name. */
+static _Thread_local bool own_cwd;
+
+bool node_watch_thread(void)
+{
+	own_cwd = unshare(CLONE_FS) == 0 && chdir("/") == 0;
+	return own_cwd;
+}
+
 /* Directories and symlink targets are watched through their own O_PATH
  * descriptor. A plain file is watched by name beneath its parent's
  * descriptor, for IN_ATTRIB only: a link count changed through another
@@ -296,6 +309,8 @@ static int watch_open(const struct node_table *t, const struct node *n)
 			return -1;
 	} else if (n->type == S_IFREG && n->parent && n->parent->fd >= 0) {
 		mask = IN_ATTRIB | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+		if (own_cwd && fchdir(n->parent->fd) == 0)
+			return inotify_add_watch(t->inotify_fd, n->name, mask);
 		if (asprintf(&path, "/proc/self/fd/%d/%s", n->parent->fd,
 			     n->name) < 0)
 			return -1;
@@ -403,6 +418,10 @@ void node_watch_queued(struct node_table *t, struct inval_list *out)
 		v[i].wd = dead ? -1 : watch_open(t, n);
 		v[i].since = dead ? SAME : changed_since(n, v[i].ctime);
 	}
+	/* Holds no source directory between batches (nor would a core dump
+	 * land in one). */
+	if (own_cwd && chdir("/") < 0)
+		own_cwd = false;
 	pthread_mutex_lock(&t->lock);
 	for (size_t i = 0; i < nv; i++) {
 		struct node *n = v[i].n;

@@ -164,6 +164,10 @@ void inval_push(struct inval_list *l, uint64_t ino, const char *name,
 void node_watch_event(struct node_table *t, int wd, uint32_t mask,
 		      const char *name, struct inval_list *out);
 
+/* Called once by the watcher thread: gives it a working directory of its
+ * own (unshare CLONE_FS), from which node_watch_queued adds watches by
+ * name. False when the kernel refuses (watches then go through /proc). */
+bool node_watch_thread(void);
 /* Watcher thread: adds the watches of the plain files node_link queued,
  * and appends the invalidations of those that changed meanwhile to out. */
 void node_watch_queued(struct node_table *t, struct inval_list *out);

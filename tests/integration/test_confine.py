@@ -149,6 +149,32 @@ def test_exec_kills_the_daemon(source, tmp_path):
 
 
 @needs_selftest
+def test_unshare_is_allowed_for_clone_fs_only(source, tmp_path):
+    """The watcher thread's unshare(CLONE_FS) gets through; a namespace
+    (CLONE_NEWUSER) kills the daemon before it is made."""
+    mp = tmp_path / "mnt-unshare"
+    mp.mkdir()
+    rc, err = _serve_selftest(source.path, mp, {"CLAUDE_SEEDFS_SELFTEST": "unshare"})
+    _skip_if_sanitizer_build(err)
+    assert "selftest: unshare CLONE_FS: ok" in err, err
+    assert "selftest: unshare CLONE_NEWUSER\n" in err, err
+    assert "CLONE_NEWUSER:" not in err, err
+    assert rc == -signal.SIGSYS, (rc, err)
+
+
+@needs_selftest
+def test_unshare_a_namespace_runs_without_confinement(source, tmp_path):
+    """The control: unconfined, the CLONE_NEWUSER call returns (with
+    whatever the kernel says) and the daemon lives on."""
+    mp = tmp_path / "mnt-unshare-control"
+    mp.mkdir()
+    rc, err = _serve_selftest(source.path, mp, {"CLAUDE_SEEDFS_SELFTEST": "unshare",
+                                                 "CLAUDE_SEEDFS_NO_CONFINE": "1"})
+    assert "selftest: unshare CLONE_NEWUSER: " in err, err
+    assert rc == 0, (rc, err)
+
+
+@needs_selftest
 def test_exec_runs_without_confinement(source, tmp_path):
     """The control: unconfined, the exec happens (the daemon becomes
     /bin/true and exits 0)."""
