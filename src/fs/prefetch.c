@@ -256,7 +256,9 @@ static void subdirs_queue(const struct item *it, struct subdirs *s, char *buf)
  * the computed files, and, it->depth levels down, the subdirectories. */
 static void warm_entries(struct item *it, char *buf)
 {
-	int dfd = safe_reopen(it->fd, O_RDONLY | O_DIRECTORY);
+	/* "." beneath an O_PATH directory: the directory itself, without
+	 * the path walk of /proc/self/fd. */
+	int dfd = openat(it->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return;
 	DIR *d = fdopendir(dfd);
