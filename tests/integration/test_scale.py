@@ -119,3 +119,29 @@ def test_64_concurrent_readers(source, mount):
     assert not errors, errors[:10]
     assert sum(counts) == 64 * 25
     assert v.daemon_alive() and v.answers()
+
+
+def _fdsize(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("FDSize:"):
+                return int(line.split()[1])
+    raise AssertionError("no FDSize in /proc/PID/status")
+
+
+@pytest.mark.parametrize("hard, want", [(None, 8192), (1024, 1024)], ids=["default", "hard1024"])
+def test_descriptor_table_is_grown_before_threads_share_it(source, mount, hard, want):
+    """The daemon grows its descriptor table once, at start, to 8,192 (or
+    its limit): grown later, with threads sharing it, each doubling stalls
+    the request that opened a descriptor for an RCU grace period."""
+    if hard is None and resource.getrlimit(resource.RLIMIT_NOFILE)[1] < 8192:
+        pytest.skip("hard descriptor limit below 8,192 here")
+    v = mount(source, preexec_fn=_limit(1024, hard))
+    assert _fdsize(v.pid) >= want, _fdsize(v.pid)
+    if hard is not None:
+        assert _fdsize(v.pid) <= 1024
+    # and it serves: one descriptor per cached directory is taken from it
+    for dp, dns, fns in os.walk(v.mp):
+        for fn in fns:
+            os.stat(os.path.join(dp, fn))
+    assert U.read_bytes(v.p("CLAUDE.md")) == source.files["CLAUDE.md"]
