@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ static void drain_inotify(struct daemon *d)
 void *daemon_watcher_main(void *arg)
 {
 	struct daemon *d = arg;
+	pthread_setname_np(pthread_self(), "seedfs-watcher");
 	node_watch_thread();
 	struct pollfd pfd[2] = {
 		{ .fd = d->inotify_fd, .events = POLLIN },

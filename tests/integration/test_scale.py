@@ -145,3 +145,23 @@ def test_descriptor_table_is_grown_before_threads_share_it(source, mount, hard, 
         for fn in fns:
             os.stat(os.path.join(dp, fn))
     assert U.read_bytes(v.p("CLAUDE.md")) == source.files["CLAUDE.md"]
+
+
+def test_background_threads_are_named(source, mount):
+    """`top -H` and perf tell the roles apart: the watcher and, once a
+    directory has been shown, the prefetch threads carry their own names."""
+    v = mount(source)
+    os.listdir(v.p("skills"))
+    names = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        names = []
+        for t in os.listdir(f"/proc/{v.pid}/task"):
+            with open(f"/proc/{v.pid}/task/{t}/comm") as f:
+                names.append(f.read().strip())
+        if "seedfs-prefetch" in names:
+            break
+        time.sleep(0.05)
+    assert names.count("seedfs-watcher") == 1, names
+    assert "seedfs-prefetch" in names, names
+    assert "claude-seedfs" in names, names  # the request threads
