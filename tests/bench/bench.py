@@ -431,6 +431,11 @@ class Variant:
     def pid(self):
         return None
 
+    def timed(self, key, argv, ok, cold=False):
+        """Seconds of one run of workload key (argv) here, caches dropped
+        before when cold."""
+        return run_timed(argv, cwd=self.root, ok=ok)
+
     def __str__(self):
         return f"{self.name}@{self.mnt}"
 
@@ -461,6 +466,28 @@ class Plain(Variant):
 
     def unmount(self):
         self.mnt = None
+
+
+class Floor(Plain):
+    """The plain directory doing what the view must do besides the walk: a
+    skill's SKILL.md or an agent's .md may be listed only once its
+    frontmatter has been read (unreadable: hidden), so on the metadata
+    workloads run cold it also reads the data of those computed files,
+    serially, by one `cat` after the walk (warm, it is the plain directory:
+    the view then has them). Not a variant to beat: the floor that reading
+    puts under the view's cold ratio."""
+    name = "floor"
+    label = "floor: plain + computed reads"
+
+    def __init__(self, workdir, computed_list):
+        super().__init__(workdir)
+        self.computed_list = computed_list
+
+    def timed(self, key, argv, ok, cold=False):
+        t = run_timed(argv, cwd=self.root, ok=ok)
+        if cold and key in METADATA_WORKLOADS:
+            t += run_timed(["xargs", "-0", "-a", self.computed_list, "cat"], cwd=self.root)
+        return t
 
 
 class ProcVariant(Variant):
@@ -676,6 +703,13 @@ class Seedfs(Variant):
 NOT_REQUESTS = {"rss_kb", "peak_rss_kb", "fds", "inval_entry", "inval_inode", "reload", "pid"}
 
 
+class SeedfsKeep(Seedfs):
+    """claude-seedfs with `frontmatter: keep`: nothing computed, so nothing
+    read to list an entry. Shows what the defusing costs the cold walk."""
+    name = "seedfs-keep"
+    label = "claude-seedfs, frontmatter: keep"
+
+
 def stats_diff(before, after, overhead):
     if before is None or after is None:
         return None
@@ -808,6 +842,21 @@ WORKLOADS = [
     ("large", "sequential read of the large files", False),
 ]
 
+METADATA_WORKLOADS = {key for key, _, meta in WORKLOADS if meta}
+
+
+def computed_paths(tree):
+    """The tree's files the default rules serve computed (frontmatter
+    defused): skills/NAME/SKILL.md and agents/**/*.md (rules_transform)."""
+    out = []
+    for p in tree.small + tree.big:
+        parts = Path(p).parts
+        if (len(parts) == 3 and parts[0] == "skills" and parts[2] == "SKILL.md") or \
+           (len(parts) >= 2 and parts[0] == "agents" and p.endswith(".md")):
+            out.append(p)
+    return out
+
+
 # (workload, mode) -> ratio target from issue 4 (None: no ratio target)
 TARGETS = {
     ("stat", "warm"): 1.05, ("ls_lR", "warm"): 1.25, ("find", "warm"): 1.3,
@@ -876,30 +925,30 @@ def main_workloads(variants, tree, lists, reps, inner, cold_ok, results, request
             if key == "large" and not tree.big:
                 continue
             for v in order:
-                seed = v if isinstance(v, Seedfs) else None
+                seed = v if type(v) is Seedfs else None
                 r = results.setdefault(v.name, {}).setdefault(key, {})
                 if cold_ok:
                     drop_caches()
                     s0 = seed.stats_raw() if seed else None
-                    t = run_timed(argv, cwd=v.root, ok=ok)
+                    t = v.timed(key, argv, ok, cold=True)
                     if seed:
                         requests.setdefault(key, {}).setdefault("cold", []).append(
                             stats_diff(s0, seed.stats_raw(), seed.stats_overhead))
                     r.setdefault("cold", []).append(t)
-                run_timed(argv, cwd=v.root, ok=ok)  # warm-up
+                v.timed(key, argv, ok)  # warm-up
                 ts = []
                 redo = 0
                 for i in range(inner):
                     for _attempt in range(4):
                         s0 = seed.stats_raw() if seed and i == 0 else None
                         d0 = drop_counters()
-                        t = run_timed(argv, cwd=v.root, ok=ok)
+                        t = v.timed(key, argv, ok)
                         d = stats_diff(s0, seed.stats_raw(), seed.stats_overhead) if seed and i == 0 else None
                         if drop_counters() == d0 or _attempt == 3:
                             break
                         # another job dropped the caches: not a warm run
                         redo += 1
-                        run_timed(argv, cwd=v.root, ok=ok)
+                        v.timed(key, argv, ok)
                     ts.append(t)
                     if seed and i == 0:
                         requests.setdefault(key, {}).setdefault("warm", []).append(d)
@@ -1280,8 +1329,8 @@ def report(ctx):
 
     variants = ctx["variants"]
     res = ctx["results"]
-    names = [v.name for v in variants]
-    labels = {v.name: v.label for v in variants}
+    names = [v.name for v in variants + ctx.get("extras", [])]
+    labels = {v.name: v.label for v in variants + ctx.get("extras", [])}
     fuse_names = [n for n in names if n != "plain"]
     L.append("#### Median ratio to the plain directory (lower is better; range over repetitions in brackets)")
     L.append("")
@@ -1323,6 +1372,19 @@ def report(ctx):
             L.append(f"| {wlabel} | {mode} | {fmt_ms(median(base))} | " + " | ".join(cells) +
                      f" | {tcell} | {mark(ok) if sr is not None else 'skipped'} | {pcell} |")
     L.append("")
+    floor = [(wlabel, ratios.get(("seedfs", key, "cold")), ratios.get(("floor", key, "cold")),
+              ratios.get(("seedfs-keep", key, "cold")))
+             for key, wlabel, meta in WORKLOADS if meta]
+    floor = [f for f in floor if f[1] is not None and f[2] is not None]
+    if floor:
+        L.append(f"Cold, the floor: the view may list a skill's SKILL.md or an agent's .md only once it has read "
+                 f"its frontmatter ({ctx.get('computed_files', '?')} files here), so the column *floor* is the "
+                 "plain directory doing the same walk and then reading those files' data (one `cat`, serially). "
+                 "claude-seedfs against it: " +
+                 "; ".join(f"{w} {s_ / f_:.2f}× the floor ({s_:.2f} / {f_:.2f})" +
+                           (f", {k_:.2f} with `frontmatter: keep`" if k_ is not None else "")
+                           for w, s_, f_, k_ in floor) + ".")
+        L.append("")
     redone = {labels[n]: sum(w.get("warm_redone", 0) for w in res.get(n, {}).values()) for n in names}
     if any(redone.values()):
         L.append("Warm runs run again because another job dropped the caches during them: " +
@@ -1724,13 +1786,26 @@ def run(a):
     ctx["small_bytes"] = sum(os.path.getsize(tree.root / p) for p in tree.small)
     lists = {"small": tree.write_list("small", tree.small),
              "entries": tree.write_list("entries", tree.entries)}
+    # Reference columns of the main workloads only: the floor the computed
+    # reads put under the view, and the view without them.
+    extras = []
+    if "main" in a.only:
+        computed = computed_paths(tree)
+        lists["computed"] = tree.write_list("computed", computed)
+        ctx["computed_files"] = len(computed)
+        extras.append(Floor(workdir, lists["computed"]))
+        if seed:
+            keep = Path(workdir) / "frontmatter-keep.yaml"
+            keep.write_text("frontmatter: keep\n")
+            extras.append(SeedfsKeep(workdir, exe, [str(keep)]))
+    ctx["extras"] = extras
     report_done = False
     interrupted = False
     try:
         # ---- main workloads
-        for v in variants:
-            if not ({"main", "edits"} & a.only):
-                break
+        for v in variants + extras:
+            if not ({"main", "edits"} & a.only) or (v in extras and "main" not in a.only):
+                continue
             v.mount(tree.root)
             log(f"mounted {v.label} at {v.root}")
             sanity_check(v, tree)
@@ -1745,10 +1820,13 @@ def run(a):
                 seed.stats_raw = lambda: None
             ctx["stats_overhead"] = ", ".join(f"{k} {v}" for k, v in seed.stats_overhead.items())
         if "main" in a.only:
-            main_workloads(variants, tree, lists, a.reps, a.inner, cold_ok, ctx["results"], ctx["requests"])
+            main_workloads(variants + extras, tree, lists, a.reps, a.inner, cold_ok, ctx["results"],
+                           ctx["requests"])
             # content again after all that
-            for v in variants:
+            for v in variants + extras:
                 sanity_check(v, tree)
+            for v in extras:
+                v.unmount()
             ctx["rss_after_main"] = {v.name: proc_status(v.pid()) for v in variants if v.pid()}
 
         # ---- edit-to-visible
