@@ -476,7 +476,7 @@ class Floor(Plain):
     serially, by one `cat` after the walk (warm, it is the plain directory:
     the view then has them). Not a variant to beat: the floor that reading
     puts under the view's cold ratio."""
-    name = "floor"
+    name = "readfloor"
     label = "floor: plain + computed reads"
 
     def __init__(self, workdir, computed_list):
@@ -1372,7 +1372,7 @@ def report(ctx):
             L.append(f"| {wlabel} | {mode} | {fmt_ms(median(base))} | " + " | ".join(cells) +
                      f" | {tcell} | {mark(ok) if sr is not None else 'skipped'} | {pcell} |")
     L.append("")
-    floor = [(wlabel, ratios.get(("seedfs", key, "cold")), ratios.get(("floor", key, "cold")),
+    floor = [(wlabel, ratios.get(("seedfs", key, "cold")), ratios.get(("readfloor", key, "cold")),
               ratios.get(("seedfs-keep", key, "cold")))
              for key, wlabel, meta in WORKLOADS if meta]
     floor = [f for f in floor if f[1] is not None and f[2] is not None]
