@@ -168,7 +168,8 @@ static bool computed(const char *path, size_t len)
 /* The type of name below dirfd, from a stat rather than d_type: the
  * lookup (or listing) the view makes next for the entry then finds the
  * source's dentry and inode in memory, and the request thread's share of
- * a cold walk shrinks (cold find: 39 → 29 ms of its CPU; docs/performance.md). */
+ * a cold walk shrinks (cold find: 39 → 29 ms of its CPU; see
+ * docs/performance.md). */
 static unsigned char type_at(int dirfd, const char *name)
 {
 	struct stat st;
