@@ -224,7 +224,9 @@ static struct node *find_child(struct node_table *t, struct node *parent,
 
 static void hash_insert(struct node_table *t, struct node *n)
 {
-	if (t->count >= t->nbyname * 2)
+	/* At most one node a bucket: a first listing misses on every name,
+	 * and a miss walks the whole chain. */
+	if (t->count >= t->nbyname)
 		grow_byname(t);
 	size_t hash = name_hash(n->parent, n->name, strlen(n->name));
 	size_t h = hash & (t->nbyname - 1);
@@ -637,6 +639,13 @@ uint64_t node_child_st_ino(struct node_table *t, struct node *parent,
 	uint64_t ino = n && !atomic_load(&n->dead) ? node_st_ino(n) : 0;
 	pthread_mutex_unlock(&t->lock);
 	return ino;
+}
+
+void node_hold(struct node_table *t, struct node *n)
+{
+	pthread_mutex_lock(&t->lock);
+	n->nlookup++;
+	pthread_mutex_unlock(&t->lock);
 }
 
 void node_forget(struct node_table *t, struct node *n, uint64_t nlookup)

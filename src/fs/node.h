@@ -130,6 +130,10 @@ struct node *node_link(struct node_table *t, struct node *parent,
 /* Drops n kernel lookups; frees what nothing references any more. */
 void node_forget(struct node_table *t, struct node *n, uint64_t nlookup);
 
+/* Keeps n (not yet forgotten) from being freed past the request that found
+ * it, as one more lookup reference; node_forget(t, n, 1) lets it go. */
+void node_hold(struct node_table *t, struct node *n);
+
 /* Marks the child (parent, name) dead and unhashes it, so the next lookup
  * makes a fresh node. Returns true if there was such a child. */
 bool node_kill_child(struct node_table *t, struct node *parent,

@@ -1,6 +1,8 @@
 /* snapshot.c — see snapshot.h. */
 #include "snapshot.h"
 
+#include "classify.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +63,19 @@ void snapshot_put(struct snapshot *s)
 	if (!s ||
 	    atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
 		return;
+	snapshot_ahead_clear(s);
 	pthread_mutex_destroy(&s->lock);
 	free(s->v);
 	free(s->names);
 	free(s);
+}
+
+void snapshot_ahead_clear(struct snapshot *s)
+{
+	for (size_t k = 0; k < s->ahead_n; k++)
+		entry_release(&s->ahead[k]);
+	free(s->ahead);
+	s->ahead = NULL;
+	s->ahead_n = 0;
+	s->ahead_bytes = 0;
 }

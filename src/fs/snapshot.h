@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct entry; /* classify.h */
+
 struct snap_ent {
 	uint32_t off; /* of the name in the arena */
 	mode_t type;
@@ -29,12 +31,22 @@ struct snapshot {
 	size_t used, room;
 	off_t pos;     /* source directory offset after the last entry read */
 	bool complete; /* the source directory was read to its end */
+	/* Entries classified ahead of the READDIRPLUS that serves them
+	 * (ops.c, listing_ahead): ahead[k] is entry ahead_at + k, classified
+	 * at ahead_ns under rules generation ahead_gen; why != SHOWN marks
+	 * one to classify again when served. */
+	struct entry *ahead;
+	size_t ahead_at, ahead_n, ahead_bytes; /* bytes: of computed files */
+	uint64_t ahead_ns;
+	unsigned ahead_gen;
 };
 
 struct snapshot *snapshot_new(void); /* holds "." and "..", one reference */
 int snapshot_add(struct snapshot *s, const char *name, mode_t type);
 void snapshot_ref(struct snapshot *s);
 void snapshot_put(struct snapshot *s); /* frees on the last reference */
+/* Releases the entries classified ahead. Caller holds s->lock. */
+void snapshot_ahead_clear(struct snapshot *s);
 
 static inline const char *snapshot_name(const struct snapshot *s, size_t i)
 {

@@ -32,6 +32,7 @@ const char *const stats_names[ST__COUNT] = {
 	[ST_INVAL_ENTRY] = "inval_entry",
 	[ST_INVAL_INODE] = "inval_inode",
 	[ST_RELOAD] = "reload",
+	[ST_AHEAD] = "ahead_entries",
 };
 
 int state_dir(char *buf, size_t len)

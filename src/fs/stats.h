@@ -25,6 +25,7 @@ enum stat_op {
 	ST_INVAL_ENTRY, /* notifications sent to the kernel */
 	ST_INVAL_INODE,
 	ST_RELOAD,
+	ST_AHEAD, /* READDIRPLUS entries classified ahead (ops.c) */
 	ST__COUNT
 };
 

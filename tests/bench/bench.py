@@ -701,7 +701,8 @@ class Seedfs(Variant):
 
 
 # status --stats keys that are not FUSE requests from the kernel
-NOT_REQUESTS = {"rss_kb", "peak_rss_kb", "fds", "inval_entry", "inval_inode", "reload", "pid"}
+NOT_REQUESTS = {"rss_kb", "peak_rss_kb", "fds", "inval_entry", "inval_inode", "reload", "ahead_entries",
+                "pid"}
 
 
 class SeedfsKeep(Seedfs):
