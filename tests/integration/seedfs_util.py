@@ -642,3 +642,25 @@ def readdir_raw(path):
     finally:
         _libc.closedir(d)
     return out
+
+
+_SYS_GETDENTS64 = {"x86_64": 217, "aarch64": 61}.get(os.uname().machine)
+
+
+def getdents(fd, size=32768):
+    """The names one getdents64(2) call of size bytes returns on fd (an open
+    directory), so a test knows exactly what the kernel has asked for."""
+    if _SYS_GETDENTS64 is None:
+        import pytest
+        pytest.skip(f"getdents64 number unknown on {os.uname().machine}")
+    buf = ctypes.create_string_buffer(size)
+    n = _libc.syscall(_SYS_GETDENTS64, fd, buf, size)
+    if n < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    out, pos, raw = [], 0, buf.raw[:n]
+    while pos < n:
+        reclen = int.from_bytes(raw[pos + 16:pos + 18], "little")
+        out.append(raw[pos + 19:pos + reclen].split(b"\0", 1)[0].decode())
+        pos += reclen
+    return out
