@@ -1101,6 +1101,21 @@ def nofile_max():
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+def nofile_max_reachable():
+    """The limit nofile_max gives: fs.nr_open (at most 2^20) with
+    CAP_SYS_RESOURCE, else the hard limit this process was started with."""
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    try:
+        want = min(int(Path("/proc/sys/fs/nr_open").read_text()), 1 << 20)
+        caps = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("CapEff:")]
+        if caps and int(caps[0].split()[1], 16) >> 24 & 1:  # CAP_SYS_RESOURCE
+            return max(want, hard)
+    except (OSError, ValueError):
+        pass
+    return hard
+
+
 class FloorLL(ProcVariant):
     """tests/bench/floor_ll.c: N empty files served from memory through the
     low-level API, READDIRPLUS on every slice: the kernel's and libfuse's
@@ -1586,6 +1601,10 @@ def report(ctx):
             ok = hw <= 32 * 1024
             L.append(f"claude-seedfs daemon VmHWM after the {hi:,}-entry walk: {hw / 1024:.1f} MB (≤ 32 MB {mark(ok)}).")
             met.append((("walk", "rss"), "≤ 32 MB RSS", 32 * 1024, hw, ok))
+        lim = ctx.get("walk_nofile")
+        if lim is not None and lim < hi + 64:
+            L.append(f"passthrough_ll keeps a descriptor per inode; this machine lets it raise its limit only to "
+                     f"{lim:,} (no CAP_SYS_RESOURCE), too few for the {hi:,}-entry walk, hence n/a there.")
         L.append("passthrough_ll runs with its descriptor limit raised (it keeps a descriptor per inode and "
                  "fails at 1,024). The trivial low-level fs (tests/bench/floor_ll.c) serves the same names "
                  "from memory with READDIRPLUS on every slice, as claude-seedfs: the floor libfuse 3.14 and "
@@ -1895,6 +1914,7 @@ def run(a):
             if floor and not a.no_peers:
                 wv.append(FloorLL(workdir, floor))
             log(f"first walk of {', '.join(map(str, a.walk_sizes))}-entry directories: {', '.join(v.name for v in wv)}")
+            ctx["walk_nofile"] = nofile_max_reachable()
             ctx["walk"] = walk_curve(wv, workdir, a.walk_sizes, max(3, min(a.reps, 5)))
 
         # ---- mount ready vs tar
