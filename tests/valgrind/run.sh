@@ -32,7 +32,7 @@ command -v valgrind >/dev/null || { echo "run.sh: valgrind is not installed" >&2
 subset=(
 	test_content.py test_hidden.py test_names.py test_special.py
 	test_symlinks.py test_readonly.py test_reload.py test_live.py
-	test_source_gone.py test_lifecycle.py
+	test_source_gone.py test_lifecycle.py test_ahead.py
 )
 if [ $# -gt 0 ]; then
 	args=("$@")
