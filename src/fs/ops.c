@@ -383,6 +383,17 @@ static void sfs_getattr(fuse_req_t req, fuse_ino_t ino,
 			computed_attr(&st, b);
 		blob_put(b);
 	}
+	if (!err && n->type == S_IFREG &&
+	    (uint64_t)st.st_size < told_size(told_load(&n->told))) {
+		/* Smaller than a size told for this inode, which the kernel may
+		 * still hold (told.h), and not yet retired: the watcher learns
+		 * of a computed file's new bytes only when its writer closes
+		 * it. Retire it here; stat(2) meets ESTALE by looking the name
+		 * up again (LOOKUP_REVAL), which links a new node. */
+		node_kill(&d->nodes, n);
+		daemon_defer_forget(d, n);
+		err = ESTALE;
+	}
 	if (err) {
 		fuse_reply_err(req, err);
 		return;

@@ -107,6 +107,32 @@ def test_computed_file_shrinking_reads_cleanly_first_time(source, mount):
         os.close(held)
 
 
+def test_computed_file_shrunk_by_a_writer_that_keeps_it_open(source, mount):
+    """The same, with the writer still holding the source open (an editor,
+    a process writing in steps): the watcher hears of the new bytes only
+    on close, so the kernel's next stat is a GETATTR of the inode it was
+    told the larger size of. It must not come back with the smaller size
+    on that inode (its first read would then fail ESTALE): the name is
+    looked up again and served by a new inode, read cleanly at once."""
+    src = _tree(source)
+    v = mount(src, with_=["settings"])
+    p = v.p("settings.json")
+    for i in range(3):
+        U.write(src.src("settings.json"), json.dumps({"model": f"big-{i}-" + "x" * 2000}).encode())
+        U.wait_for(lambda: os.stat(p).st_size > 1000, timeout=2.0, what="the grown settings.json")
+        assert f"big-{i}".encode() in U.read_bytes(p)
+        old = os.stat(p)
+        with open(src.src("settings.json"), "wb") as w:
+            w.write(json.dumps({"model": f"s{i}"}).encode())
+            w.flush()
+            U.wait_for(lambda: os.stat(p).st_size < 100, timeout=2.0,
+                       what="the shrunk settings.json, writer still open")
+            st = os.stat(p)
+            assert st.st_ino != old.st_ino, "a smaller size told on the old inode"
+            data = U.read_bytes(p)
+            assert json.loads(data)["model"] == f"s{i}", data
+
+
 def test_unparseable_sources_are_hidden_with_a_reason(source, mount):
     src = _tree(source)
     U.write(src.src("settings.json"), b"{not json")
