@@ -10,9 +10,10 @@
  * telling 41 it may still hold the 2411 told before, and no notification
  * makes it forget a size. The record is therefore the maximum of all sizes
  * told for the node, for its whole life: a source that shrank below it is
- * served by a new node (the watcher kills the old one; a READ that would
- * end short of it kills it too and answers ESTALE), so the kernel meets
- * the new size on a new inode.
+ * served by a new node (the watcher kills the old one; a GETATTR that
+ * finds the file smaller, or a READ that would end short of it, kills it
+ * too and answers ESTALE), so the kernel meets the new size on a new
+ * inode.
  *
  * The kernel learns a larger size while a short READ is in flight: the
  * file grew just after it was read. A READ about to answer short marks the
