@@ -127,11 +127,16 @@ static struct node *live_node(struct daemon *d, fuse_ino_t ino, int *err)
 	return n;
 }
 
-static uint64_t now_ms(void)
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ms(void)
+{
+	return now_ns() / 1000000u;
 }
 
 /* The size to tell the kernel for n, whose source has size: recorded
@@ -784,13 +789,6 @@ static int listing_for(struct daemon *d, struct node *n, off_t off,
  * read a second time. The window this opens (a name hard-linked after it
  * was classified ahead is listed once) is in docs/threat-model.md. */
 #define AHEAD_MAX_NS (10u * 1000000u)
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Classifies up to count more entries of dir's listing s into s->ahead.
  * Caller holds the rules lock and s->lock. */
