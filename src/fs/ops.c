@@ -175,7 +175,7 @@ static int link_entry(struct daemon *d, struct node *parent, const char *name,
 		/* Its entries are what the kernel asks about next: read
 		 * their inodes in the background meanwhile. */
 		struct prefetch_rules pr = { &d->rules_lock, &d->rules };
-		prefetch_dir(&pr, n->fd, n->path, n->pathlen);
+		prefetch_dir(&pr, n->fd, n->dev, n->ino, n->path, n->pathlen);
 	}
 	if (n->type == S_IFDIR && n->wd < 0)
 		fe->attr_timeout =

@@ -85,18 +85,28 @@ static struct claim *claim_set(dev_t dev, ino_t ino)
 	return &pool.claims[(h >> 40) % CLAIM_SETS * CLAIM_WAYS];
 }
 
+/* The live claim on (dev, ino), or NULL. Caller holds pool.lock. */
+static struct claim *claim_live(dev_t dev, ino_t ino, uint64_t now)
+{
+	struct claim *set = claim_set(dev, ino);
+	for (int i = 0; i < CLAIM_WAYS; i++)
+		if (set[i].at_ms && set[i].dev == dev && set[i].ino == ino)
+			return now - set[i].at_ms < CLAIM_MS ? &set[i] : NULL;
+	return NULL;
+}
+
 /* Claims the directory (dev, ino) for the caller to warm; false when a
  * live claim is someone else's. Caller holds pool.lock. */
 static bool claim_locked(dev_t dev, ino_t ino)
 {
 	uint64_t now = now_ms();
+	if (claim_live(dev, ino, now))
+		return false;
 	struct claim *set = claim_set(dev, ino), *slot = &set[0];
 	for (int i = 0; i < CLAIM_WAYS; i++) {
 		struct claim *c = &set[i];
 		if (c->at_ms && c->dev == dev && c->ino == ino) {
-			if (now - c->at_ms < CLAIM_MS)
-				return false;
-			slot = c;
+			slot = c; /* its own, expired */
 			break;
 		}
 		if (c->at_ms < slot->at_ms)
@@ -106,6 +116,12 @@ static bool claim_locked(dev_t dev, ino_t ino)
 				.ino = ino,
 				.at_ms = now ? now : 1 };
 	return true;
+}
+
+/* Is (dev, ino) warmed, or being warmed? Caller holds pool.lock. */
+static bool claimed_locked(dev_t dev, ino_t ino)
+{
+	return claim_live(dev, ino, now_ms()) != NULL;
 }
 
 void prefetch_unclaim(dev_t dev, ino_t ino)
@@ -170,12 +186,11 @@ static bool computed(const char *path, size_t len)
  * source's dentry and inode in memory, and the request thread's share of
  * a cold walk shrinks (cold find: 39 → 29 ms of its CPU; see
  * docs/performance.md). */
-static unsigned char type_at(int dirfd, const char *name)
+static unsigned char type_at(int dirfd, const char *name, struct stat *st)
 {
-	struct stat st;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return DT_UNKNOWN;
-	return IFTODT(st.st_mode);
+	return IFTODT(st->st_mode);
 }
 
 /* Reads the head of name below dfd, a regular file with one link (checked
@@ -201,40 +216,57 @@ static void read_head(int dfd, const char *name, char *buf)
 /* Claims the directory it and, if that is new, warms it. */
 static void warm(struct item *it, char *buf);
 
+struct subdir {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+};
+
 /* The subdirectories of one directory (view paths), in the order the walk
  * takes them. */
 struct subdirs {
-	char **path;
+	struct subdir *v;
 	size_t n, cap;
 };
 
-static void subdirs_add(struct subdirs *s, const char *path, size_t len)
+static void subdirs_add(struct subdirs *s, const char *path, size_t len,
+			const struct stat *st)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
-		char **v = realloc(s->path, cap * sizeof(*v));
+		struct subdir *v = realloc(s->v, cap * sizeof(*v));
 		if (!v)
 			return;
-		s->path = v;
+		s->v = v;
 		s->cap = cap;
 	}
-	if ((s->path[s->n] = strndup(path, len)) != NULL)
+	struct subdir *d = &s->v[s->n];
+	d->dev = st->st_dev;
+	d->ino = st->st_ino;
+	if ((d->path = strndup(path, len)) != NULL)
 		s->n++;
 }
 
 /* Puts the subdirectories of it in front of the queue, in order; one that
- * does not fit is warmed here and now. */
+ * does not fit is warmed here and now. One claimed already (warmed, or
+ * being warmed) is left alone before anything is opened or a thread woken
+ * for it. A claim is made when a warm starts, not when it is queued: a
+ * directory a request asks for meanwhile must still be put in front
+ * (prefetch_dir). */
 static void subdirs_queue(const struct item *it, struct subdirs *s, char *buf)
 {
 	size_t pos = 0;
 	for (size_t i = 0; i < s->n; i++) {
-		char *path = s->path[i];
+		char *path = s->v[i].path;
 		size_t len = strlen(path);
 		struct item sub = { .path = path,
 				    .pathlen = len,
 				    .depth = it->depth - 1 };
 		const char *name = path + (it->pathlen ? it->pathlen + 1 : 0);
-		sub.fd = atomic_load(&pool.stopping)
+		pthread_mutex_lock(&pool.lock);
+		bool done = claimed_locked(s->v[i].dev, s->v[i].ino);
+		pthread_mutex_unlock(&pool.lock);
+		sub.fd = done || atomic_load(&pool.stopping)
 				 ? -1
 				 : safe_openat(it->fd, name,
 					       O_PATH | O_DIRECTORY);
@@ -252,7 +284,7 @@ static void subdirs_queue(const struct item *it, struct subdirs *s, char *buf)
 			item_free(&sub);
 		}
 	}
-	free(s->path);
+	free(s->v);
 }
 
 /* Reads the entries of it: the inode of each, the heads of the computed
@@ -280,11 +312,12 @@ static void warm_entries(struct item *it, char *buf)
 		    !join(child, it->path, it->pathlen, de->d_name, len, &clen))
 			continue;
 		budget--;
-		unsigned char type = type_at(it->fd, de->d_name);
+		struct stat st;
+		unsigned char type = type_at(it->fd, de->d_name, &st);
 		if (type == DT_REG && computed(child, clen))
 			read_head(it->fd, de->d_name, buf);
 		else if (type == DT_DIR && it->depth > 0)
-			subdirs_add(&subs, child, clen);
+			subdirs_add(&subs, child, clen, &st);
 	}
 	free(child);
 	closedir(d);
@@ -355,12 +388,14 @@ static bool start_locked(const struct prefetch_rules *pr)
 	return pool.started;
 }
 
-void prefetch_dir(const struct prefetch_rules *pr, int dirfd, const char *path,
-		  size_t pathlen)
+void prefetch_dir(const struct prefetch_rules *pr, int dirfd, dev_t dev,
+		  ino_t ino, const char *path, size_t pathlen)
 {
 	pthread_mutex_lock(&pool.lock);
-	if (atomic_load(&pool.stopping) || !start_locked(pr) ||
-	    pool.n == QUEUE_MAX) {
+	/* Already warmed (as a subdirectory of one shown before, say): no
+	 * thread need be woken only to find the claim. */
+	if (atomic_load(&pool.stopping) || claimed_locked(dev, ino) ||
+	    !start_locked(pr) || pool.n == QUEUE_MAX) {
 		pthread_mutex_unlock(&pool.lock);
 		return;
 	}

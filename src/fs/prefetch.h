@@ -37,10 +37,11 @@ struct prefetch_rules {
 	struct rules *const *rules;
 };
 
-/* Queues the directory open as dirfd (O_PATH; duplicated, the caller keeps
- * its own) with view path path for warming. Best effort. */
-void prefetch_dir(const struct prefetch_rules *pr, int dirfd, const char *path,
-		  size_t pathlen);
+/* Queues the directory (dev, ino), open as dirfd (O_PATH; duplicated, the
+ * caller keeps its own), with view path path for warming, unless it is
+ * claimed already. Best effort. */
+void prefetch_dir(const struct prefetch_rules *pr, int dirfd, dev_t dev,
+		  ino_t ino, const char *path, size_t pathlen);
 
 /* The directory (dev, ino) may be warmed again: the view forgot it. */
 void prefetch_unclaim(dev_t dev, ino_t ino);
