@@ -38,6 +38,10 @@ struct daemon {
 	bool no_opendir; /* and for OPENDIR */
 	int inotify_fd;
 	int wake[2]; /* SIGHUP and shutdown → watcher */
+	/* The watcher looks at the queued watches within WATCH_BATCH_MS
+	 * without being woken (daemon_watch.c): handlers then skip the
+	 * wake-up. */
+	atomic_bool watcher_armed;
 	pthread_t watcher;
 	bool watcher_running;
 	struct stats_page *stats;
@@ -70,14 +74,16 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err);
 void daemon_defer_forget(struct daemon *d, const struct node *n);
 
 /* From a request handler, after its reply: wakes the watcher thread when
- * plain-file watches were queued for it (node_link). */
+ * plain-file watches were queued for it (node_link) and it is not armed to
+ * look at them anyway. */
 void daemon_kick_watches(struct daemon *d);
 
 /* Watcher thread only: sends l (skipping a repeat of the one just sent),
  * moves change_gen when it sent any, and frees l. */
 void daemon_issue(struct daemon *d, struct inval_list *l);
-/* Watcher thread only: sends what daemon_defer_forget queued. */
-void daemon_issue_pending(struct daemon *d);
+/* Watcher thread only: sends what daemon_defer_forget queued and adds the
+ * queued watches; returns how many watches it took. */
+size_t daemon_issue_pending(struct daemon *d);
 
 /* ---- daemon_watch.c ---- */
 

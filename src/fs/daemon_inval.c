@@ -52,17 +52,25 @@ void daemon_defer_forget(struct daemon *d, const struct node *n)
 void daemon_kick_watches(struct daemon *d)
 {
 	char c = 'w';
-	if (node_watches_take_new(&d->nodes) && write(d->wake[1], &c, 1) < 0) {
+	if (atomic_load(&d->watcher_armed))
+		return;
+	if (!node_watches_take_new(&d->nodes))
+		return;
+	stats_bump(d->stats, ST_WATCH_WAKE);
+	if (write(d->wake[1], &c, 1) < 0) {
 		/* a wake-up is already pending */
 	}
 }
 
-void daemon_issue_pending(struct daemon *d)
+size_t daemon_issue_pending(struct daemon *d)
 {
 	pthread_mutex_lock(&d->pending_lock);
 	struct inval_list l = d->pending;
 	memset(&d->pending, 0, sizeof(d->pending));
 	pthread_mutex_unlock(&d->pending_lock);
-	node_watch_queued(&d->nodes, &l);
+	size_t n = node_watch_queued(&d->nodes, &l);
+	if (n)
+		stats_bump(d->stats, ST_WATCH_BATCH);
 	daemon_issue(d, &l);
+	return n;
 }

@@ -284,6 +284,20 @@ static void grow_bywd(struct node_table *t)
  * working directory, one component to resolve instead of the five of
  * /proc/self/fd/N/name. */
 static _Thread_local bool own_cwd;
+/* The descriptor that thread is in during a batch of node_watch_queued
+ * (its nodes are pinned, so their parents' descriptors stay open and keep
+ * their numbers): consecutive files of one directory need one fchdir.
+ * -1: "/" or unknown. */
+static _Thread_local int cwd_fd = -1;
+
+/* Makes dirfd the thread's working directory; false when it cannot. */
+static bool enter_dir(int dirfd)
+{
+	if (cwd_fd == dirfd)
+		return true;
+	cwd_fd = fchdir(dirfd) == 0 ? dirfd : -1;
+	return cwd_fd >= 0;
+}
 
 bool node_watch_thread(void)
 {
@@ -311,7 +325,7 @@ static int watch_open(const struct node_table *t, const struct node *n)
 			return -1;
 	} else if (n->type == S_IFREG && n->parent && n->parent->fd >= 0) {
 		mask = IN_ATTRIB | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
-		if (own_cwd && fchdir(n->parent->fd) == 0)
+		if (own_cwd && enter_dir(n->parent->fd))
 			return inotify_add_watch(t->inotify_fd, n->name, mask);
 		if (asprintf(&path, "/proc/self/fd/%d/%s", n->parent->fd,
 			     n->name) < 0)
@@ -383,7 +397,9 @@ static bool watch_later(struct node_table *t, struct node *n, uint64_t ctime)
 
 bool node_watches_take_new(struct node_table *t)
 {
-	return atomic_load_explicit(&t->watches_new, memory_order_relaxed) &&
+	/* seq_cst, not relaxed: the watcher's disarm (daemon_watch.c) relies
+	 * on this load being ordered after its store to watcher_armed. */
+	return atomic_load(&t->watches_new) &&
 	       atomic_exchange(&t->watches_new, false);
 }
 
@@ -402,7 +418,7 @@ static enum since changed_since(const struct node *n, uint64_t ctime)
 	return ctime_ns(&st) == ctime ? SAME : CHANGED;
 }
 
-void node_watch_queued(struct node_table *t, struct inval_list *out)
+size_t node_watch_queued(struct node_table *t, struct inval_list *out)
 {
 	pthread_mutex_lock(&t->lock);
 	struct pending_watch *v = t->pending;
@@ -411,9 +427,10 @@ void node_watch_queued(struct node_table *t, struct inval_list *out)
 	t->npending = t->cappending = 0;
 	pthread_mutex_unlock(&t->lock);
 	if (!nv)
-		return;
+		return 0;
 	/* Pinned (watch_queued), so n, its parent and their descriptors
 	 * stay while the lock is not held. */
+	cwd_fd = -1; /* a descriptor number from before may name another */
 	for (size_t i = 0; i < nv; i++) {
 		struct node *n = v[i].n;
 		bool dead = atomic_load(&n->dead);
@@ -424,6 +441,7 @@ void node_watch_queued(struct node_table *t, struct inval_list *out)
 	 * land in one). */
 	if (own_cwd && chdir("/") < 0)
 		own_cwd = false;
+	cwd_fd = -1;
 	pthread_mutex_lock(&t->lock);
 	for (size_t i = 0; i < nv; i++) {
 		struct node *n = v[i].n;
@@ -446,6 +464,7 @@ void node_watch_queued(struct node_table *t, struct inval_list *out)
 	}
 	pthread_mutex_unlock(&t->lock);
 	free(v);
+	return nv;
 }
 
 static void watch_remove(struct node_table *t, struct node *n)

@@ -174,7 +174,7 @@ void node_watch_event(struct node_table *t, int wd, uint32_t mask,
 bool node_watch_thread(void);
 /* Watcher thread: adds the watches of the plain files node_link queued,
  * and appends the invalidations of those that changed meanwhile to out. */
-void node_watch_queued(struct node_table *t, struct inval_list *out);
+size_t node_watch_queued(struct node_table *t, struct inval_list *out);
 /* Were any queued since the last call? (A request handler then wakes the
  * watcher thread, once its reply is out.) */
 bool node_watches_take_new(struct node_table *t);

@@ -33,6 +33,8 @@ const char *const stats_names[ST__COUNT] = {
 	[ST_INVAL_INODE] = "inval_inode",
 	[ST_RELOAD] = "reload",
 	[ST_AHEAD] = "ahead_entries",
+	[ST_WATCH_WAKE] = "watch_wakeups",
+	[ST_WATCH_BATCH] = "watch_batches",
 };
 
 int state_dir(char *buf, size_t len)

@@ -25,7 +25,9 @@ enum stat_op {
 	ST_INVAL_ENTRY, /* notifications sent to the kernel */
 	ST_INVAL_INODE,
 	ST_RELOAD,
-	ST_AHEAD, /* READDIRPLUS entries classified ahead (ops.c) */
+	ST_AHEAD,	/* READDIRPLUS entries classified ahead (ops.c) */
+	ST_WATCH_WAKE,	/* watcher woken by a handler for queued watches */
+	ST_WATCH_BATCH, /* batches of plain-file watches the watcher added */
 	ST__COUNT
 };
 

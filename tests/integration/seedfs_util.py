@@ -647,6 +647,13 @@ def readdir_raw(path):
 _SYS_GETDENTS64 = {"x86_64": 217, "aarch64": 61}.get(os.uname().machine)
 
 
+def stats(mp):
+    """The view's `status --stats` counters (request counts, watch_wakeups...)."""
+    r = run(["status", "--stats", "--json", mp], timeout=15)
+    assert r.returncode == 0, r
+    return json.loads(r.stdout)["views"][0]["stats"]
+
+
 def getdents(fd, size=32768):
     """The names one getdents64(2) call of size bytes returns on fd (an open
     directory), so a test knows exactly what the kernel has asked for."""

@@ -6,7 +6,6 @@ reload, a pause past the freshness bound, a hard link made meanwhile, the
 directory going away under a reader."""
 
 import errno
-import json
 import os
 import shutil
 import time
@@ -38,12 +37,6 @@ def many(source, tmp_path):
     return source, U.write(tmp_path / "user.yaml", "")
 
 
-def stats(mp):
-    r = U.run(["status", "--stats", "--json", mp], timeout=15)
-    assert r.returncode == 0, r
-    return json.loads(r.stdout)["views"][0]["stats"]
-
-
 def rest_of(fd):
     out = []
     while names := U.getdents(fd):
@@ -66,7 +59,7 @@ def test_a_sequential_walk_is_served_ahead_and_hides_what_it_must(many, mount):
     want = {name(i) for i in range(COUNT)} - linked
     assert set(listed) == want
     assert len(listed) == len(want)
-    served = stats(v.mp)["ahead_entries"]
+    served = U.stats(v.mp)["ahead_entries"]
     # the walk used classifications made ahead (how many depends on the
     # machine's speed against the 10 ms bound: ~96% here, ~40% under valgrind)
     assert served > 0, served
@@ -85,7 +78,7 @@ def test_a_reload_between_two_slices_lists_nothing_the_new_rules_hide(many, moun
         rest = rest_of(fd)
     finally:
         os.close(fd)
-    assert stats(v.mp)["reload"] == 1
+    assert U.stats(v.mp)["reload"] == 1
     leaked = [n for n in rest if n.startswith("x-")]
     assert leaked == []
     assert {n for n in first + rest if n.startswith("y-")} == \

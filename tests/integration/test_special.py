@@ -93,6 +93,39 @@ def test_hard_link_made_right_after_a_lookup_still_hides_the_file(source, mount)
         assert U.errno_of(os.open, v.p(f"skills/fresh/{n}"), os.O_RDONLY) == errno.ENOENT, n
 
 
+def test_a_burst_of_lookups_wakes_the_watcher_rarely_and_watches_every_file(source, mount):
+    """The watcher adds plain-file watches in batches (src/fs/daemon_watch.c):
+    after one wake-up it looks again every millisecond by itself while
+    lookups keep queueing, instead of being woken once per lookup. Nothing
+    of the burst may go unwatched: every tenth file, and the last one looked
+    up, is hard-linked elsewhere afterwards and must disappear."""
+    d = source.src("skills/burst")
+    d.mkdir()
+    names = [f"b{i:04d}.md" for i in range(600)]
+    for n in names:
+        U.write(d / n, b"burst\n")
+    v = mount(source)
+    before = U.stats(v.mp)
+    # one process, one LOOKUP after another, as fast as the kernel asks
+    r = subprocess.run(["stat", "-c", "%i"] + [v.p(f"skills/burst/{n}") for n in names],
+                       capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    after = U.stats(v.mp)
+    lookups = after["lookup"] - before["lookup"]
+    wakeups = after["watch_wakeups"] - before["watch_wakeups"]
+    assert lookups >= len(names)
+    assert after["watch_batches"] > before["watch_batches"]
+    assert wakeups <= lookups // 4, f"{wakeups} wake-ups for {lookups} lookups"
+    linked = names[::10] + [names[-1]]
+    for n in linked:
+        os.link(d / n, source.src("projects") / f"planted-{n}")
+    U.wait_for(lambda: not any(os.path.lexists(v.p(f"skills/burst/{n}")) for n in linked),
+               timeout=2.0, what="every file of the burst linked afterwards to be hidden")
+    for n in linked:
+        assert U.errno_of(os.open, v.p(f"skills/burst/{n}"), os.O_RDONLY) == errno.ENOENT, n
+    assert U.read_bytes(v.p(f"skills/burst/{names[1]}")) == b"burst\n"
+
+
 def test_file_losing_its_second_link_reappears(special_source, mount):
     v = mount(special_source)
     assert not os.path.lexists(v.p("skills/pdf/twin-a.md"))
