@@ -98,7 +98,10 @@ def test_a_burst_of_lookups_wakes_the_watcher_rarely_and_watches_every_file(sour
     after one wake-up it looks again every millisecond by itself while
     lookups keep queueing, instead of being woken once per lookup. Nothing
     of the burst may go unwatched: every tenth file, and the last one looked
-    up, is hard-linked elsewhere afterwards and must disappear."""
+    up, is hard-linked elsewhere afterwards and must disappear. Under
+    valgrind (tests/valgrind/run.sh sets VG_REAL_BIN) a lookup can take
+    longer than the watcher's millisecond, so there only the watching is
+    checked, not how rarely it was woken."""
     d = source.src("skills/burst")
     d.mkdir()
     names = [f"b{i:04d}.md" for i in range(600)]
@@ -115,7 +118,8 @@ def test_a_burst_of_lookups_wakes_the_watcher_rarely_and_watches_every_file(sour
     wakeups = after["watch_wakeups"] - before["watch_wakeups"]
     assert lookups >= len(names)
     assert after["watch_batches"] > before["watch_batches"]
-    assert wakeups <= lookups // 4, f"{wakeups} wake-ups for {lookups} lookups"
+    if not os.environ.get("VG_REAL_BIN"):
+        assert wakeups <= lookups // 4, f"{wakeups} wake-ups for {lookups} lookups"
     linked = names[::10] + [names[-1]]
     for n in linked:
         os.link(d / n, source.src("projects") / f"planted-{n}")
