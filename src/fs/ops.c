@@ -174,7 +174,8 @@ static int link_entry(struct daemon *d, struct node *parent, const char *name,
 	    !atomic_exchange(&n->prefetched, true)) {
 		/* Its entries are what the kernel asks about next: read
 		 * their inodes in the background meanwhile. */
-		struct prefetch_rules pr = { &d->rules_lock, &d->rules };
+		struct prefetch_ctx pr = { &d->rules_lock, &d->rules,
+					   d->stats };
 		prefetch_dir(&pr, n->fd, n->dev, n->ino, n->path, n->pathlen);
 	}
 	if (n->type == S_IFDIR && n->wd < 0)

@@ -43,12 +43,14 @@ struct item {
 
 /* A directory warmed (or being warmed): no other item reads it again while
  * the claim holds. A claim ends when its directory's node is freed (the
- * kernel forgot it, as after a cache drop: the next walk is cold again) or
- * CLAIM_MS after it was made. */
+ * kernel forgot it, as after a cache drop: the next walk is cold again),
+ * with every other claim when the node of any directory under a live
+ * claim is freed (pool.epoch), or CLAIM_MS after it was made. */
 struct claim {
 	dev_t dev;
 	ino_t ino;
 	uint64_t at_ms; /* 0: free slot */
+	unsigned epoch; /* pool.epoch when made; any other: not live */
 };
 
 /* One daemon per process: the pool is process state, like the openat2
@@ -62,7 +64,12 @@ static struct {
 	size_t n;
 	size_t burst; /* items put in front since a worker last took one */
 	struct claim claims[CLAIM_SETS * CLAIM_WAYS];
-	struct prefetch_rules rules;
+	/* Moves when the view forgets a directory warmed under a live claim:
+	 * the kernel is shedding its caches (a cache drop, memory pressure),
+	 * so what was warmed with it, the subdirectories that have no node of
+	 * their own to be forgotten by, is likely gone too. */
+	unsigned epoch;
+	struct prefetch_ctx ctx;
 	bool started, failed;
 	atomic_bool stopping;
 	int running;	      /* worker threads not yet ended */
@@ -91,7 +98,10 @@ static struct claim *claim_live(dev_t dev, ino_t ino, uint64_t now)
 	struct claim *set = claim_set(dev, ino);
 	for (int i = 0; i < CLAIM_WAYS; i++)
 		if (set[i].at_ms && set[i].dev == dev && set[i].ino == ino)
-			return now - set[i].at_ms < CLAIM_MS ? &set[i] : NULL;
+			return now - set[i].at_ms < CLAIM_MS &&
+					       set[i].epoch == pool.epoch
+				       ? &set[i]
+				       : NULL;
 	return NULL;
 }
 
@@ -114,7 +124,8 @@ static bool claim_locked(dev_t dev, ino_t ino)
 	}
 	*slot = (struct claim){ .dev = dev,
 				.ino = ino,
-				.at_ms = now ? now : 1 };
+				.at_ms = now ? now : 1,
+				.epoch = pool.epoch };
 	return true;
 }
 
@@ -127,10 +138,11 @@ static bool claimed_locked(dev_t dev, ino_t ino)
 void prefetch_unclaim(dev_t dev, ino_t ino)
 {
 	pthread_mutex_lock(&pool.lock);
-	struct claim *set = claim_set(dev, ino);
-	for (int i = 0; i < CLAIM_WAYS; i++)
-		if (set[i].dev == dev && set[i].ino == ino)
-			set[i].at_ms = 0;
+	struct claim *c = claim_live(dev, ino, now_ms());
+	if (c) {
+		c->at_ms = 0;
+		pool.epoch++; /* every other claim goes with it */
+	}
 	pthread_mutex_unlock(&pool.lock);
 }
 
@@ -175,9 +187,9 @@ static bool join(char *buf, const char *dir, size_t dirlen, const char *name,
 
 static bool computed(const char *path, size_t len)
 {
-	pthread_rwlock_rdlock(pool.rules.lock);
-	enum transform t = rules_transform(*pool.rules.rules, path, len);
-	pthread_rwlock_unlock(pool.rules.lock);
+	pthread_rwlock_rdlock(pool.ctx.lock);
+	enum transform t = rules_transform(*pool.ctx.rules, path, len);
+	pthread_rwlock_unlock(pool.ctx.lock);
 	return t != TRANSFORM_NONE;
 }
 
@@ -301,6 +313,8 @@ static void warm_entries(struct item *it, char *buf)
 		close(dfd);
 		return;
 	}
+	if (pool.ctx.stats)
+		stats_bump(pool.ctx.stats, ST_PREFETCH);
 	char *child = malloc(PATH_BUF);
 	struct subdirs subs = { 0 };
 	struct dirent *de;
@@ -364,11 +378,11 @@ static void *worker(void *arg)
 }
 
 /* Caller holds pool.lock. */
-static bool start_locked(const struct prefetch_rules *pr)
+static bool start_locked(const struct prefetch_ctx *pr)
 {
 	if (pool.started || pool.failed)
 		return pool.started;
-	pool.rules = *pr;
+	pool.ctx = *pr;
 	pthread_attr_t attr;
 	if (pthread_attr_init(&attr) != 0) {
 		pool.failed = true;
@@ -388,7 +402,7 @@ static bool start_locked(const struct prefetch_rules *pr)
 	return pool.started;
 }
 
-void prefetch_dir(const struct prefetch_rules *pr, int dirfd, dev_t dev,
+void prefetch_dir(const struct prefetch_ctx *pr, int dirfd, dev_t dev,
 		  ino_t ino, const char *path, size_t pathlen)
 {
 	pthread_mutex_lock(&pool.lock);

@@ -14,7 +14,10 @@
  * the walk's order, so the threads share a walk instead of repeating it.
  * Each directory is claimed by the thread that reads it; the claim lasts
  * until the view forgets the directory's node (prefetch_unclaim: as after a
- * cache drop, when the next walk is cold again) or for a few seconds.
+ * cache drop, when the next walk is cold again) or for a few seconds; the
+ * view forgetting a directory it warmed under a live claim ends every
+ * claim, since the subdirectories warmed with it (which have no node to be
+ * forgotten by) are likely gone from the caches too.
  *
  * Threads start on the first prefetch_dir call (a confined request thread,
  * so they inherit the confinement). The queue is bounded: a directory that
@@ -30,20 +33,24 @@
 #include <sys/types.h>
 
 #include "seedfs/rules.h"
+#include "stats.h"
 
-/* Where the current rules are, to tell which files are served computed. */
-struct prefetch_rules {
+/* What the threads need of the daemon: where the current rules are, to
+ * tell which files are served computed, and its counters (ST_PREFETCH). */
+struct prefetch_ctx {
 	pthread_rwlock_t *lock;
 	struct rules *const *rules;
+	struct stats_page *stats;
 };
 
 /* Queues the directory (dev, ino), open as dirfd (O_PATH; duplicated, the
  * caller keeps its own), with view path path for warming, unless it is
  * claimed already. Best effort. */
-void prefetch_dir(const struct prefetch_rules *pr, int dirfd, dev_t dev,
+void prefetch_dir(const struct prefetch_ctx *pr, int dirfd, dev_t dev,
 		  ino_t ino, const char *path, size_t pathlen);
 
-/* The directory (dev, ino) may be warmed again: the view forgot it. */
+/* The directory (dev, ino) may be warmed again: the view forgot it. If it
+ * was warmed under a live claim, so may every other. */
 void prefetch_unclaim(dev_t dev, ino_t ino);
 
 /* Stops the threads: the queue is dropped, a warm in progress ends at its

@@ -35,6 +35,7 @@ const char *const stats_names[ST__COUNT] = {
 	[ST_AHEAD] = "ahead_entries",
 	[ST_WATCH_WAKE] = "watch_wakeups",
 	[ST_WATCH_BATCH] = "watch_batches",
+	[ST_PREFETCH] = "prefetch_dirs",
 };
 
 int state_dir(char *buf, size_t len)

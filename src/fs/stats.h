@@ -28,6 +28,7 @@ enum stat_op {
 	ST_AHEAD,	/* READDIRPLUS entries classified ahead (ops.c) */
 	ST_WATCH_WAKE,	/* watcher woken by a handler for queued watches */
 	ST_WATCH_BATCH, /* batches of plain-file watches the watcher added */
+	ST_PREFETCH,	/* directories the prefetch threads read */
 	ST__COUNT
 };
 

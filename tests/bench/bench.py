@@ -702,7 +702,7 @@ class Seedfs(Variant):
 
 # status --stats keys that are not FUSE requests from the kernel
 NOT_REQUESTS = {"rss_kb", "peak_rss_kb", "fds", "inval_entry", "inval_inode", "reload", "ahead_entries",
-                "watch_wakeups", "watch_batches", "pid"}
+                "watch_wakeups", "watch_batches", "prefetch_dirs", "pid"}
 
 
 class SeedfsKeep(Seedfs):
