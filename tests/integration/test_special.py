@@ -73,24 +73,36 @@ def test_file_gaining_a_hard_link_while_mounted_disappears(source, mount):
     assert "deploy.md" not in os.listdir(v.p("commands"))
 
 
+def new_files(source, rel, names, data):
+    """Creates the files names in a new directory rel of the source."""
+    d = source.src(rel)
+    d.mkdir()
+    for n in names:
+        U.write(d / n, data)
+    return d
+
+
+def wait_hidden(v, rel, names, what):
+    """Waits until none of rel/names shows in the view, then checks each
+    cannot be opened either."""
+    U.wait_for(lambda: not any(os.path.lexists(v.p(f"{rel}/{n}")) for n in names),
+               timeout=2.0, what=what)
+    for n in names:
+        assert U.errno_of(os.open, v.p(f"{rel}/{n}"), os.O_RDONLY) == errno.ENOENT, n
+
+
 def test_hard_link_made_right_after_a_lookup_still_hides_the_file(source, mount):
     """A plain file's watch is added by the watcher thread after the LOOKUP
     that made its node, and a link made before the watch exists raises no
     event: the watcher checks the file after adding the watch. Each file is
     linked elsewhere the moment its stat through the view returns."""
-    d = source.src("skills/fresh")
-    d.mkdir()
     names = [f"f{i:03d}.md" for i in range(60)]
-    for n in names:
-        U.write(d / n, b"fresh\n")
+    d = new_files(source, "skills/fresh", names, b"fresh\n")
     v = mount(source)
     for n in names:
         os.stat(v.p(f"skills/fresh/{n}"))
         os.link(d / n, source.src("projects") / f"planted-{n}")
-    U.wait_for(lambda: not any(os.path.lexists(v.p(f"skills/fresh/{n}")) for n in names),
-               timeout=2.0, what="every freshly linked file to be hidden")
-    for n in names:
-        assert U.errno_of(os.open, v.p(f"skills/fresh/{n}"), os.O_RDONLY) == errno.ENOENT, n
+    wait_hidden(v, "skills/fresh", names, "every freshly linked file to be hidden")
 
 
 def test_a_burst_of_lookups_wakes_the_watcher_rarely_and_watches_every_file(source, mount):
@@ -102,11 +114,8 @@ def test_a_burst_of_lookups_wakes_the_watcher_rarely_and_watches_every_file(sour
     valgrind (tests/valgrind/run.sh sets VG_REAL_BIN) a lookup can take
     longer than the watcher's millisecond, so there only the watching is
     checked, not how rarely it was woken."""
-    d = source.src("skills/burst")
-    d.mkdir()
     names = [f"b{i:04d}.md" for i in range(600)]
-    for n in names:
-        U.write(d / n, b"burst\n")
+    d = new_files(source, "skills/burst", names, b"burst\n")
     v = mount(source)
     before = U.stats(v.mp)
     # one process, one LOOKUP after another, as fast as the kernel asks
@@ -123,10 +132,7 @@ def test_a_burst_of_lookups_wakes_the_watcher_rarely_and_watches_every_file(sour
     linked = names[::10] + [names[-1]]
     for n in linked:
         os.link(d / n, source.src("projects") / f"planted-{n}")
-    U.wait_for(lambda: not any(os.path.lexists(v.p(f"skills/burst/{n}")) for n in linked),
-               timeout=2.0, what="every file of the burst linked afterwards to be hidden")
-    for n in linked:
-        assert U.errno_of(os.open, v.p(f"skills/burst/{n}"), os.O_RDONLY) == errno.ENOENT, n
+    wait_hidden(v, "skills/burst", linked, "every file of the burst linked afterwards to be hidden")
     assert U.read_bytes(v.p(f"skills/burst/{names[1]}")) == b"burst\n"
 
 
