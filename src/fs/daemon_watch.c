@@ -44,17 +44,25 @@ static void drain_inotify(struct daemon *d)
  * allows (docs/threat-model.md, "Invalidation is asynchronous"). */
 #define WATCH_BATCH_MS 1
 
-/* An armed look that found nothing: disarm, then look once more, since a
- * handler that queued a watch while the thread was still armed did not
- * wake it (it reads the flag after queueing; the thread clears it before
- * this look). True when armed again. */
-static bool disarm(struct daemon *d)
+/* One look at the queued watches (after a wake-up, or armed and due).
+ * The flag watches_new is cleared first, so that after a look that found
+ * nothing it tells of watches queued since. A look that found some arms
+ * the thread; an armed look that found none disarms it and then looks once
+ * more, since a handler that queued a watch while the thread was still
+ * armed did not wake it (it reads the flag after queueing; the thread
+ * clears it before this look). */
+static void look(struct daemon *d)
 {
+	node_watches_take_new(&d->nodes);
+	if (daemon_issue_pending(d) > 0) {
+		atomic_store(&d->watcher_armed, true);
+		return;
+	}
+	if (!atomic_load(&d->watcher_armed))
+		return;
 	atomic_store(&d->watcher_armed, false);
-	if (!node_watches_take_new(&d->nodes) || daemon_issue_pending(d) == 0)
-		return false;
-	atomic_store(&d->watcher_armed, true);
-	return true;
+	if (node_watches_take_new(&d->nodes) && daemon_issue_pending(d) > 0)
+		atomic_store(&d->watcher_armed, true);
 }
 
 void *daemon_watcher_main(void *arg)
@@ -66,8 +74,9 @@ void *daemon_watcher_main(void *arg)
 		{ .fd = d->inotify_fd, .events = POLLIN },
 		{ .fd = d->wake[0], .events = POLLIN },
 	};
-	bool armed = false;
 	for (;;) {
+		/* only this thread writes the flag */
+		bool armed = atomic_load(&d->watcher_armed);
 		int r = poll(pfd, 2, armed ? WATCH_BATCH_MS : -1);
 		if (r < 0) {
 			if (errno == EINTR)
@@ -87,16 +96,8 @@ void *daemon_watcher_main(void *arg)
 				woken = true;
 			}
 		}
-		if (!woken && !armed)
-			continue;
-		node_watches_take_new(&d->nodes);
-		if (daemon_issue_pending(d) > 0) {
-			if (!armed)
-				atomic_store(&d->watcher_armed, true);
-			armed = true;
-		} else if (armed) {
-			armed = disarm(d);
-		}
+		if (woken || armed)
+			look(d);
 	}
 	atomic_store(&d->watcher_armed, false);
 	return NULL;

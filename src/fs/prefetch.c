@@ -313,8 +313,7 @@ static void warm_entries(struct item *it, char *buf)
 		close(dfd);
 		return;
 	}
-	if (pool.ctx.stats)
-		stats_bump(pool.ctx.stats, ST_PREFETCH);
+	stats_bump(pool.ctx.stats, ST_PREFETCH);
 	char *child = malloc(PATH_BUF);
 	struct subdirs subs = { 0 };
 	struct dirent *de;

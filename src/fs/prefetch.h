@@ -36,7 +36,8 @@
 #include "stats.h"
 
 /* What the threads need of the daemon: where the current rules are, to
- * tell which files are served computed, and its counters (ST_PREFETCH). */
+ * tell which files are served computed, and its counters (ST_PREFETCH;
+ * never NULL, as for every handler). */
 struct prefetch_ctx {
 	pthread_rwlock_t *lock;
 	struct rules *const *rules;
