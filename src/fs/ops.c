@@ -686,72 +686,49 @@ static void keep_ahead(struct snapshot *s, struct entry *e)
 static int listing_read(struct daemon *d, struct node *n, struct snapshot *s,
 			size_t upto, struct dirbuf *b, bool keep)
 {
-	/* getdents64 records are 8-byte aligned */
-	union {
-		struct dirent64 de;
-		char raw[16384];
-	} u;
-	int err = 0;
-	bool stop = false;
-
-	int fd = openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (lseek(fd, s->pos, SEEK_SET) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
 	struct dirref dr = dirref_of(n);
-	while (!stop && !err) {
-		ssize_t got = getdents64(fd, u.raw, sizeof(u.raw));
-		if (got < 0) {
-			err = -errno;
+	const struct dirent64 *de;
+	int err = 0;
+
+	while ((de = dirstream_peek(&s->src, n->fd, s->pos, &err))) {
+		const char *name = de->d_name;
+		size_t len = strlen(name);
+		if ((name[0] == '.' &&
+		     (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) ||
+		    (!n->parent && probe_reserved(name, len))) {
+			s->pos = de->d_off; /* reserved: probe.h */
+			dirstream_consume(&s->src);
+			continue;
+		}
+		if (b && !dirbuf_fits(b, name))
+			break; /* the next slice's first entry */
+		struct entry e;
+		if (classify(&d->sv, d->rules, &dr, name, len, b && b->plus,
+			     &e) < 0) {
+			err = -ENOMEM;
 			break;
 		}
-		if (got == 0) {
-			s->complete = true;
+		if (e.why == SHOWN) {
+			err = snapshot_add(s, name, e.st.st_mode & S_IFMT);
+			if (!err && b)
+				dirbuf_add(d, n, s, s->n - 1, &e, b);
+			else if (!err && keep)
+				keep_ahead(s, &e);
+		}
+		entry_release(&e);
+		if (err)
 			break;
-		}
-		for (ssize_t o = 0; o < got && !stop && !err;) {
-			struct dirent64 *de = (struct dirent64 *)(u.raw + o);
-			const char *name = de->d_name;
-			size_t len = strlen(name);
-			o += de->d_reclen;
-			if ((name[0] == '.' &&
-			     (name[1] == '\0' ||
-			      (name[1] == '.' && name[2] == '\0'))) ||
-			    (!n->parent && probe_reserved(name, len))) {
-				s->pos = de->d_off; /* reserved: probe.h */
-				continue;
-			}
-			if (b && !dirbuf_fits(b, name))
-				break; /* read again by the next slice */
-			struct entry e;
-			if (classify(&d->sv, d->rules, &dr, name, len,
-				     b && b->plus, &e) < 0) {
-				err = -ENOMEM;
-				break;
-			}
-			if (e.why == SHOWN) {
-				err = snapshot_add(s, name,
-						   e.st.st_mode & S_IFMT);
-				if (!err && b)
-					dirbuf_add(d, n, s, s->n - 1, &e, b);
-				else if (!err && keep)
-					keep_ahead(s, &e);
-			}
-			entry_release(&e);
-			if (err)
-				break;
-			s->pos = de->d_off;
-			if (!b && s->n > upto)
-				stop = true;
-		}
-		if (b && b->full)
-			stop = true;
+		s->pos = de->d_off;
+		dirstream_consume(&s->src);
+		if (!b && s->n > upto)
+			break;
 	}
-	close(fd);
+	if (!de && !err)
+		s->complete = true;
+	if (s->complete || err)
+		dirstream_close(&s->src);
+	else
+		dirstream_pause(&s->src);
 	return err;
 }
 

@@ -44,6 +44,7 @@ struct snapshot *snapshot_new(void)
 	if (!s)
 		return NULL;
 	atomic_init(&s->refs, 1);
+	s->src = (struct dirstream)DIRSTREAM_INIT;
 	pthread_mutex_init(&s->lock, NULL);
 	if (snapshot_add(s, ".", S_IFDIR) < 0 ||
 	    snapshot_add(s, "..", S_IFDIR) < 0) {
@@ -64,6 +65,7 @@ void snapshot_put(struct snapshot *s)
 	    atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	snapshot_ahead_clear(s);
+	dirstream_close(&s->src);
 	pthread_mutex_destroy(&s->lock);
 	free(s->v);
 	free(s->names);

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dirstream.h"
+
 struct entry; /* classify.h */
 
 struct snap_ent {
@@ -31,6 +33,7 @@ struct snapshot {
 	size_t used, room;
 	off_t pos;     /* source directory offset after the last entry read */
 	bool complete; /* the source directory was read to its end */
+	struct dirstream src; /* reading on from pos */
 	/* Entries classified ahead of the READDIRPLUS that serves them
 	 * (ops.c, listing_ahead): ahead[k] is entry ahead_at + k, classified
 	 * at ahead_ns under rules generation ahead_gen; why != SHOWN marks

@@ -165,3 +165,59 @@ def test_background_threads_are_named(source, mount):
     assert names.count("seedfs-watcher") == 1, names
     assert "seedfs-prefetch" in names, names
     assert "claude-seedfs" in names, names  # the request threads
+
+
+def _reading_dir_fds(pid, under):
+    """The daemon's descriptors open for reading on a directory below
+    under (not the O_PATH ones every directory node holds)."""
+    out = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                flags = int(next(l for l in f if l.startswith("flags:")).split()[1], 8)
+        except (OSError, StopIteration):
+            continue  # closed meanwhile
+        if target.startswith(under + "/") and not flags & os.O_PATH and os.path.isdir(target):
+            out.append(target)
+    return out
+
+
+KEPT_MAX = 64  # DIRSTREAM_KEPT_MAX, src/fs/dirstream.h
+
+
+@pytest.mark.limit(120)
+def test_listings_read_in_slices_keep_a_bounded_number_of_descriptors(tmp_path, mount):
+    """A listing read in slices keeps its source directory open from one
+    slice to the next (src/fs/dirstream.c), at most KEPT_MAX of them in the
+    whole daemon, and none once each has been read to its end."""
+    s = U.build_sample(tmp_path / "home")
+    ndirs, per = KEPT_MAX + 6, 600  # 600 entries: several READDIRPLUS slices
+    for k in range(ndirs):
+        d = s.src(f"skills/many-{k:02d}")
+        d.mkdir()
+        for i in range(per):
+            os.close(os.open(d / f"entry-{i:04d}.md", os.O_WRONLY | os.O_CREAT, 0o644))
+    v = mount(s)
+    src_skills = os.path.realpath(s.src("skills"))
+    fds, first = [], []
+    try:
+        for k in range(ndirs):
+            fd = os.open(v.p(f"skills/many-{k:02d}"), os.O_RDONLY | os.O_DIRECTORY)
+            fds.append(fd)
+            first.append(U.getdents(fd, 4096))  # the first slice only
+            assert first[-1]
+        U.wait_for(lambda: len(_reading_dir_fds(v.pid, src_skills)) == KEPT_MAX,
+                   timeout=5, what=f"{KEPT_MAX} kept listing descriptors")
+        # the rest of each listing: every name once, then nothing kept
+        for k, fd in enumerate(fds):
+            names = first[k]
+            while batch := U.getdents(fd, 32768):
+                names += batch
+            assert sorted(n for n in names if n not in (".", "..")) == \
+                [f"entry-{i:04d}.md" for i in range(per)], k
+    finally:
+        for fd in fds:
+            os.close(fd)
+    U.wait_for(lambda: _reading_dir_fds(v.pid, src_skills) == [], timeout=5,
+               what="no listing descriptor left once every listing ended")
