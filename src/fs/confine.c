@@ -211,9 +211,9 @@ static const int allowed_syscalls[] = {
 
 static int apply_seccomp(char *note, size_t len)
 {
-	/* arch check, load nr, the special cases (ioctl, socket, unshare),
-	 * the list. */
-	struct sock_filter prog[15 + NALLOWED + 8];
+	/* arch check, load nr, the special cases (ioctl, socket, unshare,
+	 * sched_setscheduler), the list. */
+	struct sock_filter prog[15 + NALLOWED + 16];
 	size_t n = 0;
 #define ADD(...) (prog[n++] = (struct sock_filter)__VA_ARGS__)
 	ADD(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -245,6 +245,17 @@ static int apply_seccomp(char *note, size_t len)
 	ADD(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		     offsetof(struct seccomp_data, args[0])));
 	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLONE_FS, 0, 1));
+	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+	/* sched_setscheduler(0, SCHED_IDLE, …) only: the adder thread lowers
+	 * its own priority (daemon_watchadd.c). */
+	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setscheduler, 0, 6));
+	ADD(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, args[0])));
+	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3));
+	ADD(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, args[1])));
+	ADD(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SCHED_IDLE, 0, 1));
 	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	ADD(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
 	/* The list: a hit jumps to the final ALLOW. */

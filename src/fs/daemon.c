@@ -149,6 +149,11 @@ static void daemon_cleanup(struct daemon *d)
 		if (write(d->wake[1], &q, 1) == 1)
 			pthread_join(d->watcher, NULL);
 	}
+	if (d->adder_running) {
+		char q = 'q';
+		if (write(d->add_wake[1], &q, 1) == 1)
+			pthread_join(d->adder, NULL);
+	}
 	prefetch_stop(); /* before the rules and descriptors it reads go */
 	if (d->se) {
 		if (d->helper_fd >= 0) {
@@ -175,6 +180,9 @@ static void daemon_cleanup(struct daemon *d)
 		close(d->wake[0]);
 	if (d->wake[1] >= 0)
 		close(d->wake[1]);
+	for (int i = 0; i < 2; i++)
+		if (d->add_wake[i] >= 0)
+			close(d->add_wake[i]);
 	if (d->nodes.root)
 		node_table_destroy(&d->nodes);
 	if (d->inotify_fd >= 0)
@@ -199,6 +207,7 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 		.rules = p->rules,
 		.inotify_fd = -1,
 		.wake = { -1, -1 },
+		.add_wake = { -1, -1 },
 		.state_fd = -1,
 		.helper_fd = -1,
 		.sv = { p->root_fd, p->follow_fds, p->nfollow },
@@ -212,7 +221,8 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 	pthread_mutex_init(&d.pending_lock, NULL);
 	d.stats = &d.local_stats;
 	raise_fd_limit();
-	if (pipe2(d.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (pipe2(d.wake, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(d.add_wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		report(ready_fd, err, "pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -263,8 +273,8 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 #endif
 	daemon_write_state(&d);
 
-	/* Only the watcher thread issues invalidations: never from inside a
-	 * request handler, where the kernel may be waiting on us. */
+	/* Only the watcher and adder threads issue invalidations: never from
+	 * inside a request handler, where the kernel may be waiting on us. */
 	sigset_t block, old;
 	sigemptyset(&block);
 	sigaddset(&block, SIGHUP);
@@ -273,6 +283,8 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err)
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	if (pthread_create(&d.watcher, NULL, daemon_watcher_main, &d) == 0)
 		d.watcher_running = true;
+	if (pthread_create(&d.adder, NULL, daemon_adder_main, &d) == 0)
+		d.adder_running = true;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	if (ready_fd >= 0) {

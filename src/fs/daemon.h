@@ -38,12 +38,15 @@ struct daemon {
 	bool no_opendir; /* and for OPENDIR */
 	int inotify_fd;
 	int wake[2]; /* SIGHUP and shutdown → watcher */
-	/* The watcher looks at the queued watches within WATCH_BATCH_MS
-	 * without being woken (daemon_watch.c): handlers then skip the
-	 * wake-up. */
-	atomic_bool watcher_armed;
 	pthread_t watcher;
 	bool watcher_running;
+	int add_wake[2]; /* queued plain-file watches and shutdown → adder */
+	/* The adder looks at the queued watches within WATCH_BATCH_MS
+	 * without being woken (daemon_watchadd.c): handlers then skip the
+	 * wake-up. */
+	atomic_bool adder_armed;
+	pthread_t adder;
+	bool adder_running;
 	struct stats_page *stats;
 	struct stats_page local_stats; /* when the shared page is unavailable */
 	pthread_mutex_t pending_lock;  /* invalidations found by handlers */
@@ -73,22 +76,29 @@ int daemon_serve(struct prepared *p, int ready_fd, struct seedfs_error *err);
  * a fresh one (notify calls are never made from handlers). */
 void daemon_defer_forget(struct daemon *d, const struct node *n);
 
-/* From a request handler, after its reply: wakes the watcher thread when
+/* From a request handler, after its reply: wakes the adder thread when
  * plain-file watches were queued for it (node_link) and it is not armed to
  * look at them anyway. */
 void daemon_kick_watches(struct daemon *d);
 
-/* Watcher thread only: sends l (skipping a repeat of the one just sent),
- * moves change_gen when it sent any, and frees l. */
+/* Watcher and adder threads only: sends l (skipping a repeat of the one
+ * just sent), moves change_gen when it sent any, and frees l. */
 void daemon_issue(struct daemon *d, struct inval_list *l);
-/* Watcher thread only: sends what daemon_defer_forget queued and adds the
- * queued watches; returns how many watches it took. */
-size_t daemon_issue_pending(struct daemon *d);
+/* Watcher thread only: sends what daemon_defer_forget queued. */
+void daemon_issue_pending(struct daemon *d);
+/* Adder thread only: adds the queued watches and sends what they found
+ * changed; returns how many watches it took. */
+size_t daemon_add_watches(struct daemon *d);
 
 /* ---- daemon_watch.c ---- */
 
 /* The watcher thread (arg: the daemon): until 'q' arrives on the wake pipe. */
 void *daemon_watcher_main(void *arg);
+
+/* ---- daemon_watchadd.c ---- */
+
+/* The adder thread (arg: the daemon): until 'q' arrives on add_wake. */
+void *daemon_adder_main(void *arg);
 
 /* ---- daemon_reload.c ---- */
 

@@ -1,9 +1,10 @@
 /* daemon_inval.c — kernel invalidations of a mounted view (daemon.h).
  *
  * Owns: sending entry and inode invalidations to the kernel (from the
- * watcher thread only: never from inside a request handler, where the
- * kernel may be waiting on us), moving the change generation the probe
- * answers, and the queue request handlers fill for the watcher to send.
+ * watcher and adder threads only: never from inside a request handler,
+ * where the kernel may be waiting on us), moving the change generation the
+ * probe answers, and the queue request handlers fill for the watcher to
+ * send.
  */
 #include <fuse_lowlevel.h>
 #include <string.h>
@@ -52,22 +53,28 @@ void daemon_defer_forget(struct daemon *d, const struct node *n)
 void daemon_kick_watches(struct daemon *d)
 {
 	char c = 'w';
-	if (atomic_load(&d->watcher_armed))
+	if (atomic_load(&d->adder_armed))
 		return;
 	if (!node_watches_take_new(&d->nodes))
 		return;
 	stats_bump(d->stats, ST_WATCH_WAKE);
-	if (write(d->wake[1], &c, 1) < 0) {
+	if (write(d->add_wake[1], &c, 1) < 0) {
 		/* a wake-up is already pending */
 	}
 }
 
-size_t daemon_issue_pending(struct daemon *d)
+void daemon_issue_pending(struct daemon *d)
 {
 	pthread_mutex_lock(&d->pending_lock);
 	struct inval_list l = d->pending;
 	memset(&d->pending, 0, sizeof(d->pending));
 	pthread_mutex_unlock(&d->pending_lock);
+	daemon_issue(d, &l);
+}
+
+size_t daemon_add_watches(struct daemon *d)
+{
+	struct inval_list l = { 0 };
 	size_t n = node_watch_queued(&d->nodes, &l);
 	if (n)
 		stats_bump(d->stats, ST_WATCH_BATCH);

@@ -367,11 +367,11 @@ static bool wd_in_use(const struct node_table *t, int wd)
 	return false;
 }
 
-/* ---- plain-file watches, added by the watcher thread ----
+/* ---- plain-file watches, added by the adder thread ----
  *
  * A watch costs more than the rest of a plain file's lookup (the
  * /proc/self/fd path walk and the mark): the request handler queues the
- * new node instead, pinned, and the watcher thread adds the watch and then
+ * new node instead, pinned, and the adder thread adds the watch and then
  * checks the file is still what was classified, invalidating it if not
  * (what happened before the watch existed produced no event). */
 
@@ -397,8 +397,8 @@ static bool watch_later(struct node_table *t, struct node *n, uint64_t ctime)
 
 bool node_watches_take_new(struct node_table *t)
 {
-	/* seq_cst, not relaxed: the watcher's disarm (daemon_watch.c) relies
-	 * on this load being ordered after its store to watcher_armed. */
+	/* seq_cst, not relaxed: the adder's disarm (daemon_watchadd.c) relies
+	 * on this load being ordered after its store to adder_armed. */
 	return atomic_load(&t->watches_new) &&
 	       atomic_exchange(&t->watches_new, false);
 }

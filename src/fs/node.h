@@ -71,11 +71,11 @@ struct node {
 	uint8_t htag;		/* top byte of the name's hash (node.c) */
 };
 
-/* A plain file whose watch the watcher thread adds (node.c). */
+/* A plain file whose watch the adder thread adds (node.c). */
 struct pending_watch {
 	struct node *n;
 	uint64_t ctime; /* of the source when classified, in ns */
-	int wd;		/* the watcher's results (node.c) */
+	int wd;		/* the adder's results (node.c) */
 	int since;
 };
 
@@ -93,7 +93,7 @@ struct node_table {
 	struct node *limbo; /* retired nodes the kernel still holds */
 	int inotify_fd;	    /* -1: no watches */
 	struct pending_watch *pending; /* plain files to watch, queued by */
-	size_t npending, cappending;   /* node_link for the watcher thread */
+	size_t npending, cappending;   /* node_link for the adder thread */
 	atomic_bool watches_new;       /* queued since last taken */
 };
 
@@ -168,15 +168,15 @@ void inval_push(struct inval_list *l, uint64_t ino, const char *name,
 void node_watch_event(struct node_table *t, int wd, uint32_t mask,
 		      const char *name, struct inval_list *out);
 
-/* Called once by the watcher thread: gives it a working directory of its
+/* Called once by the adder thread: gives it a working directory of its
  * own (unshare CLONE_FS), from which node_watch_queued adds watches by
  * name. False when the kernel refuses (watches then go through /proc). */
 bool node_watch_thread(void);
-/* Watcher thread: adds the watches of the plain files node_link queued,
+/* Adder thread: adds the watches of the plain files node_link queued,
  * and appends the invalidations of those that changed meanwhile to out. */
 size_t node_watch_queued(struct node_table *t, struct inval_list *out);
 /* Were any queued since the last call? (A request handler then wakes the
- * watcher thread, once its reply is out.) */
+ * adder thread, once its reply is out.) */
 bool node_watches_take_new(struct node_table *t);
 /* Visits every node, under the lock, in no particular order. */
 void node_for_each(struct node_table *t, void (*fn)(struct node *n, void *arg),

@@ -163,8 +163,51 @@ def test_background_threads_are_named(source, mount):
             break
         time.sleep(0.05)
     assert names.count("seedfs-watcher") == 1, names
+    assert names.count("seedfs-watchadd") == 1, names
     assert "seedfs-prefetch" in names, names
     assert "claude-seedfs" in names, names  # the request threads
+
+
+SCHED_OTHER, SCHED_IDLE = 0, 5
+
+
+def _policies(pid):
+    """Thread name -> set of scheduling policies (/proc stat field 41)."""
+    out = {}
+    for t in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{t}/comm") as f:
+            name = f.read().strip()
+        with open(f"/proc/{pid}/task/{t}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        out.setdefault(name, set()).add(int(fields[38]))  # field 41
+    return out
+
+
+def test_only_the_watch_adder_runs_at_idle_priority(source, mount):
+    """Adding plain-file watches yields every CPU to the reader and the
+    request threads (SCHED_IDLE, src/fs/daemon_watchadd.c); events and
+    requests keep normal priority. The confined daemon is allowed exactly
+    that call: it is still serving afterwards, and its watches work."""
+    v = mount(source)
+    os.listdir(v.p("skills"))
+    U.wait_for(lambda: _policies(v.pid).get("seedfs-watchadd") == {SCHED_IDLE},
+               timeout=5, what="the adder at SCHED_IDLE")
+    pol = _policies(v.pid)
+    assert pol["seedfs-watcher"] == {SCHED_OTHER}, pol
+    assert pol["claude-seedfs"] == {SCHED_OTHER}, pol
+    # a file looked up gets its watch from the idle thread: a hard link
+    # made afterwards hides it
+    rel = "skills/pdf/SKILL.md"
+    assert os.path.exists(v.p(rel))
+    U.wait_for(lambda: U.stats(v.mp).get("watch_batches", 0) > 0, timeout=5,
+               what="a batch of watches added")
+    os.link(source.src(rel), source.src("linked-elsewhere"))
+    try:
+        U.wait_for(lambda: not os.path.exists(v.p(rel)), timeout=5,
+                   what="the hard-linked file hidden")
+    finally:
+        os.unlink(source.src("linked-elsewhere"))
+    assert v.daemon_alive()
 
 
 def _reading_dir_fds(pid, under):
