@@ -69,5 +69,5 @@ void dirstream_close(struct dirstream *ds)
 	if (ds->kept)
 		atomic_fetch_sub(&kept_streams, 1);
 	free(ds->buf);
-	*ds = (struct dirstream)DIRSTREAM_INIT;
+	*ds = DIRSTREAM_INIT;
 }

@@ -29,7 +29,7 @@ struct dirstream {
 	char *buf;	/* with fd */
 };
 
-#define DIRSTREAM_INIT { .fd = -1 }
+#define DIRSTREAM_INIT ((struct dirstream){ .fd = -1 })
 
 /* The next record of the directory dirfd names, reading on from offset pos
  * (the d_off of the last record consumed; 0 at the start) when nothing is

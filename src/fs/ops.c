@@ -693,8 +693,8 @@ static int listing_read(struct daemon *d, struct node *n, struct snapshot *s,
 	while ((de = dirstream_peek(&s->src, n->fd, s->pos, &err))) {
 		const char *name = de->d_name;
 		size_t len = strlen(name);
-		if ((name[0] == '.' &&
-		     (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) ||
+		if ((name[0] == '.' && (name[1] == '\0' ||
+					(name[1] == '.' && name[2] == '\0'))) ||
 		    (!n->parent && probe_reserved(name, len))) {
 			s->pos = de->d_off; /* reserved: probe.h */
 			dirstream_consume(&s->src);

@@ -44,7 +44,7 @@ struct snapshot *snapshot_new(void)
 	if (!s)
 		return NULL;
 	atomic_init(&s->refs, 1);
-	s->src = (struct dirstream)DIRSTREAM_INIT;
+	s->src = DIRSTREAM_INIT;
 	pthread_mutex_init(&s->lock, NULL);
 	if (snapshot_add(s, ".", S_IFDIR) < 0 ||
 	    snapshot_add(s, "..", S_IFDIR) < 0) {

@@ -70,7 +70,8 @@ static int read_in_slices(int dirfd, int slice, bool reopen, int *seen,
 	*kept_between = true;
 	for (;;) {
 		int k = 0;
-		while (k < slice && (de = dirstream_peek(&ds, dirfd, pos, &err))) {
+		while (k < slice &&
+		       (de = dirstream_peek(&ds, dirfd, pos, &err))) {
 			int i;
 			if (sscanf(de->d_name, "entry-%05d.md", &i) == 1 &&
 			    i >= 0 && i < NAMES)
@@ -137,7 +138,7 @@ static void kept_descriptors_are_bounded(void **state)
 	struct dirstream ds[DIRSTREAM_KEPT_MAX + 8];
 	int err, kept = 0;
 	for (size_t i = 0; i < sizeof(ds) / sizeof(*ds); i++) {
-		ds[i] = (struct dirstream)DIRSTREAM_INIT;
+		ds[i] = DIRSTREAM_INIT;
 		assert_non_null(dirstream_peek(&ds[i], t->fd, 0, &err));
 		dirstream_consume(&ds[i]);
 		dirstream_pause(&ds[i]);
@@ -155,7 +156,7 @@ static void kept_descriptors_are_bounded(void **state)
 		dirstream_close(&ds[i]);
 	/* and all of the budget is back */
 	for (size_t i = 0; i < DIRSTREAM_KEPT_MAX; i++) {
-		ds[i] = (struct dirstream)DIRSTREAM_INIT;
+		ds[i] = DIRSTREAM_INIT;
 		assert_non_null(dirstream_peek(&ds[i], t->fd, 0, &err));
 		dirstream_pause(&ds[i]);
 		assert_true(ds[i].fd >= 0);
