@@ -151,8 +151,11 @@ static void daemon_cleanup(struct daemon *d)
 	}
 	if (d->adder_running) {
 		char q = 'q';
-		if (write(d->add_wake[1], &q, 1) == 1)
-			pthread_join(d->adder, NULL);
+		atomic_store(&d->adder_stop, true);
+		if (write(d->add_wake[1], &q, 1) < 0) {
+			/* full: readable, so it wakes anyway */
+		}
+		pthread_join(d->adder, NULL);
 	}
 	prefetch_stop(); /* before the rules and descriptors it reads go */
 	if (d->se) {

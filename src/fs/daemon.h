@@ -45,6 +45,7 @@ struct daemon {
 	 * without being woken (daemon_watchadd.c): handlers then skip the
 	 * wake-up. */
 	atomic_bool adder_armed;
+	atomic_bool adder_stop; /* set before the wake-up that ends it */
 	pthread_t adder;
 	bool adder_running;
 	struct stats_page *stats;
@@ -97,7 +98,7 @@ void *daemon_watcher_main(void *arg);
 
 /* ---- daemon_watchadd.c ---- */
 
-/* The adder thread (arg: the daemon): until 'q' arrives on add_wake. */
+/* The adder thread (arg: the daemon): until adder_stop is set. */
 void *daemon_adder_main(void *arg);
 
 /* ---- daemon_reload.c ---- */

@@ -1,7 +1,9 @@
 /* daemon_watchadd.c — the adder thread of a mounted view (daemon.h).
  *
  * Owns: adding the plain-file watches request handlers queue (node.c,
- * "plain-file watches"), in batches, at the lowest priority there is.
+ * "plain-file watches"), in batches, at the lowest priority there is. It
+ * ends when adder_stop is set (and a byte written to wake it: if the pipe
+ * is full, it is readable anyway).
  *
  * A first walk of a large directory queues one watch per file, and adding
  * one (a path walk and a mark, then a check the file did not change
@@ -83,7 +85,7 @@ void *daemon_adder_main(void *arg)
 	lowest_priority();
 	node_watch_thread();
 	struct pollfd pfd = { .fd = d->add_wake[0], .events = POLLIN };
-	for (;;) {
+	while (!atomic_load(&d->adder_stop)) {
 		/* only this thread writes the flag */
 		bool armed = atomic_load(&d->adder_armed);
 		int r = poll(&pfd, 1, armed ? WATCH_BATCH_MS : -1);
@@ -92,16 +94,13 @@ void *daemon_adder_main(void *arg)
 				continue;
 			break;
 		}
+		/* Every byte at once: handlers write one per wake-up, and
+		 * while this thread waits for a CPU they can pile up. */
 		bool woken = false;
-		if (r > 0 && (pfd.revents & POLLIN)) {
-			char c;
-			if (read(d->add_wake[0], &c, 1) == 1) {
-				if (c == 'q')
-					break;
-				woken = true;
-			}
-		}
-		if (woken || armed)
+		char buf[64];
+		while (r > 0 && read(d->add_wake[0], buf, sizeof(buf)) > 0)
+			woken = true;
+		if ((woken || armed) && !atomic_load(&d->adder_stop))
 			look(d);
 	}
 	atomic_store(&d->adder_armed, false);
