@@ -14,7 +14,9 @@ files). Also measures FUSE requests per workload (claude-seedfs status
 daemon RSS and fds after a 100,000-entry directory walk, the first walk of
 1,000-, 10,000- and 100,000-entry directories (per-entry cost against the
 plain directory, passthrough_ll and a trivial low-level filesystem,
-floor_ll.c), and the cost of a 200-pattern rules file. Prints a table with the targets of issue 4 and
+floor_ll.c), the floor of a cold stat (one LOOKUP a name through the same
+trivial filesystem, added to the plain directory's cold stat), and the cost
+of a 200-pattern rules file. Prints a table with the targets of issue 4 and
 writes the same into a markdown file (the block between the bench markers;
 text outside the markers is kept).
 
@@ -1212,6 +1214,34 @@ def walk_curve(variants, workdir, sizes, reps):
     return out
 
 
+def lookup_floor(floor, workdir, tree, lists, reps):
+    """The floor of a cold `stat` of every entry for any filesystem that
+    answers one LOOKUP a name: the plain directory cold and warm, and the
+    trivial low-level fs (floor_ll, no source at all) serving as many names
+    on a fresh mount. What a LOOKUP costs the kernel and libfuse alone is
+    the trivial fs's time less the plain warm one; added to the plain cold
+    time it is the least a cold `stat` through FUSE can take unless the
+    inode reads overlap the round trips. Returns {"n", "cold", "warm",
+    "floor"} (seconds per repetition)."""
+    n = Path(lists["entries"]).read_bytes().count(b"\0")
+    names = Path(workdir) / "floor-names"
+    names.write_bytes(b"".join(b"skills/many/entry-%06d.md\0" % i for i in range(n)))
+    fl = FloorLL(workdir, floor)
+    fl.entries = n
+    out = {"n": n, "cold": [], "warm": [], "floor": []}
+    argv = ["xargs", "-0", "-a", lists["entries"], "stat", "-c", "%i"]
+    for _ in range(reps):
+        drop_caches()
+        out["cold"].append(run_timed(argv, cwd=tree.root))
+        out["warm"].append(run_timed(argv, cwd=tree.root))
+        fl.mount(tree.root)
+        try:
+            out["floor"].append(run_timed(["xargs", "-0", "-a", str(names), "stat", "-c", "%i"], cwd=fl.mnt))
+        finally:
+            fl.unmount()
+    return out
+
+
 # --------------------------------------------------------------------------
 # Rules: 200 patterns vs the default
 
@@ -1611,6 +1641,26 @@ def report(ctx):
                  "the kernel set; claude-seedfs's own work per entry is what it costs above that.")
         L.append("")
 
+    lf = ctx.get("lookup")
+    if lf and lf["floor"]:
+        c, w, f = median(lf["cold"]), median(lf["warm"]), median(lf["floor"])
+        per = (f - w) / lf["n"]
+        L.append(f"#### The floor of a cold `stat` of every entry ({lf['n']:,} names; median of "
+                 f"{len(lf['floor'])}, range in brackets)")
+        L.append("")
+        L.append("| plain, cold | plain, warm | trivial fs, fresh mount (no source) | a LOOKUP through the "
+                 "kernel and libfuse | floor: plain cold + one LOOKUP a name, / plain cold |")
+        L.append("|---|---|---|---|---|")
+        rng = lambda xs: f"{fmt_ms(median(xs))} ({fmt_ms(min(xs))}–{fmt_ms(max(xs))})"
+        L.append(f"| {rng(lf['cold'])} | {rng(lf['warm'])} | {rng(lf['floor'])} | {per * 1e6:.1f} µs | "
+                 f"{(c + f - w) / c:.2f} |")
+        L.append("")
+        L.append("A filesystem that answers each name's LOOKUP after reading its inode cannot take less "
+                 "than the last column times the plain cold `stat` (the cold `stat` row above) unless it "
+                 "reads inodes ahead of the LOOKUPs; claude-seedfs's prefetch does, for names its "
+                 "listings have seen.")
+        L.append("")
+
     ru = ctx.get("rules")
     if ru:
         L.append(f"#### Rules: default vs default + a {ru['patterns']}-pattern `--rules` file "
@@ -1674,7 +1724,7 @@ with `cache=always`, copying with `tar`), measured by one command:
     sudo python3 tests/bench/bench.py --quick    # smoke run (CI: meson test --suite bench)
 
 Options: `--reps N`, `--skills N`, `--big-mb N`, `--scale-entries N`,
-`--walk-sizes N…`, `--edits N`, `--only main,edits,rules,scale,walk,mount`,
+`--walk-sizes N…`, `--edits N`, `--only main,edits,rules,scale,walk,lookup,mount`,
 `--out FILE`, `--exe PATH`, `--workdir DIR`, `--keep`.
 
 Method: the tree is generated fresh; every variant is mounted over the same
@@ -1709,7 +1759,7 @@ def write_doc(path, block):
 
 # --------------------------------------------------------------------------
 
-SECTIONS = ("main", "edits", "rules", "scale", "walk", "mount")
+SECTIONS = ("main", "edits", "rules", "scale", "walk", "lookup", "mount")
 
 
 def parse_args(argv):
@@ -1917,6 +1967,13 @@ def run(a):
             ctx["walk_nofile"] = nofile_max_reachable()
             ctx["walk"] = walk_curve(wv, workdir, a.walk_sizes, max(3, min(a.reps, 5)))
 
+        # ---- the floor of a cold stat
+        if "lookup" in a.only and cold_ok:
+            floor = find_floor(exe)
+            if floor:
+                log("the floor of a cold stat: plain cold, plain warm, trivial fs fresh")
+                ctx["lookup"] = lookup_floor(floor, workdir, tree, lists, max(3, min(a.reps, 7)))
+
         # ---- mount ready vs tar
         if "mount" in a.only:
             log(f"mount-ready vs tar ({a.tar_mb[0]} MB and {a.tar_mb[1]} MB trees)")
@@ -1938,7 +1995,7 @@ def run(a):
                 v.unmount()
             except Exception as e:
                 log(f"unmount {v}: {e}")
-        if (ctx.get("results") or ctx.get("walk")) and not interrupted:
+        if (ctx.get("results") or ctx.get("walk") or ctx.get("lookup")) and not interrupted:
             ctx["machine"]["load average at end"] = " ".join(open("/proc/loadavg").read().split()[:3])
             text = report(ctx)
             if failures:
