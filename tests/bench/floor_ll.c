@@ -8,7 +8,16 @@
  * costs on it is what the kernel and libfuse 3.14 cost per entry; whatever
  * claude-seedfs costs above it is its own work. Built, never installed:
  *
- *     floor_ll N MOUNTPOINT     (foreground; unmount to stop)
+ *     floor_ll [-s] N MOUNTPOINT     (foreground; unmount to stop)
+ *
+ * It serves with libfuse's multi-threaded loop, as claude-seedfs does, or
+ * with -s on one thread, as bindfs does by default. For a caller that
+ * waits for each answer before it asks again (a stat of every name) the
+ * multi-threaded loop keeps every idle worker in read(2) and the kernel
+ * wakes the one that waited longest, so each request is taken by another
+ * thread than the one that answered the last; one thread answers and reads
+ * the next request itself. Which costs less depends on which CPUs the
+ * threads and the caller run on (the bench lists each run).
  */
 #define FUSE_USE_VERSION 314
 #include <errno.h>
@@ -145,11 +154,13 @@ static const struct fuse_lowlevel_ops ops = {
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: floor_ll N MOUNTPOINT\n");
+	int single = argc == 4 && strcmp(argv[1], "-s") == 0;
+	if (argc != 3 + single) {
+		fprintf(stderr, "usage: floor_ll [-s] N MOUNTPOINT\n");
 		return 2;
 	}
-	nentries = strtoul(argv[1], NULL, 10);
+	char **arg = argv + single; /* N, MOUNTPOINT at arg[1], arg[2] */
+	nentries = strtoul(arg[1], NULL, 10);
 	char *fargv[] = { argv[0], "-o", "ro,fsname=floor_ll", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, fargv);
 	struct fuse_session *se =
@@ -158,10 +169,15 @@ int main(int argc, char **argv)
 		return 1;
 	int rc = 1;
 	if (fuse_set_signal_handlers(se) == 0) {
-		if (fuse_session_mount(se, argv[2]) == 0) {
-			struct fuse_loop_config *cfg = fuse_loop_cfg_create();
-			rc = fuse_session_loop_mt(se, cfg) ? 1 : 0;
-			fuse_loop_cfg_destroy(cfg);
+		if (fuse_session_mount(se, arg[2]) == 0) {
+			if (single) {
+				rc = fuse_session_loop(se) ? 1 : 0;
+			} else {
+				struct fuse_loop_config *cfg =
+					fuse_loop_cfg_create();
+				rc = fuse_session_loop_mt(se, cfg) ? 1 : 0;
+				fuse_loop_cfg_destroy(cfg);
+			}
 			fuse_session_unmount(se);
 		}
 		fuse_remove_signal_handlers(se);
