@@ -759,6 +759,18 @@ static void overflow_all(struct node_table *t, struct inval_list *out)
 		}
 }
 
+/* Whether name below dir names n's source object now: a node linked under
+ * its name after the event that reports a move or a new name (the watcher
+ * runs behind the requests) is current, and must not be retired for it. */
+static bool names_node(const struct node *dir, const char *name,
+		       const struct node *n)
+{
+	struct stat st;
+	return dir && dir->fd >= 0 &&
+	       fstatat(dir->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st.st_dev == n->dev && st.st_ino == n->ino;
+}
+
 static void dir_child_event(struct node_table *t, struct node *dir,
 			    uint32_t mask, const char *name,
 			    struct inval_list *out)
@@ -770,7 +782,8 @@ static void dir_child_event(struct node_table *t, struct node *dir,
 	if (mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)) {
 		if (child) {
 			inval_push(out, node_ino(t, child), NULL, 0);
-			kill_locked(t, child);
+			if (!names_node(dir, name, child))
+				kill_locked(t, child);
 		}
 		inval_push(out, dino, name, len);
 		inval_push(out, dino, NULL, 0); /* listing and cached readdir */
@@ -801,6 +814,8 @@ static void self_event(struct node_table *t, struct node *n, uint32_t mask,
 {
 	uint64_t ino = node_ino(t, n);
 	if (mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+		if ((mask & IN_MOVE_SELF) && names_node(n->parent, n->name, n))
+			return; /* linked under its new name since */
 		kill_locked(t, n);
 		push_entry_of(t, out, n);
 		inval_push(out, ino, NULL, 0);

@@ -8,6 +8,7 @@ caches (read, stat, list) before changing the source."""
 import errno
 import os
 import shutil
+import time
 
 import pytest
 
@@ -172,6 +173,39 @@ def test_rename_directory(source, view):
     seen(lambda: U.errno_of(os.stat, view.p("skills/pdf/SKILL.md")) == errno.ENOENT,
          "old dir path gone")
     assert U.read_bytes(view.p("skills/pdf2/SKILL.md")) == source.files["skills/pdf/SKILL.md"]
+
+
+def test_rename_directory_looked_up_before_the_watcher_reads_it(source, view):
+    """The watcher runs behind the requests. A directory renamed and looked
+    up under its new name before the watcher reaches the move keeps the node
+    that lookup linked (its new name names it); only the old name's node
+    goes. Retiring that one too made a read through the new name fail with
+    ENOENT when it came between the retirement and the invalidation that
+    follows it (seen in CI, under valgrind). Here the directory is held open
+    across the watcher's pass, so the names below it are looked up in that
+    very node; a burst of attribute changes on 400 watched files ahead of
+    the rename keeps the watcher busy until the lookup is done."""
+    burst = [f"skills/pdf/b{i:03d}.md" for i in range(400)]
+    for rel in burst:
+        U.write(source.src(rel), b"x\n")
+    for rel in burst:
+        os.stat(view.p(rel))  # each gets a node, and a watch
+    warm(view, "skills/pdf/SKILL.md")
+    time.sleep(0.3)  # the watches are in place
+    for rel in burst:
+        os.utime(source.src(rel))
+    os.rename(source.src("skills/pdf"), source.src("skills/pdf2"))
+    fd = os.open(view.p("skills/pdf2"), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        seen(lambda: U.errno_of(os.stat, view.p("skills/pdf/SKILL.md")) == errno.ENOENT,
+             "old dir path gone")
+        time.sleep(0.3)  # the watcher has read every event by now
+        os.stat("SKILL.md", dir_fd=fd)  # ENOENT if the node was retired
+        f = os.open("SKILL.md", os.O_RDONLY, dir_fd=fd)
+        with os.fdopen(f, "rb") as fh:
+            assert fh.read() == source.files["skills/pdf/SKILL.md"]
+    finally:
+        os.close(fd)
 
 
 def test_rename_visible_to_hidden_name(source, view):
